@@ -1,0 +1,194 @@
+package dev.reelay.command.task;
+
+import dev.reelay.kernel.command.*;
+import dev.reelay.kernel.event.*;
+import dev.reelay.kernel.task.*;
+import org.axonframework.commandhandling.CommandHandler;
+import org.axonframework.eventsourcing.EventSourcingHandler;
+import org.axonframework.modelling.command.AggregateIdentifier;
+import org.axonframework.modelling.command.AggregateLifecycle;
+import org.axonframework.modelling.command.CreationPolicy;
+import org.axonframework.modelling.command.AggregateCreationPolicy;
+import org.axonframework.spring.stereotype.Aggregate;
+
+import static org.axonframework.modelling.command.AggregateLifecycle.apply;
+
+/**
+ * One video-generation task. Command handlers decide; event-sourcing handlers only assign.
+ * <p>
+ * QUEUED → PROCESSING → COMPLETED | FAILED | CANCELLED, and any of those → EXPIRED after retention.
+ */
+@Aggregate
+class VideoTask {
+
+    @AggregateIdentifier
+    private VideoId videoId;
+    private String owner;
+    private TaskSpec spec;
+    private Lineage lineage;
+    private TaskStatus status;
+    private int progress;
+    private String providerId;
+    private String externalTaskId;
+
+    protected VideoTask() {
+        // for Axon
+    }
+
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.ALWAYS)
+    void handle(SubmitTask command) {
+        apply(new TaskSubmitted(command.videoId(), command.owner(), command.spec(), null, command.submittedAt()));
+    }
+
+    /** Creates the remix child in the same unit of work as the source's {@link RemixRequested}: both or neither. */
+    private VideoTask(TaskSubmitted remixSubmitted) {
+        apply(remixSubmitted);
+    }
+
+    @CommandHandler
+    void handle(CancelTask command) {
+        ensureVisibleTo(command.requestedBy(), command.admin());
+        if (status.isTerminal()) {
+            throw new TaskRejectedException(ErrorCode.TASK_ALREADY_TERMINAL, "task " + videoId + " is already " + status);
+        }
+        apply(new TaskCancelled(videoId, command.requestedBy(), command.reason(), command.requestedAt()));
+    }
+
+    @CommandHandler
+    VideoId handle(RemixTask command) throws Exception {
+        ensureVisibleTo(command.requestedBy(), command.admin());
+        if (status != TaskStatus.COMPLETED) {
+            throw new TaskRejectedException(ErrorCode.REMIX_SOURCE_NOT_COMPLETED,
+                    "only a COMPLETED task can be remixed; " + videoId + " is " + status);
+        }
+        String model = command.model() == null ? spec.model() : command.model();
+        apply(new RemixRequested(videoId, command.remixVideoId(), command.requestedBy(), command.prompt(), model,
+                command.requestedAt()));
+        VideoId root = lineage == null ? videoId : lineage.root();
+        int depth = lineage == null ? 1 : lineage.depth() + 1;
+        // The remix keeps the source's size, seconds and media type; it starts from the source's output, not its reference image.
+        TaskSpec remixSpec = new TaskSpec(command.prompt(), model, spec.size(), spec.seconds(), spec.mediaType(), null);
+        TaskSubmitted child = new TaskSubmitted(command.remixVideoId(), command.requestedBy(), remixSpec,
+                new Lineage(LineageKind.REMIX, videoId, root, depth), command.requestedAt());
+        AggregateLifecycle.createNew(VideoTask.class, () -> new VideoTask(child));
+        return command.remixVideoId();
+    }
+
+    @CommandHandler
+    void handle(RecordUpstreamAcceptance command) {
+        if (externalTaskId != null) {
+            if (!externalTaskId.equals(command.externalTaskId()) || !providerId.equals(command.providerId())) {
+                throw new TaskRejectedException(ErrorCode.INVALID_TRANSITION,
+                        "task " + videoId + " is already bound to another upstream job");
+            }
+            return; // re-delivered: nothing new
+        }
+        if (status.isTerminal()) {
+            // e.g. cancelled while the submission was in flight: keep the binding for the audit and for the DELETE upstream
+            apply(new LateOutcomeRecorded(videoId, status, "UPSTREAM_ACCEPTED",
+                    command.providerId() + ":" + command.externalTaskId(), command.acceptedAt()));
+            return;
+        }
+        apply(new UpstreamTaskAccepted(videoId, command.providerId(), command.externalTaskId(), command.acceptedAt()));
+    }
+
+    @CommandHandler
+    void handle(RecordProgress command) {
+        int percent = Math.min(100, command.percent());
+        if (status.isTerminal() || percent <= progress) {
+            return; // not new (or backwards, as out-of-order polls and webhooks can be): no event
+        }
+        apply(new ProgressUpdated(videoId, percent, command.upstreamStatus(), command.observedAt()));
+    }
+
+    @CommandHandler
+    void handle(CompleteTask command) {
+        if (status == TaskStatus.COMPLETED) {
+            return; // duplicate signal (webhook and poll)
+        }
+        if (status.isTerminal()) {
+            apply(new LateOutcomeRecorded(videoId, status, "COMPLETED", command.contentLocation(), command.completedAt()));
+            return;
+        }
+        apply(new TaskCompleted(videoId, command.contentLocation(), command.contentExpiresAt(), command.actualSeconds(),
+                command.actualSize(), command.completedAt()));
+    }
+
+    @CommandHandler
+    void handle(FailTask command) {
+        if (status == TaskStatus.FAILED) {
+            return;
+        }
+        if (status.isTerminal()) {
+            apply(new LateOutcomeRecorded(videoId, status, "FAILED",
+                    command.errorCode() + ": " + command.message(), command.failedAt()));
+            return;
+        }
+        apply(new TaskFailed(videoId, command.errorCode(), command.message(), command.retryable(),
+                command.providerCode(), command.failedAt()));
+    }
+
+    @CommandHandler
+    void handle(ExpireTask command) {
+        if (status == TaskStatus.EXPIRED) {
+            return;
+        }
+        if (!status.isTerminal()) {
+            throw new TaskRejectedException(ErrorCode.INVALID_TRANSITION,
+                    "task " + videoId + " is " + status + "; only an ended task can expire");
+        }
+        apply(new TaskExpired(videoId, status, command.reason(), command.expiredAt()));
+    }
+
+    /** Someone else's task does not exist for the caller: no existence leak. */
+    private void ensureVisibleTo(String principal, boolean admin) {
+        if (!admin && !owner.equals(principal)) {
+            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + videoId);
+        }
+    }
+
+    @EventSourcingHandler
+    void on(TaskSubmitted event) {
+        videoId = event.videoId();
+        owner = event.owner();
+        spec = event.spec();
+        lineage = event.lineage();
+        status = TaskStatus.QUEUED;
+        progress = 0;
+    }
+
+    @EventSourcingHandler
+    void on(UpstreamTaskAccepted event) {
+        providerId = event.providerId();
+        externalTaskId = event.externalTaskId();
+        status = TaskStatus.PROCESSING;
+    }
+
+    @EventSourcingHandler
+    void on(ProgressUpdated event) {
+        progress = event.percent();
+        status = TaskStatus.PROCESSING;
+    }
+
+    @EventSourcingHandler
+    void on(TaskCompleted event) {
+        progress = 100;
+        status = TaskStatus.COMPLETED;
+    }
+
+    @EventSourcingHandler
+    void on(TaskFailed event) {
+        status = TaskStatus.FAILED;
+    }
+
+    @EventSourcingHandler
+    void on(TaskCancelled event) {
+        status = TaskStatus.CANCELLED;
+    }
+
+    @EventSourcingHandler
+    void on(TaskExpired event) {
+        status = TaskStatus.EXPIRED;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.reelay.infra.axon;
+
+import dev.reelay.infra.web.TraceContextFilter;
+import org.axonframework.commandhandling.CommandBus;
+import org.axonframework.commandhandling.CommandMessage;
+import org.axonframework.messaging.MessageDispatchInterceptor;
+import org.axonframework.messaging.correlation.CorrelationDataProvider;
+import org.axonframework.messaging.correlation.SimpleCorrelationDataProvider;
+import org.slf4j.MDC;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+
+/**
+ * Every event carries who caused it and from which request: {@code principal}, {@code correlationId} and
+ * {@code traceId} are put on each command at dispatch and copied from the command onto the events it produces
+ * (and onward onto commands a saga sends while handling them).
+ */
+@Configuration(proxyBeanMethods = false)
+public class AxonConfiguration {
+
+    public static final String PRINCIPAL = "principal";
+    public static final List<String> AUDIT_KEYS = List.of(PRINCIPAL, TraceContextFilter.CORRELATION_ID,
+            TraceContextFilter.TRACE_ID);
+
+    /** Replaces Axon's default origin provider, which would overwrite our correlation id with a message id. */
+    @Bean
+    static CorrelationDataProvider auditCorrelationData() {
+        return new SimpleCorrelationDataProvider(AUDIT_KEYS.toArray(String[]::new));
+    }
+
+    @Autowired
+    void registerAuditMetadata(CommandBus commandBus) {
+        commandBus.registerDispatchInterceptor(new AuditMetadataInterceptor());
+    }
+
+    /** Fills in the audit keys a command does not already carry (a saga's command inherits its event's). */
+    static final class AuditMetadataInterceptor implements MessageDispatchInterceptor<CommandMessage<?>> {
+
+        @Override
+        public BiFunction<Integer, CommandMessage<?>, CommandMessage<?>> handle(List<? extends CommandMessage<?>> messages) {
+            return (index, command) -> {
+                Map<String, Object> extra = new HashMap<>();
+                if (!command.getMetaData().containsKey(PRINCIPAL)) {
+                    Authentication auth = SecurityContextHolder.getContext().getAuthentication();
+                    extra.put(PRINCIPAL, auth != null && auth.isAuthenticated() ? auth.getName() : "system");
+                }
+                putIfAbsent(command, extra, TraceContextFilter.CORRELATION_ID);
+                putIfAbsent(command, extra, TraceContextFilter.TRACE_ID);
+                return extra.isEmpty() ? command : command.andMetaData(extra);
+            };
+        }
+
+        private static void putIfAbsent(CommandMessage<?> command, Map<String, Object> extra, String key) {
+            String value = MDC.get(key);
+            if (!command.getMetaData().containsKey(key) && value != null) {
+                extra.put(key, value);
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+package dev.reelay.infra.persistence;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * The default profile's database: a PostgreSQL 15 started in-process from Maven-Central binaries, with a data
+ * directory kept between runs, so a fresh machine runs Reelay with no database set up. Production points
+ * {@code spring.datasource.*} at a real server and sets {@code reelay.embedded-db.enabled=false}.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(prefix = "reelay.embedded-db", name = "enabled", havingValue = "true")
+@EnableConfigurationProperties(EmbeddedPostgresConfiguration.EmbeddedDbProperties.class)
+class EmbeddedPostgresConfiguration {
+
+    private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresConfiguration.class);
+
+    @ConfigurationProperties("reelay.embedded-db")
+    record EmbeddedDbProperties(boolean enabled, Path dataDir, int port) {
+    }
+
+    @Bean(destroyMethod = "close")
+    EmbeddedPostgres embeddedPostgres(EmbeddedDbProperties properties) throws IOException {
+        Path dataDir = properties.dataDir().toAbsolutePath();
+        Files.createDirectories(dataDir);
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                .setDataDirectory(dataDir)
+                .setCleanDataDirectory(false)
+                .setPGStartupWait(Duration.ofSeconds(30));
+        if (properties.port() > 0) {
+            builder.setPort(properties.port());
+        }
+        EmbeddedPostgres postgres = builder.start();
+        log.info("Embedded PostgreSQL 15 on port {} with data in {} (kept between runs; set REELAY_DATA_DIR to move it)",
+                postgres.getPort(), dataDir);
+        return postgres;
+    }
+
+    @Bean
+    DataSource dataSource(EmbeddedPostgres postgres) {
+        HikariDataSource dataSource = new HikariDataSource();
+        dataSource.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
+        dataSource.setUsername("postgres");
+        dataSource.setMaximumPoolSize(20);
+        dataSource.setPoolName("reelay-embedded");
+        return dataSource;
+    }
+}

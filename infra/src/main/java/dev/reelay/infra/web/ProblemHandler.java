@@ -1,0 +1,196 @@
+package dev.reelay.infra.web;
+
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.kernel.task.FieldViolation;
+import dev.reelay.kernel.task.TaskRejectedException;
+import jakarta.servlet.http.HttpServletRequest;
+import org.axonframework.commandhandling.CommandExecutionException;
+import org.axonframework.commandhandling.NoHandlerForCommandException;
+import org.axonframework.modelling.command.AggregateNotFoundException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.multipart.MultipartException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Every error leaves as RFC 9457 problem+json with a stable {@code code}; rejections map by their typed
+ * {@link ErrorCode}, never by message text. Nothing a client can send produces a 5xx.
+ */
+@RestControllerAdvice
+class ProblemHandler extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+
+    private final ProblemWriter problems;
+
+    ProblemHandler(ProblemWriter problems) {
+        this.problems = problems;
+    }
+
+    static HttpStatus statusOf(ErrorCode code) {
+        return switch (code) {
+            case TASK_NOT_FOUND -> HttpStatus.NOT_FOUND;
+            case TASK_ALREADY_EXISTS, TASK_ALREADY_TERMINAL, REMIX_SOURCE_NOT_COMPLETED, INVALID_TRANSITION,
+                 IDEMPOTENCY_KEY_IN_USE -> HttpStatus.CONFLICT;
+            case VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED -> HttpStatus.UNPROCESSABLE_ENTITY;
+            case MALFORMED_REQUEST -> HttpStatus.BAD_REQUEST;
+            case PAYLOAD_TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
+            case UNSUPPORTED_MEDIA_TYPE -> HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+            default -> HttpStatus.INTERNAL_SERVER_ERROR;
+        };
+    }
+
+    @ExceptionHandler(TaskRejectedException.class)
+    ResponseEntity<ProblemDetail> rejected(TaskRejectedException e, HttpServletRequest request) {
+        return respond(statusOf(e.code()), e.code().name(), e.getMessage(), e.violations(), request);
+    }
+
+    @ExceptionHandler(CommandExecutionException.class)
+    ResponseEntity<ProblemDetail> commandFailed(CommandExecutionException e, HttpServletRequest request) {
+        Throwable cause = e.getCause();
+        if (cause instanceof TaskRejectedException rejected) {
+            return rejected(rejected, request);
+        }
+        if (cause instanceof AggregateNotFoundException) {
+            return respond(HttpStatus.NOT_FOUND, ErrorCode.TASK_NOT_FOUND.name(), "No such task", List.of(), request);
+        }
+        return unexpected(e, request);
+    }
+
+    @ExceptionHandler(AggregateNotFoundException.class)
+    ResponseEntity<ProblemDetail> notFound(AggregateNotFoundException e, HttpServletRequest request) {
+        return respond(HttpStatus.NOT_FOUND, ErrorCode.TASK_NOT_FOUND.name(), "No such task", List.of(), request);
+    }
+
+    private ResponseEntity<ProblemDetail> tooLarge(HttpServletRequest request) {
+        return respond(HttpStatus.PAYLOAD_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE.name(),
+                "Upload exceeds the allowed size", List.of(), request);
+    }
+
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<ProblemDetail> badMultipart(MultipartException e, HttpServletRequest request) {
+        if (hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)
+                || e.getMessage() != null && e.getMessage().contains("SizeLimitExceeded")) {
+            return tooLarge(request);
+        }
+        return respond(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(),
+                "The multipart body could not be read", List.of(), request);
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
+        return respond(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(), "Invalid value for " + e.getName(),
+                List.of(new FieldViolation(e.getName(), "TYPE", "invalid value")), request);
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
+        if (hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)) {
+            return tooLarge(request);
+        }
+        log.error("Unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
+        return respond(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
+                "Something went wrong on our side; quote the traceId when reporting it", List.of(), request);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+                                                                  HttpHeaders headers, HttpStatusCode status,
+                                                                  WebRequest request) {
+        HttpServletRequest servletRequest = ((ServletWebRequest) request).getRequest();
+        if (hasCause(ex, BodySizeLimitFilter.PayloadTooLargeException.class)) {
+            return cast(tooLarge(servletRequest));
+        }
+        Throwable cause = ex.getCause();
+        List<FieldViolation> errors = List.of();
+        String detail = "The request body is not valid JSON";
+        if (cause instanceof JsonMappingException mapping && !mapping.getPath().isEmpty()) {
+            String field = mapping.getPath().stream()
+                    .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                    .collect(Collectors.joining("."));
+            String expected = mapping instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null
+                    ? mismatch.getTargetType().getSimpleName() : "another type";
+            detail = "Field '" + field + "' has the wrong type; expected " + expected;
+            errors = List.of(new FieldViolation(field, "TYPE", detail));
+        } else if (cause instanceof JsonProcessingException json && json.getLocation() != null) {
+            detail = "The request body is not valid JSON (line " + json.getLocation().getLineNr()
+                    + ", column " + json.getLocation().getColumnNr() + ")";
+        } else if (cause == null) {
+            detail = "The request body is missing or unreadable";
+        }
+        return cast(respond(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(), detail, errors, servletRequest));
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
+                                                                  HttpHeaders headers, HttpStatusCode status,
+                                                                  WebRequest request) {
+        List<FieldViolation> errors = ex.getFieldErrors().stream()
+                .map(f -> new FieldViolation(f.getField(), f.getCode(), f.getDefaultMessage()))
+                .toList();
+        return cast(respond(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.VALIDATION_FAILED.name(),
+                "The request has invalid fields", errors, ((ServletWebRequest) request).getRequest()));
+    }
+
+    /** Spring's own MVC errors (404, 405, 406, 415, missing parameters…) get our shape and a code too. */
+    @Override
+    protected ResponseEntity<Object> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode status,
+                                                          WebRequest request) {
+        String detail = body instanceof ProblemDetail pd && pd.getDetail() != null ? pd.getDetail()
+                : HttpStatus.valueOf(status.value()).getReasonPhrase();
+        String code = switch (status.value()) {
+            case 404 -> "NOT_FOUND";
+            case 405 -> "METHOD_NOT_ALLOWED";
+            case 406 -> "NOT_ACCEPTABLE";
+            case 413 -> ErrorCode.PAYLOAD_TOO_LARGE.name();
+            case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE.name();
+            default -> status.is4xxClientError() ? ErrorCode.MALFORMED_REQUEST.name() : "INTERNAL_ERROR";
+        };
+        ProblemDetail problem = problems.problem(status, code, detail, List.of(),
+                ((ServletWebRequest) request).getRequest().getRequestURI());
+        HttpHeaders out = new HttpHeaders();
+        out.addAll(headers);
+        out.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        return new ResponseEntity<>(problem, out, status);
+    }
+
+    private ResponseEntity<ProblemDetail> respond(HttpStatus status, String code, String detail,
+                                                  List<FieldViolation> errors, HttpServletRequest request) {
+        return ResponseEntity.status(status)
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problems.problem(status, code, detail, errors, request.getRequestURI()));
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static ResponseEntity<Object> cast(ResponseEntity<ProblemDetail> entity) {
+        return (ResponseEntity) entity;
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

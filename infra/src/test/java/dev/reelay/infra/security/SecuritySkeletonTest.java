@@ -1,0 +1,114 @@
+package dev.reelay.infra.security;
+
+import dev.reelay.infra.support.HttpApi;
+import dev.reelay.infra.support.ReelayIntegrationTest;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+@ReelayIntegrationTest
+class SecuritySkeletonTest {
+
+    @LocalServerPort
+    int port;
+
+    HttpApi api() {
+        return new HttpApi(port);
+    }
+
+    @Test
+    void healthIsOpenAndUpWithTheDatabase() {
+        HttpApi.Response health = api().get("/actuator/health", null);
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.json().get("status").asText()).isEqualTo("UP");
+    }
+
+    @Test
+    void anApiRouteWithoutATokenIs401ProblemJson() {
+        for (String path : new String[]{"/api/video/tasks", "/v1/videos", "/api/anything"}) {
+            HttpApi.Response response = api().get(path, null);
+            assertThat(response.status()).as(path).isEqualTo(401);
+            assertThat(response.contentType()).startsWith("application/problem+json");
+            assertThat(response.json().get("status").asInt()).isEqualTo(401);
+            assertThat(response.json().get("code").asText()).isEqualTo("UNAUTHENTICATED");
+            assertThat(response.header("WWW-Authenticate")).startsWith("Bearer");
+        }
+    }
+
+    @Test
+    void aGarbageOrTamperedTokenIs401() {
+        String token = api().token("alice");
+        String tampered = token.substring(0, token.length() - 4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
+        assertThat(api().get("/api/anything", "not-a-jwt").status()).isEqualTo(401);
+        assertThat(api().get("/api/anything", tampered).status()).isEqualTo(401);
+    }
+
+    @Test
+    void theDevIssuerMintsTokensTheApiAccepts() {
+        HttpApi.Response minted = api().postJson("/dev/token", null, "{\"sub\":\"alice\",\"roles\":[\"user\"]}");
+        assertThat(minted.status()).isEqualTo(200);
+        assertThat(minted.json().get("token_type").asText()).isEqualTo("Bearer");
+        assertThat(minted.json().get("expires_in").asInt()).isEqualTo(3600);
+        String token = minted.json().get("access_token").asText();
+        // authenticated: an unknown route is now a 404 problem, not a 401
+        HttpApi.Response unknown = api().get("/api/no-such-route", token);
+        assertThat(unknown.status()).isEqualTo(404);
+        assertThat(unknown.contentType()).startsWith("application/problem+json");
+    }
+
+    @Test
+    void theDevIssuerRefusesUnknownRolesAndBadSubjects() {
+        HttpApi.Response badRole = api().postJson("/dev/token", null, "{\"sub\":\"alice\",\"roles\":[\"root\"]}");
+        assertThat(badRole.status()).isEqualTo(422);
+        assertThat(badRole.json().get("errors").get(0).get("field").asText()).isEqualTo("roles");
+        HttpApi.Response badSub = api().postJson("/dev/token", null, "{\"sub\":\"\"}");
+        assertThat(badSub.status()).isEqualTo(422);
+        assertThat(badSub.json().get("errors").get(0).get("field").asText()).isEqualTo("sub");
+    }
+
+    @Test
+    void adminRoutesNeedTheAdminRole() {
+        HttpApi.Response asUser = api().get("/api/admin/anything", api().token("bob"));
+        assertThat(asUser.status()).isEqualTo(403);
+        assertThat(asUser.contentType()).startsWith("application/problem+json");
+        assertThat(api().get("/api/admin/anything", api().token("root", "admin")).status()).isEqualTo(404);
+    }
+
+    @Test
+    void wrongMethodAndWrongContentTypeAreProblemsToo() {
+        String token = api().token("alice");
+        HttpApi.Response wrongMethod = api().send("PUT", "/dev/token", token, "application/json", "{}".getBytes(), Map.of());
+        assertThat(wrongMethod.status()).isEqualTo(405);
+        assertThat(wrongMethod.contentType()).startsWith("application/problem+json");
+        HttpApi.Response wrongType = api().send("POST", "/dev/token", null, "text/plain", "hi".getBytes(), Map.of());
+        assertThat(wrongType.status()).isEqualTo(415);
+        assertThat(wrongType.contentType()).startsWith("application/problem+json");
+    }
+
+    @Test
+    void openApiIsPublished() {
+        HttpApi.Response docs = api().get("/v3/api-docs", null);
+        assertThat(docs.status()).isEqualTo(200);
+        assertThat(docs.json().get("openapi").asText()).startsWith("3.");
+    }
+
+    @Test
+    void prometheusMetricsAreExposed() {
+        HttpApi.Response metrics = api().get("/actuator/prometheus", null);
+        assertThat(metrics.status()).isEqualTo(200);
+        assertThat(metrics.body()).contains("jvm_memory_used_bytes");
+    }
+
+    @Test
+    void theDevIssuerCannotRunBesideAnExternalIssuer() {
+        JwtConfiguration configuration = new JwtConfiguration();
+        assertThatThrownBy(() -> configuration.devIssuer("https://issuer.example", ""))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot be combined");
+        assertThatThrownBy(() -> configuration.devIssuer("", "https://issuer.example/jwks"))
+                .isInstanceOf(IllegalStateException.class);
+    }
+}

@@ -1,0 +1,25 @@
+package dev.reelay.kernel.task;
+
+/** Typed reasons a request or command is refused, or a task fails; infra maps them to HTTP statuses. */
+public enum ErrorCode {
+    // rejections of commands
+    TASK_NOT_FOUND,
+    TASK_ALREADY_EXISTS,
+    TASK_ALREADY_TERMINAL,
+    REMIX_SOURCE_NOT_COMPLETED,
+    INVALID_TRANSITION,
+    // request validation
+    VALIDATION_FAILED,
+    MALFORMED_REQUEST,
+    PAYLOAD_TOO_LARGE,
+    UNSUPPORTED_MEDIA_TYPE,
+    IDEMPOTENCY_KEY_REUSED,
+    IDEMPOTENCY_KEY_IN_USE,
+    // task failures
+    UPSTREAM_REJECTED,
+    UPSTREAM_MODERATION,
+    UPSTREAM_ERROR,
+    UPSTREAM_UNAVAILABLE,
+    TIMEOUT,
+    CANCELLED
+}
