@@ -1,0 +1,78 @@
+package dev.reelay.infra.idempotency;
+
+import dev.reelay.command.port.IdempotencyStore;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Idempotency keys in PostgreSQL, per owner, kept for {@code reelay.idempotency.ttl} (24 h by default). The claim is
+ * an {@code INSERT … ON CONFLICT DO NOTHING}, so two concurrent requests with one key cannot both run.
+ */
+@Component
+class JdbcIdempotencyStore implements IdempotencyStore {
+
+    private final JdbcTemplate jdbc;
+    private final Duration ttl;
+    private final Clock clock;
+
+    JdbcIdempotencyStore(JdbcTemplate jdbc, @Value("${reelay.idempotency.ttl:24h}") Duration ttl, Clock clock) {
+        this.jdbc = jdbc;
+        this.ttl = ttl;
+        this.clock = clock;
+    }
+
+    @Override
+    public Claim claim(String owner, String key, String requestHash) {
+        Instant now = clock.instant();
+        Timestamp expires = Timestamp.from(now.plus(ttl));
+        // an expired key is free again
+        jdbc.update("delete from idempotency_key where owner = ? and idem_key = ? and expires_at < ?",
+                owner, key, Timestamp.from(now));
+        int inserted = jdbc.update("insert into idempotency_key(owner, idem_key, request_hash, created_at, expires_at) "
+                + "values (?, ?, ?, ?, ?) on conflict (owner, idem_key) do nothing",
+                owner, key, requestHash, Timestamp.from(now), expires);
+        if (inserted == 1) {
+            return Claim.of(Outcome.CLAIMED);
+        }
+        List<Map<String, Object>> rows = jdbc.queryForList(
+                "select request_hash, response_status, response_body from idempotency_key where owner = ? and idem_key = ?",
+                owner, key);
+        if (rows.isEmpty()) {
+            return claim(owner, key, requestHash); // released in between: try again
+        }
+        Map<String, Object> row = rows.get(0);
+        if (!requestHash.equals(row.get("request_hash"))) {
+            return Claim.of(Outcome.DIFFERENT_REQUEST);
+        }
+        if (row.get("response_status") == null) {
+            return Claim.of(Outcome.IN_PROGRESS);
+        }
+        return new Claim(Outcome.REPLAY, Optional.of(new StoredResponse(((Number) row.get("response_status")).intValue(),
+                (String) row.get("response_body"))));
+    }
+
+    @Override
+    public void complete(String owner, String key, int status, String responseBody) {
+        jdbc.update("update idempotency_key set response_status = ?, response_body = ? where owner = ? and idem_key = ?",
+                status, responseBody, owner, key);
+    }
+
+    @Override
+    public void release(String owner, String key) {
+        jdbc.update("delete from idempotency_key where owner = ? and idem_key = ? and response_status is null", owner, key);
+    }
+
+    /** Housekeeping: drop keys past their time to live. */
+    int purgeExpired() {
+        return jdbc.update("delete from idempotency_key where expires_at < ?", Timestamp.from(clock.instant()));
+    }
+}
