@@ -1,0 +1,117 @@
+package dev.reelay.query.tasks;
+
+import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.kernel.task.TaskRejectedException;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+/** Reads of {@code task_view}: one task, and keyset-paginated lists (newest first) with filters. */
+@Component
+@Transactional(readOnly = true)
+public class TaskQueries {
+
+    private final TaskViewRepository views;
+    private final NamedParameterJdbcTemplate jdbc;
+
+    TaskQueries(TaskViewRepository views, NamedParameterJdbcTemplate jdbc) {
+        this.views = views;
+        this.jdbc = jdbc;
+    }
+
+    /** List filters; null means "any". {@code owner} null is only for admins. */
+    record Filter(String owner, String status, String mediaType, String model, Instant createdFrom, Instant createdTo,
+                  String remixOf, String root) {
+    }
+
+    record Page(List<TaskView> items, String nextCursor, Long total) {
+    }
+
+    Optional<TaskView> find(String videoId) {
+        return views.findById(videoId);
+    }
+
+    Page list(Filter filter, String cursor, Integer pageNumber, int limit) {
+        StringBuilder where = new StringBuilder(" where 1=1");
+        MapSqlParameterSource params = new MapSqlParameterSource();
+        if (filter.owner() != null) {
+            where.append(" and owner = :owner");
+            params.addValue("owner", filter.owner());
+        }
+        addEquals(where, params, "status", filter.status());
+        addEquals(where, params, "media_type", filter.mediaType());
+        addEquals(where, params, "model", filter.model());
+        addEquals(where, params, "remix_from", filter.remixOf());
+        addEquals(where, params, "root_id", filter.root());
+        if (filter.createdFrom() != null) {
+            where.append(" and created_at >= :createdFrom");
+            params.addValue("createdFrom", Timestamp.from(filter.createdFrom()));
+        }
+        if (filter.createdTo() != null) {
+            where.append(" and created_at < :createdTo");
+            params.addValue("createdTo", Timestamp.from(filter.createdTo()));
+        }
+        String filtered = where.toString();
+        Long total = null;
+        String sql;
+        if (pageNumber != null) {
+            // the seeds' page/size: an offset, with a total (only here, where the caller asked for pages)
+            total = jdbc.queryForObject("select count(*) from task_view" + filtered, params, Long.class);
+            params.addValue("offset", (long) pageNumber * limit);
+            sql = "select video_id from task_view" + filtered + " order by created_at desc, video_id desc limit :limit offset :offset";
+        } else {
+            if (cursor != null) {
+                Cursor c = Cursor.decode(cursor);
+                where.append(" and (created_at, video_id) < (:cursorAt, :cursorId)");
+                params.addValue("cursorAt", Timestamp.from(c.createdAt()));
+                params.addValue("cursorId", c.videoId());
+            }
+            sql = "select video_id from task_view" + where + " order by created_at desc, video_id desc limit :limit";
+        }
+        params.addValue("limit", limit + 1);
+        List<String> ids = jdbc.queryForList(sql, params, String.class);
+        boolean more = ids.size() > limit;
+        List<String> pageIds = more ? ids.subList(0, limit) : ids;
+        List<TaskView> rows = new ArrayList<>(views.findAllById(pageIds));
+        rows.sort((a, b) -> pageIds.indexOf(a.videoId) - pageIds.indexOf(b.videoId));
+        String next = more && !rows.isEmpty() ? new Cursor(rows.get(rows.size() - 1).createdAt, rows.get(rows.size() - 1).videoId).encode() : null;
+        return new Page(rows, next, total);
+    }
+
+    private static void addEquals(StringBuilder where, MapSqlParameterSource params, String column, String value) {
+        if (value != null) {
+            where.append(" and ").append(column).append(" = :").append(column);
+            params.addValue(column, value);
+        }
+    }
+
+    /** An opaque keyset position: created time and id of the last row seen. */
+    record Cursor(Instant createdAt, String videoId) {
+        String encode() {
+            String raw = createdAt.getEpochSecond() + ":" + createdAt.getNano() + ":" + videoId;
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+        }
+
+        static Cursor decode(String cursor) {
+            try {
+                String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split(":", 3);
+                return new Cursor(Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
+            } catch (RuntimeException e) {
+                throw TaskRejectedException.invalidField("cursor", "MALFORMED", "cursor is not one this API gave out");
+            }
+        }
+    }
+
+    static TaskRejectedException notFound(String videoId) {
+        return new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + (videoId.length() > 80 ? videoId.substring(0, 80) : videoId));
+    }
+}
