@@ -21,6 +21,8 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 @Aggregate
 class VideoTask {
 
+    static final String LATE_ACCEPTANCE = "UPSTREAM_ACCEPTED";
+
     @AggregateIdentifier
     private VideoId videoId;
     private String owner;
@@ -30,6 +32,8 @@ class VideoTask {
     private int progress;
     private String providerId;
     private String externalTaskId;
+    /** "provider:externalId" of an upstream job that was accepted after the task had ended. */
+    private String lateUpstreamJob;
 
     protected VideoTask() {
         // for Axon
@@ -86,8 +90,15 @@ class VideoTask {
         }
         if (status.isTerminal()) {
             // e.g. cancelled while the submission was in flight: keep the binding for the audit and for the DELETE upstream
-            apply(new LateOutcomeRecorded(videoId, status, "UPSTREAM_ACCEPTED",
-                    command.providerId() + ":" + command.externalTaskId(), command.acceptedAt()));
+            String job = command.providerId() + ":" + command.externalTaskId();
+            if (lateUpstreamJob != null) {
+                if (!lateUpstreamJob.equals(job)) {
+                    throw new TaskRejectedException(ErrorCode.INVALID_TRANSITION,
+                            "task " + videoId + " is already bound to another upstream job");
+                }
+                return; // re-delivered: nothing new
+            }
+            apply(new LateOutcomeRecorded(videoId, status, LATE_ACCEPTANCE, job, command.acceptedAt()));
             return;
         }
         apply(new UpstreamTaskAccepted(videoId, command.providerId(), command.externalTaskId(), command.acceptedAt()));
@@ -185,6 +196,13 @@ class VideoTask {
     @EventSourcingHandler
     void on(TaskCancelled event) {
         status = TaskStatus.CANCELLED;
+    }
+
+    @EventSourcingHandler
+    void on(LateOutcomeRecorded event) {
+        if (LATE_ACCEPTANCE.equals(event.outcome())) {
+            lateUpstreamJob = event.detail();
+        }
     }
 
     @EventSourcingHandler

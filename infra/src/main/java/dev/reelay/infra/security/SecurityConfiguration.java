@@ -3,6 +3,7 @@ package dev.reelay.infra.security;
 import dev.reelay.infra.web.ProblemWriter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
@@ -17,7 +18,23 @@ import org.springframework.security.web.access.AccessDeniedHandler;
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
 
+    /**
+     * Routes that authenticate by other means (the sandbox by its own API key, webhooks by signature) or not at all
+     * (the dev issuer): no bearer-token processing, or a provider key would be mistaken for a bad JWT.
+     */
     @Bean
+    @Order(1)
+    SecurityFilterChain nonJwtRoutes(HttpSecurity http) throws Exception {
+        http.securityMatcher("/sandbox/**", "/webhooks/**", "/dev/**")
+                .csrf(AbstractHttpConfigurer::disable)
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(AbstractHttpConfigurer::disable)
+                .authorizeHttpRequests(auth -> auth.anyRequest().permitAll());
+        return http.build();
+    }
+
+    @Bean
+    @Order(2)
     SecurityFilterChain apiSecurity(HttpSecurity http, ProblemWriter problems) throws Exception {
         AuthenticationEntryPoint unauthorized = (request, response, ex) -> {
             response.setHeader("WWW-Authenticate", "Bearer");
@@ -33,9 +50,6 @@ class SecurityConfiguration {
                 .authorizeHttpRequests(auth -> auth
                         .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/info",
                                 "/actuator/prometheus").permitAll()
-                        .requestMatchers("/dev/**").permitAll()
-                        .requestMatchers("/webhooks/**").permitAll()
-                        .requestMatchers("/sandbox/**").permitAll()
                         .requestMatchers("/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html").permitAll()
                         .requestMatchers("/error").permitAll()
                         .requestMatchers("/api/admin/**").hasRole("admin")

@@ -1,0 +1,46 @@
+package dev.reelay.command.upstream;
+
+import dev.reelay.kernel.task.TaskSpec;
+import dev.reelay.kernel.task.VideoId;
+import reactor.core.publisher.Mono;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The upstream providers as the saga needs them: routing by model, and non-blocking calls. Implemented in infra by
+ * per-format HTTP adapters; errors arrive as {@link UpstreamException} with a classification.
+ */
+public interface UpstreamProviders {
+
+    /** Providers serving this model, best first. */
+    List<ProviderRoute> routesFor(String model);
+
+    Optional<ProviderRoute> route(String providerId);
+
+    /** Creates a job; {@code videoId} is sent as the idempotency key where the provider honours one. */
+    Mono<UpstreamJob> create(String providerId, VideoId videoId, TaskSpec spec, int attempt);
+
+    /** Creates a remix of an upstream job on the provider that made it. */
+    Mono<UpstreamJob> remix(String providerId, String sourceExternalId, VideoId videoId, TaskSpec spec, int attempt);
+
+    Mono<UpstreamJob> retrieve(String providerId, String externalTaskId, VideoId videoId);
+
+    Mono<Void> delete(String providerId, String externalTaskId, VideoId videoId);
+
+    /** Remembers which upstream job belongs to a task (for webhooks and remixes). */
+    void bind(VideoId videoId, String providerId, String externalTaskId);
+
+    Optional<Binding> bindingOf(VideoId videoId);
+
+    /** A provider's routing and timing settings. */
+    record ProviderRoute(String id, int priority, boolean idempotencyKeys, boolean webhooks, Duration pollInitial,
+                         Duration pollMin, Duration pollMax, Duration webhookSafetyPoll, Duration giveUpAfter,
+                         Duration submitBudget) {
+    }
+
+    /** Which provider job a task is bound to. */
+    record Binding(String providerId, String externalTaskId) {
+    }
+}

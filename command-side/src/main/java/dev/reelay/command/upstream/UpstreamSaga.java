@@ -1,0 +1,198 @@
+package dev.reelay.command.upstream;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.reelay.command.upstream.UpstreamProviders.ProviderRoute;
+import dev.reelay.kernel.event.LateOutcomeRecorded;
+import dev.reelay.kernel.event.ProgressUpdated;
+import dev.reelay.kernel.event.TaskCancelled;
+import dev.reelay.kernel.event.TaskCompleted;
+import dev.reelay.kernel.event.TaskExpired;
+import dev.reelay.kernel.event.TaskFailed;
+import dev.reelay.kernel.event.TaskSubmitted;
+import dev.reelay.kernel.event.UpstreamTaskAccepted;
+import dev.reelay.kernel.task.Lineage;
+import dev.reelay.kernel.task.TaskSpec;
+import dev.reelay.kernel.task.VideoId;
+import org.axonframework.config.ProcessingGroup;
+import org.axonframework.deadline.DeadlineManager;
+import org.axonframework.deadline.annotation.DeadlineHandler;
+import org.axonframework.modelling.saga.EndSaga;
+import org.axonframework.modelling.saga.SagaEventHandler;
+import org.axonframework.modelling.saga.SagaLifecycle;
+import org.axonframework.modelling.saga.StartSaga;
+import org.axonframework.spring.stereotype.Saga;
+
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Follows one task from submission to its end: when to (re)submit, when to poll, when to give up, what to do on
+ * cancel. It decides timing only; {@link UpstreamEffects} does the calls and reports back through commands. Its state
+ * is plain data (Jackson), its services are handler parameters, and its deadlines are persistent (db-scheduler).
+ * <p>
+ * Deadlines carry the task's id as payload: Axon resolves a handler's first parameter as the payload, so a
+ * deadline handler must start with it.
+ */
+@Saga
+@ProcessingGroup(UpstreamSaga.GROUP)
+public class UpstreamSaga {
+
+    public static final String GROUP = "upstream-saga";
+    static final String POLL = "poll";
+    static final String GIVE_UP = "give-up";
+    static final String WATCHDOG = "submission-watchdog";
+    static final String ASSOCIATION = "videoId";
+
+    @JsonProperty
+    VideoId videoId;
+    @JsonProperty
+    TaskSpec spec;
+    @JsonProperty
+    Lineage lineage;
+    @JsonProperty
+    int submissionRound;
+    @JsonProperty
+    String providerId;
+    @JsonProperty
+    String externalTaskId;
+    @JsonProperty
+    Instant acceptedAt;
+    @JsonProperty
+    int lastProgress;
+    @JsonProperty
+    Instant lastProgressAt;
+    @JsonProperty
+    int polls;
+    @JsonProperty
+    boolean cancelled;
+
+    @StartSaga
+    @SagaEventHandler(associationProperty = ASSOCIATION)
+    void on(TaskSubmitted event, UpstreamEffects effects, DeadlineManager deadlines, UpstreamTimings timings) {
+        videoId = event.videoId();
+        spec = event.spec();
+        lineage = event.lineage();
+        submissionRound = 1;
+        effects.submit(videoId, spec, lineage, submissionRound);
+        deadlines.schedule(timings.submissionWatchdog(), WATCHDOG, videoId);
+    }
+
+    /** The in-memory retries of a submission die with the process; this deadline resumes them after a restart. */
+    @DeadlineHandler(deadlineName = WATCHDOG)
+    void submissionWatchdog(VideoId due, UpstreamEffects effects, DeadlineManager deadlines, UpstreamTimings timings) {
+        if (externalTaskId != null || cancelled) {
+            return;
+        }
+        if (submissionRound >= timings.submissionRounds()) {
+            effects.giveUpSubmission(videoId, "no provider accepted the task after " + submissionRound + " rounds");
+            return;
+        }
+        submissionRound++;
+        effects.submit(videoId, spec, lineage, submissionRound);
+        deadlines.schedule(timings.submissionWatchdog(), WATCHDOG, videoId);
+    }
+
+    @SagaEventHandler(associationProperty = ASSOCIATION)
+    void on(UpstreamTaskAccepted event, DeadlineManager deadlines, UpstreamProviders providers, UpstreamTimings timings) {
+        providerId = event.providerId();
+        externalTaskId = event.externalTaskId();
+        acceptedAt = event.acceptedAt();
+        deadlines.cancelAllWithinScope(WATCHDOG);
+        ProviderRoute route = providers.route(providerId).orElse(timings.fallbackRoute(providerId));
+        deadlines.schedule(route.webhooks() ? route.webhookSafetyPoll() : route.pollInitial(), POLL, videoId);
+        deadlines.schedule(route.giveUpAfter(), GIVE_UP, videoId);
+    }
+
+    @SagaEventHandler(associationProperty = ASSOCIATION)
+    void on(ProgressUpdated event) {
+        lastProgress = event.percent();
+        lastProgressAt = event.observedAt();
+    }
+
+    @DeadlineHandler(deadlineName = POLL)
+    void poll(VideoId due, UpstreamEffects effects, DeadlineManager deadlines, UpstreamProviders providers, UpstreamTimings timings) {
+        if (effects.poll(videoId, providerId, externalTaskId)) {
+            polls++;
+        }
+        ProviderRoute route = providers.route(providerId).orElse(timings.fallbackRoute(providerId));
+        deadlines.schedule(nextPollIn(route, timings.now()), POLL, videoId);
+    }
+
+    /**
+     * Adaptive cadence: from the progress rate so far, aim the next poll at the predicted finish (80 % of the time
+     * left, so a slow-down is caught), within the provider's min/max. With webhooks on, a slow safety cadence.
+     */
+    Duration nextPollIn(ProviderRoute route, Instant now) {
+        if (route.webhooks()) {
+            return route.webhookSafetyPoll();
+        }
+        if (lastProgress <= 0 || lastProgressAt == null || acceptedAt == null || !lastProgressAt.isAfter(acceptedAt)) {
+            return route.pollInitial();
+        }
+        double elapsedMs = Duration.between(acceptedAt, lastProgressAt).toMillis();
+        double msPerPercent = elapsedMs / lastProgress;
+        double remainingMs = (100 - lastProgress) * msPerPercent - Duration.between(lastProgressAt, now).toMillis();
+        Duration candidate = Duration.ofMillis((long) Math.max(0, remainingMs * 0.8));
+        if (candidate.compareTo(route.pollMin()) < 0) {
+            return route.pollMin();
+        }
+        return candidate.compareTo(route.pollMax()) > 0 ? route.pollMax() : candidate;
+    }
+
+    @DeadlineHandler(deadlineName = GIVE_UP)
+    void giveUp(VideoId due, UpstreamEffects effects, DeadlineManager deadlines) {
+        deadlines.cancelAllWithinScope(POLL);
+        effects.finalCheck(videoId, providerId, externalTaskId);
+    }
+
+    @SagaEventHandler(associationProperty = ASSOCIATION)
+    void on(TaskCancelled event, UpstreamEffects effects, DeadlineManager deadlines) {
+        cancelled = true;
+        cancelDeadlines(deadlines);
+        if (externalTaskId != null) {
+            effects.cancelUpstream(videoId, providerId, externalTaskId);
+            SagaLifecycle.end();
+        }
+        // otherwise a submission may still be in flight: wait for its late acceptance to delete that job too
+    }
+
+    @SagaEventHandler(associationProperty = ASSOCIATION)
+    void on(LateOutcomeRecorded event, UpstreamEffects effects) {
+        if ("UPSTREAM_ACCEPTED".equals(event.outcome()) && cancelled && event.detail() != null) {
+            int colon = event.detail().indexOf(':');
+            if (colon > 0) {
+                effects.cancelUpstream(videoId, event.detail().substring(0, colon), event.detail().substring(colon + 1));
+            }
+            SagaLifecycle.end();
+        }
+    }
+
+    @EndSaga
+    @SagaEventHandler(associationProperty = ASSOCIATION)
+    void on(TaskCompleted event, UpstreamEffects effects, DeadlineManager deadlines) {
+        finish(effects, deadlines);
+    }
+
+    @EndSaga
+    @SagaEventHandler(associationProperty = ASSOCIATION)
+    void on(TaskFailed event, UpstreamEffects effects, DeadlineManager deadlines) {
+        finish(effects, deadlines);
+    }
+
+    @EndSaga
+    @SagaEventHandler(associationProperty = ASSOCIATION)
+    void on(TaskExpired event, UpstreamEffects effects, DeadlineManager deadlines) {
+        finish(effects, deadlines);
+    }
+
+    private void finish(UpstreamEffects effects, DeadlineManager deadlines) {
+        cancelDeadlines(deadlines);
+        effects.forget(videoId);
+    }
+
+    private static void cancelDeadlines(DeadlineManager deadlines) {
+        deadlines.cancelAllWithinScope(POLL);
+        deadlines.cancelAllWithinScope(GIVE_UP);
+        deadlines.cancelAllWithinScope(WATCHDOG);
+    }
+}

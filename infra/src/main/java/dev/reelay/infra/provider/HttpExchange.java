@@ -1,0 +1,236 @@
+package dev.reelay.infra.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.command.upstream.UpstreamException;
+import dev.reelay.command.upstream.UpstreamException.Kind;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.timeout.ReadTimeoutException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.PrematureCloseException;
+
+import java.net.ConnectException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * One provider's HTTP plumbing: a WebClient with connect and response timeouts, error classification, Retry-After
+ * parsing, redaction of the key from anything that is stored, and one call-log row per exchange.
+ */
+final class HttpExchange {
+
+    private final ProviderProperties.Provider provider;
+    private final Supplier<String> baseUrl;
+    private final WebClient client;
+    private final UpstreamCallLog callLog;
+    private final ObjectMapper json;
+    private final String key;
+
+    HttpExchange(ProviderProperties.Provider provider, Supplier<String> baseUrl, WebClient.Builder builder,
+                 UpstreamCallLog callLog, ObjectMapper json) {
+        this.provider = provider;
+        this.baseUrl = baseUrl;
+        this.callLog = callLog;
+        this.json = json;
+        this.key = provider.resolvedApiKey();
+        HttpClient http = HttpClient.create()
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) provider.connectTimeout().toMillis())
+                .responseTimeout(provider.readTimeout());
+        this.client = builder.clone()
+                .clientConnector(new ReactorClientHttpConnector(http))
+                .codecs(c -> c.defaultCodecs().maxInMemorySize(2 * 1024 * 1024))
+                .build();
+    }
+
+    String providerId() {
+        return provider.id();
+    }
+
+    String baseUrl() {
+        return baseUrl.get();
+    }
+
+    String key() {
+        return key;
+    }
+
+    /** A raw answer: status, headers and body text. */
+    record Answer(int status, HttpHeaders headers, String body) {
+    }
+
+    /** Sends a request and maps a 2xx answer; anything else becomes a classified {@link UpstreamException}. */
+    <T> Mono<T> call(String operation, String videoId, int attempt, HttpMethod method, String path,
+                     Consumer<HttpHeaders> headers, Function<WebClient.RequestBodySpec, WebClient.RequestHeadersSpec<?>> body,
+                     String requestSummary, Function<Answer, T> onSuccess, Function<T, String> responseSummary) {
+        boolean mutating = method == HttpMethod.POST;
+        return Mono.defer(() -> {
+            long started = System.nanoTime();
+            WebClient.RequestBodySpec spec = client.method(method).uri(baseUrl.get() + path).headers(headers);
+            return body.apply(spec)
+                    .exchangeToMono(response -> response.bodyToMono(String.class).defaultIfEmpty("")
+                            .map(text -> new Answer(response.statusCode().value(), response.headers().asHttpHeaders(), text)))
+                    .onErrorMap(e -> !(e instanceof UpstreamException), e -> transportFailure(e, mutating))
+                    .flatMap(answer -> {
+                        if (answer.status() >= 200 && answer.status() < 300) {
+                            try {
+                                T value = onSuccess.apply(answer);
+                                log(operation, videoId, attempt, answer.status(), started, null, requestSummary,
+                                        responseSummary.apply(value));
+                                return Mono.justOrEmpty(value);
+                            } catch (RuntimeException e) {
+                                UpstreamException malformed = new UpstreamException(mutating ? Kind.AMBIGUOUS : Kind.TRANSIENT,
+                                        answer.status(), null, "malformed response from " + provider.id(), null);
+                                log(operation, videoId, attempt, answer.status(), started, malformed.getMessage(),
+                                        requestSummary, summarizeBody(answer.body()));
+                                return Mono.error(malformed);
+                            }
+                        }
+                        UpstreamException failure = httpFailure(answer, operation);
+                        log(operation, videoId, attempt, answer.status(), started, failure.getMessage(), requestSummary,
+                                summarizeBody(answer.body()));
+                        return Mono.error(failure);
+                    })
+                    .doOnError(e -> {
+                        if (e instanceof UpstreamException u && u.httpStatus() == 0) {
+                            log(operation, videoId, attempt, null, started, u.getMessage(), requestSummary, null);
+                        }
+                    });
+        });
+    }
+
+    private void log(String operation, String videoId, int attempt, Integer status, long started, String error,
+                     String request, String response) {
+        callLog.record(new UpstreamCallLog.Call(videoId, provider.id(), operation, status,
+                (System.nanoTime() - started) / 1_000_000, attempt, redact(error), redact(request), redact(response), Instant.now()));
+    }
+
+    /** Transport failures: a POST that may have been sent is ambiguous; a refused connection is not. */
+    private UpstreamException transportFailure(Throwable e, boolean mutating) {
+        Throwable cause = e instanceof WebClientRequestException && e.getCause() != null ? e.getCause() : e;
+        if (cause instanceof ConnectException || cause instanceof io.netty.channel.ConnectTimeoutException) {
+            return new UpstreamException(Kind.TRANSIENT, 0, null, "cannot connect to " + provider.id(), null);
+        }
+        boolean timeout = cause instanceof ReadTimeoutException || cause instanceof java.util.concurrent.TimeoutException;
+        if (timeout || cause instanceof PrematureCloseException) {
+            return new UpstreamException(mutating ? Kind.AMBIGUOUS : Kind.TRANSIENT, 0, null,
+                    (timeout ? "no answer in time from " : "connection closed by ") + provider.id(), null);
+        }
+        return new UpstreamException(Kind.TRANSIENT, 0, null, "transport error talking to " + provider.id() + ": "
+                + cause.getClass().getSimpleName(), null);
+    }
+
+    private UpstreamException httpFailure(Answer answer, String operation) {
+        int status = answer.status();
+        String code = null;
+        String message = "HTTP " + status + " from " + provider.id();
+        try {
+            JsonNode body = json.readTree(answer.body());
+            JsonNode error = body.has("error") ? body.get("error") : body;
+            if (error.isObject()) {
+                code = text(error, "code");
+                if (code == null) {
+                    code = text(error, "type");
+                }
+                String providerMessage = text(error, "message");
+                if (providerMessage != null) {
+                    message = providerMessage.length() > 300 ? providerMessage.substring(0, 300) : providerMessage;
+                }
+            } else if (error.isTextual()) {
+                message = error.asText();
+            }
+        } catch (Exception ignored) {
+            // not JSON: keep the generic message
+        }
+        Kind kind;
+        if (status == 429 || status >= 500 || status == 408) {
+            kind = Kind.TRANSIENT;
+        } else if (status == 401 || status == 403) {
+            kind = Kind.CONFIGURATION;
+            message = provider.id() + " refused our credentials (HTTP " + status + ")";
+        } else if (status == 404) {
+            kind = operation.equals("create") ? Kind.CONFIGURATION : Kind.UNKNOWN;
+        } else if (status == 400 || status == 422 || status == 413 || status == 415) {
+            kind = Kind.USER_ERROR;
+        } else {
+            kind = Kind.UNKNOWN;
+        }
+        return new UpstreamException(kind, status, code, redact(message), retryAfter(answer.headers()));
+    }
+
+    static Duration retryAfter(HttpHeaders headers) {
+        String ms = headers.getFirst("retry-after-ms");
+        if (ms != null && ms.trim().matches("\\d{1,9}")) {
+            return Duration.ofMillis(Long.parseLong(ms.trim()));
+        }
+        String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
+        if (value == null) {
+            return null;
+        }
+        value = value.trim();
+        if (value.matches("\\d{1,7}")) {
+            return Duration.ofSeconds(Long.parseLong(value));
+        }
+        try {
+            Duration until = Duration.between(Instant.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            return until.isNegative() ? Duration.ZERO : until;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    static Duration pollAfter(HttpHeaders headers) {
+        String value = headers.getFirst("openai-poll-after-ms");
+        return value != null && value.trim().matches("\\d{1,9}") ? Duration.ofMillis(Long.parseLong(value.trim())) : null;
+    }
+
+    JsonNode parse(String body) {
+        try {
+            JsonNode node = json.readTree(body);
+            if (node == null || !node.isObject()) {
+                throw new IllegalArgumentException("not a JSON object");
+            }
+            return node;
+        } catch (Exception e) {
+            throw new IllegalArgumentException("malformed JSON", e);
+        }
+    }
+
+    String toJson(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    /** The key never leaves in a log row or an exception, even if a provider echoes it back. */
+    String redact(String value) {
+        if (value == null || key == null || key.length() < 4) {
+            return value;
+        }
+        return value.replace(key, "***");
+    }
+
+    private static String summarizeBody(String body) {
+        if (body == null) {
+            return null;
+        }
+        return body.length() > 500 ? body.substring(0, 500) + "…" : body;
+    }
+}

@@ -1,0 +1,125 @@
+package dev.reelay.infra.provider;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.reelay.command.upstream.UpstreamJob;
+import dev.reelay.kernel.task.TaskSpec;
+import dev.reelay.kernel.task.VideoId;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.client.MultipartBodyBuilder;
+import org.springframework.web.reactive.function.BodyInserters;
+import reactor.core.publisher.Mono;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** The OpenAI Videos wire format ({@code POST/GET/DELETE /videos}, remix, content), which relays keep serving. */
+class OpenAiVideosClient implements ProviderClient {
+
+    private final HttpExchange http;
+    private final boolean idempotencyKeys;
+
+    OpenAiVideosClient(HttpExchange http, boolean idempotencyKeys) {
+        this.http = http;
+        this.idempotencyKeys = idempotencyKeys;
+    }
+
+    @Override
+    public Mono<UpstreamJob> create(VideoId videoId, TaskSpec spec, byte[] image, int attempt) {
+        String summary = summary(spec, image != null);
+        if (image == null) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("model", spec.model());
+            body.put("prompt", spec.prompt());
+            body.put("size", spec.size());
+            body.put("seconds", String.valueOf(spec.seconds()));
+            return http.call("create", videoId.value(), attempt, HttpMethod.POST, "/videos", headers(videoId),
+                    req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(body), summary, this::job, this::describe);
+        }
+        MultipartBodyBuilder parts = new MultipartBodyBuilder();
+        parts.part("model", spec.model());
+        parts.part("prompt", spec.prompt());
+        parts.part("size", spec.size());
+        parts.part("seconds", String.valueOf(spec.seconds()));
+        String type = spec.referenceImage().contentType();
+        parts.part("input_reference", new ByteArrayResource(image) {
+            @Override
+            public String getFilename() {
+                return "reference." + type.substring(type.indexOf('/') + 1);
+            }
+        }).contentType(MediaType.parseMediaType(type));
+        return http.call("create", videoId.value(), attempt, HttpMethod.POST, "/videos", headers(videoId),
+                req -> req.contentType(MediaType.MULTIPART_FORM_DATA).body(BodyInserters.fromMultipartData(parts.build())),
+                summary, this::job, this::describe);
+    }
+
+    @Override
+    public Mono<UpstreamJob> remix(String sourceExternalId, VideoId videoId, TaskSpec spec, int attempt) {
+        return http.call("remix", videoId.value(), attempt, HttpMethod.POST, "/videos/" + sourceExternalId + "/remix",
+                headers(videoId), req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("prompt", spec.prompt())),
+                "{\"source\":\"" + sourceExternalId + "\",\"prompt_chars\":" + spec.prompt().length() + "}", this::job, this::describe);
+    }
+
+    @Override
+    public Mono<UpstreamJob> retrieve(String externalTaskId, VideoId videoId) {
+        return http.call("retrieve", videoId.value(), 1, HttpMethod.GET, "/videos/" + externalTaskId, headers(null),
+                req -> req, "{\"id\":\"" + externalTaskId + "\"}", this::job, this::describe);
+    }
+
+    @Override
+    public Mono<Void> delete(String externalTaskId, VideoId videoId) {
+        return http.call("delete", videoId.value(), 1, HttpMethod.DELETE, "/videos/" + externalTaskId, headers(null),
+                req -> req, "{\"id\":\"" + externalTaskId + "\"}", answer -> "deleted", s -> s).then();
+    }
+
+    private java.util.function.Consumer<HttpHeaders> headers(VideoId idempotencyKey) {
+        return h -> {
+            h.setBearerAuth(http.key());
+            h.setAccept(java.util.List.of(MediaType.APPLICATION_JSON));
+            if (idempotencyKey != null && idempotencyKeys) {
+                h.set("Idempotency-Key", idempotencyKey.value());
+            }
+        };
+    }
+
+    private UpstreamJob job(HttpExchange.Answer answer) {
+        JsonNode video = http.parse(answer.body());
+        String id = HttpExchange.text(video, "id");
+        String status = HttpExchange.text(video, "status");
+        if (id == null || status == null) {
+            throw new IllegalArgumentException("a video object needs an id and a status");
+        }
+        UpstreamJob.State state = switch (status.toLowerCase(Locale.ROOT)) {
+            case "queued" -> UpstreamJob.State.QUEUED;
+            case "in_progress" -> UpstreamJob.State.IN_PROGRESS;
+            case "completed" -> UpstreamJob.State.COMPLETED;
+            case "failed" -> UpstreamJob.State.FAILED;
+            default -> throw new IllegalArgumentException("unknown status " + status);
+        };
+        JsonNode error = video.get("error");
+        String errorCode = error != null && error.isObject() ? HttpExchange.text(error, "code") : null;
+        String errorMessage = error != null && error.isObject() ? HttpExchange.text(error, "message") : null;
+        Instant expires = video.hasNonNull("expires_at") && video.get("expires_at").canConvertToLong()
+                ? Instant.ofEpochSecond(video.get("expires_at").asLong()) : null;
+        Integer seconds = video.hasNonNull("seconds") && video.get("seconds").asText().matches("\\d{1,4}")
+                ? Integer.valueOf(video.get("seconds").asText()) : null;
+        String content = state == UpstreamJob.State.COMPLETED ? http.baseUrl() + "/videos/" + id + "/content" : null;
+        return new UpstreamJob(id, state, Math.max(0, Math.min(100, video.path("progress").asInt(0))), errorCode,
+                errorMessage == null ? null : http.redact(errorMessage), content, expires, seconds,
+                HttpExchange.text(video, "size"), HttpExchange.pollAfter(answer.headers()));
+    }
+
+    private String describe(UpstreamJob job) {
+        return "{\"id\":\"" + job.externalTaskId() + "\",\"status\":\"" + job.state() + "\",\"progress\":" + job.progress()
+                + (job.errorCode() == null ? "" : ",\"error\":\"" + job.errorCode() + "\"") + "}";
+    }
+
+    static String summary(TaskSpec spec, boolean image) {
+        return "{\"model\":\"" + spec.model() + "\",\"size\":\"" + spec.size() + "\",\"seconds\":" + spec.seconds()
+                + ",\"prompt_chars\":" + spec.prompt().length() + ",\"input_reference\":" + image + "}";
+    }
+}

@@ -1,0 +1,28 @@
+package dev.reelay.infra.sandbox;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+import java.time.Duration;
+
+/**
+ * The in-process simulated provider ({@code reelay.sandbox}): how long jobs take, how often they fail, and which
+ * faults it injects (every Nth create answers 429 or 500).
+ */
+@ConfigurationProperties("reelay.sandbox")
+public record SandboxProperties(boolean enabled, String apiKey, Duration jobDuration, double failureRate,
+                                int rateLimitEvery, int serverErrorEvery, Duration retryAfter, long pollAfterMs,
+                                boolean webhooks, String webhookSecret, String webhookProvider) {
+
+    public SandboxProperties {
+        apiKey = apiKey == null ? "sandbox-key" : apiKey;
+        jobDuration = jobDuration == null ? Duration.ofSeconds(15) : jobDuration;
+        retryAfter = retryAfter == null ? Duration.ofSeconds(1) : retryAfter;
+        webhookProvider = webhookProvider == null ? "sandbox" : webhookProvider;
+    }
+
+    @Override
+    public String toString() {
+        return "SandboxProperties[enabled=" + enabled + ", jobDuration=" + jobDuration + ", failureRate=" + failureRate
+                + ", apiKey=***]";
+    }
+}
