@@ -122,6 +122,10 @@ class HttpUpstreamProviders implements UpstreamProviders, ApplicationListener<We
         return bindings.of(videoId);
     }
 
+    String baseUrlOf(ProviderProperties.Provider provider) {
+        return resolve(provider.baseUrl());
+    }
+
     Optional<ProviderProperties.Provider> config(String providerId) {
         return Optional.ofNullable(configs.get(providerId));
     }

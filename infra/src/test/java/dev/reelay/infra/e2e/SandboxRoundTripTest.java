@@ -45,10 +45,74 @@ class SandboxRoundTripTest {
         assertThat(types).first().isEqualTo("dev.reelay.kernel.event.TaskSubmitted");
         assertThat(types).contains("dev.reelay.kernel.event.UpstreamTaskAccepted");
         assertThat(types).last().isEqualTo("dev.reelay.kernel.event.TaskCompleted");
-        assertThat(jdbc.queryForObject("select count(*) from sandbox_job", Integer.class)).isEqualTo(1);
+        assertThat(jdbc.queryForObject("select count(*) from sandbox_job where prompt = 'a lighthouse at dusk'", Integer.class)).isEqualTo(1);
         assertThat(jdbc.queryForObject("select count(*) from upstream_call where video_id = ? and operation = 'create'",
                 Integer.class, videoId)).isEqualTo(1);
         assertThat(jdbc.queryForList("select request_summary from upstream_call", String.class))
                 .noneMatch(s -> s != null && s.contains("sandbox-key"));
+
+        // content: the real MP4 from the provider, served by Reelay with Range support
+        byte[] mp4 = resource("sandbox/video.mp4");
+        HttpApi.Response whole = api.get("/api/video/tasks/" + videoId + "/content", token);
+        assertThat(whole.status()).isEqualTo(200);
+        assertThat(whole.contentType()).isEqualTo("video/mp4");
+        assertThat(whole.raw().body()).isEqualTo(mp4);
+        HttpApi.Response part = api.send("GET", "/api/video/tasks/" + videoId + "/content", token, null, null,
+                java.util.Map.of("Range", "bytes=0-99"));
+        assertThat(part.status()).isEqualTo(206);
+        assertThat(part.raw().body()).isEqualTo(java.util.Arrays.copyOf(mp4, 100));
+        assertThat(part.header("Content-Range")).isEqualTo("bytes 0-99/" + mp4.length);
+        HttpApi.Response thumbnail = api.get("/api/video/tasks/" + videoId + "/content?variant=thumbnail", token);
+        assertThat(thumbnail.status()).isEqualTo(200);
+        assertThat(thumbnail.raw().body()).isEqualTo(resource("sandbox/thumbnail.png"));
+        assertThat(api.get("/api/video/tasks/" + videoId + "/content?variant=poster", token).status()).isEqualTo(422);
+        String bob = api.token("bob");
+        assertThat(api.get("/api/video/tasks/" + videoId + "/content", bob).status()).isEqualTo(404);
+
+        // the call log, for the owner only
+        HttpApi.Response calls = api.get("/api/video/tasks/" + videoId + "/upstream-calls", token);
+        assertThat(calls.status()).isEqualTo(200);
+        assertThat(calls.json().get("data").findValuesAsText("operation")).contains("create", "retrieve");
+        assertThat(calls.body()).doesNotContain("sandbox-key");
+        assertThat(api.get("/api/video/tasks/" + videoId + "/upstream-calls", bob).status()).isEqualTo(404);
+        assertThat(api.get("/api/admin/upstream-calls", bob).status()).isEqualTo(403);
+        assertThat(api.get("/api/admin/upstream-calls", api.token("root", "admin")).json().get("data").size()).isPositive();
+    }
+
+    @Test
+    void aCancelledTaskIsDeletedUpstream() {
+        HttpApi api = new HttpApi(port);
+        String token = api.token("dave");
+        String videoId = api.postJson("/api/video/tasks", token, "{\"prompt\":\"short-lived\",\"model\":\"sora-2\"}")
+                .json().at("/data/videoId").asText();
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.queryForObject(
+                "select count(*) from upstream_binding where video_id = ?", Integer.class, videoId) == 1);
+        assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{}").status()).isEqualTo(200);
+        String external = jdbc.queryForObject("select external_task_id from upstream_binding where video_id = ?", String.class, videoId);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(jdbc.queryForObject(
+                "select deleted from sandbox_job where id = ?", Boolean.class, external)).isTrue());
+        assertThat(api.get("/api/video/tasks/" + videoId, token).json().at("/data/status").asText()).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    void aModeratedPromptFailsWithoutRetryAndWithASafeMessage() {
+        HttpApi api = new HttpApi(port);
+        String token = api.token("erin");
+        String videoId = api.postJson("/api/video/tasks", token, "{\"prompt\":\"something forbidden\",\"model\":\"sora-2\"}")
+                .json().at("/data/videoId").asText();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(api.get("/api/video/tasks/" + videoId, token).json().at("/data/status").asText()).isEqualTo("FAILED"));
+        JsonNode error = api.get("/api/video/tasks/" + videoId, token).json().at("/data/error");
+        assertThat(error.get("code").asText()).isEqualTo("UPSTREAM_MODERATION");
+        assertThat(jdbc.queryForObject("select count(*) from upstream_call where video_id = ? and operation = 'create'",
+                Integer.class, videoId)).isEqualTo(1);
+    }
+
+    private static byte[] resource(String path) {
+        try (var in = SandboxRoundTripTest.class.getClassLoader().getResourceAsStream(path)) {
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

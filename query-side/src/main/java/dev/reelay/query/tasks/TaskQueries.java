@@ -36,6 +36,16 @@ public class TaskQueries {
     record Page(List<TaskView> items, String nextCursor, Long total) {
     }
 
+    /** What other read models need to know about a task (its owner for scoping, where its content is). */
+    public record Summary(String videoId, String owner, dev.reelay.kernel.task.TaskStatus status, String providerId,
+                          String externalTaskId, String contentLocation) {
+    }
+
+    public Optional<Summary> summary(String videoId) {
+        return views.findById(videoId).map(v -> new Summary(v.videoId, v.owner, v.status, v.providerId, v.externalTaskId,
+                v.contentLocation));
+    }
+
     Optional<TaskView> find(String videoId) {
         return views.findById(videoId);
     }

@@ -1,0 +1,109 @@
+package dev.reelay.infra.provider;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
+import org.springframework.stereotype.Component;
+import org.springframework.util.unit.DataSize;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Flux;
+import reactor.netty.http.client.HttpClient;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Downloads a finished job's bytes from its provider into a file: only from the provider's own host, with the
+ * provider's key, bounded in size and time, streamed to disk (never held whole in memory).
+ */
+@Component
+public class ProviderContentDownloader {
+
+    private final HttpUpstreamProviders providers;
+    private final WebClient client;
+    private final long maxBytes;
+    private final Duration timeout;
+
+    ProviderContentDownloader(HttpUpstreamProviders providers, WebClient.Builder builder,
+                              @Value("${reelay.content.max-download-size:512MB}") DataSize maxBytes,
+                              @Value("${reelay.content.download-timeout:120s}") Duration timeout) {
+        this.providers = providers;
+        this.maxBytes = maxBytes.toBytes();
+        this.timeout = timeout;
+        this.client = builder.clone().clientConnector(new ReactorClientHttpConnector(
+                HttpClient.create().followRedirect(false).responseTimeout(Duration.ofSeconds(30)))).build();
+    }
+
+    /** The downloaded file's media type, or empty if the provider does not have this variant (any more). */
+    public Optional<String> download(String providerId, String externalTaskId, String contentLocation, String variant,
+                                     Path target) throws IOException {
+        Optional<ProviderProperties.Provider> provider = providers.config(providerId);
+        if (provider.isEmpty()) {
+            return Optional.empty();
+        }
+        String base = providers.baseUrlOf(provider.get());
+        String url;
+        boolean bearer;
+        if (provider.get().format() == ProviderProperties.Format.OPENAI_VIDEOS) {
+            url = base + "/videos/" + externalTaskId + "/content?variant=" + variant.toLowerCase(Locale.ROOT);
+            bearer = true;
+        } else {
+            if (!variant.equalsIgnoreCase("video") || contentLocation == null) {
+                return Optional.empty();
+            }
+            url = contentLocation;
+            bearer = false;
+        }
+        URI uri = URI.create(url);
+        URI baseUri = URI.create(base);
+        boolean sameHost = uri.getHost() != null && uri.getHost().equalsIgnoreCase(baseUri.getHost());
+        if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || !sameHost && bearer) {
+            return Optional.empty();
+        }
+        Files.createDirectories(target.getParent());
+        Path temp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
+        String key = provider.get().resolvedApiKey();
+        AtomicLong size = new AtomicLong();
+        try {
+            String[] mediaType = new String[1];
+            Integer status = client.get().uri(uri)
+                    .headers(h -> {
+                        if (bearer) {
+                            h.setBearerAuth(key);
+                        }
+                    })
+                    .exchangeToMono(response -> {
+                        if (!response.statusCode().is2xxSuccessful()) {
+                            return response.releaseBody().thenReturn(response.statusCode().value());
+                        }
+                        mediaType[0] = response.headers().asHttpHeaders().getFirst(HttpHeaders.CONTENT_TYPE);
+                        Flux<DataBuffer> body = response.bodyToFlux(DataBuffer.class).doOnNext(buffer -> {
+                            if (size.addAndGet(buffer.readableByteCount()) > maxBytes) {
+                                throw new IllegalStateException("content larger than " + maxBytes + " bytes");
+                            }
+                        });
+                        return DataBufferUtils.write(body, temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)
+                                .thenReturn(response.statusCode().value());
+                    })
+                    .block(timeout);
+            if (status == null || status != 200 || size.get() == 0) {
+                return Optional.empty();
+            }
+            Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return Optional.of(mediaType[0] == null ? "application/octet-stream" : mediaType[0]);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        } finally {
+            Files.deleteIfExists(temp);
+        }
+    }
+}

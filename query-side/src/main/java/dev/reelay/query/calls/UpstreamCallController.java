@@ -1,0 +1,48 @@
+package dev.reelay.query.calls;
+
+import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.kernel.task.TaskRejectedException;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.security.Principal;
+import java.util.List;
+import java.util.Map;
+
+/** The upstream call log: per task for its owner, and across all tasks for admins. */
+@RestController
+class UpstreamCallController {
+
+    private static final String COLUMNS = "id, video_id as \"videoId\", provider_id as \"provider\", operation, "
+            + "http_status as \"httpStatus\", duration_ms as \"durationMs\", attempt, error, "
+            + "request_summary as \"request\", response_summary as \"response\", called_at as \"calledAt\"";
+
+    private final JdbcTemplate jdbc;
+
+    UpstreamCallController(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    @GetMapping("/api/video/tasks/{videoId}/upstream-calls")
+    Map<String, Object> forTask(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
+        List<String> owners = jdbc.queryForList("select owner from task_view where video_id = ?", String.class, videoId);
+        if (owners.isEmpty() || !owners.get(0).equals(principal.getName()) && !request.isUserInRole("admin")) {
+            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + (videoId.length() > 80 ? videoId.substring(0, 80) : videoId));
+        }
+        return Map.of("success", true, "data", jdbc.queryForList(
+                "select " + COLUMNS + " from upstream_call where video_id = ? order by id", videoId));
+    }
+
+    @GetMapping("/api/admin/upstream-calls")
+    Map<String, Object> all(@RequestParam(required = false) Long afterId, @RequestParam(defaultValue = "100") int limit) {
+        if (limit < 1 || limit > 500) {
+            throw TaskRejectedException.invalidField("limit", "RANGE", "limit must be 1-500");
+        }
+        return Map.of("success", true, "data", jdbc.queryForList(
+                "select " + COLUMNS + " from upstream_call where id > ? order by id limit ?", afterId == null ? 0 : afterId, limit));
+    }
+}

@@ -1,0 +1,68 @@
+package dev.reelay.query.content;
+
+import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.kernel.task.TaskRejectedException;
+import dev.reelay.kernel.task.TaskStatus;
+import dev.reelay.query.tasks.TaskQueries;
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.core.io.Resource;
+import org.springframework.http.CacheControl;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.security.Principal;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Streams a finished task's video, thumbnail or spritesheet. Returning a {@link Resource} lets Spring answer
+ * {@code Range} requests (206, multiple ranges, 416) from the archived file without buffering it.
+ */
+@RestController
+class ContentController {
+
+    private final TaskQueries queries;
+    private final ContentSource content;
+
+    ContentController(TaskQueries queries, ContentSource content) {
+        this.queries = queries;
+        this.content = content;
+    }
+
+    @GetMapping("/api/video/tasks/{videoId}/content")
+    ResponseEntity<Resource> content(@PathVariable String videoId, @RequestParam(defaultValue = "video") String variant,
+                                     Principal principal, HttpServletRequest request) {
+        ContentSource.Variant kind = variant(variant);
+        TaskQueries.Summary task = queries.summary(videoId)
+                .filter(t -> t.owner().equals(principal.getName()) || request.isUserInRole("admin"))
+                .orElseThrow(() -> new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + limit(videoId)));
+        if (task.status() != TaskStatus.COMPLETED) {
+            throw new TaskRejectedException(ErrorCode.INVALID_TRANSITION, "task " + videoId + " is " + task.status()
+                    + "; content exists only for COMPLETED tasks");
+        }
+        ContentSource.Content found = content.open(videoId, task.providerId(), task.externalTaskId(), task.contentLocation(), kind)
+                .orElseThrow(() -> new TaskRejectedException(ErrorCode.TASK_NOT_FOUND,
+                        "the " + variant + " of " + videoId + " is no longer available"));
+        return ResponseEntity.ok()
+                .contentType(MediaType.parseMediaType(found.mediaType()))
+                .cacheControl(CacheControl.maxAge(Duration.ofHours(1)).cachePrivate())
+                .header("Accept-Ranges", "bytes")
+                .body(found.resource());
+    }
+
+    private static ContentSource.Variant variant(String raw) {
+        try {
+            return ContentSource.Variant.valueOf(raw.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw TaskRejectedException.invalidField("variant", "ENUM", "variant must be video, thumbnail or spritesheet");
+        }
+    }
+
+    private static String limit(String value) {
+        return value.length() > 80 ? value.substring(0, 80) : value;
+    }
+}
