@@ -152,6 +152,20 @@ class VideoTask {
         apply(new TaskExpired(videoId, status, command.reason(), command.expiredAt()));
     }
 
+    @CommandHandler
+    void handle(DeleteTask command) {
+        ensureVisibleTo(command.requestedBy(), command.admin());
+        if (status == TaskStatus.EXPIRED) {
+            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + videoId);
+        }
+        TaskStatus previous = status;
+        if (!status.isTerminal()) {
+            apply(new TaskCancelled(videoId, command.requestedBy(), "deleted", command.requestedAt()));
+            previous = TaskStatus.CANCELLED;
+        }
+        apply(new TaskExpired(videoId, previous, "deleted by " + command.requestedBy(), command.requestedAt()));
+    }
+
     /** Someone else's task does not exist for the caller: no existence leak. */
     private void ensureVisibleTo(String principal, boolean admin) {
         if (!admin && !owner.equals(principal)) {

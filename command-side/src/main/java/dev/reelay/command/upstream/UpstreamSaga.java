@@ -156,15 +156,20 @@ public class UpstreamSaga {
         // otherwise a submission may still be in flight: wait for its late acceptance to delete that job too
     }
 
+    /** After a cancel, whatever the in-flight submission turned into ends the saga (a late job is deleted upstream). */
     @SagaEventHandler(associationProperty = ASSOCIATION)
     void on(LateOutcomeRecorded event, UpstreamEffects effects) {
-        if ("UPSTREAM_ACCEPTED".equals(event.outcome()) && cancelled && event.detail() != null) {
+        if (!cancelled) {
+            return;
+        }
+        if ("UPSTREAM_ACCEPTED".equals(event.outcome()) && event.detail() != null) {
             int colon = event.detail().indexOf(':');
             if (colon > 0) {
                 effects.cancelUpstream(videoId, event.detail().substring(0, colon), event.detail().substring(colon + 1));
             }
-            SagaLifecycle.end();
         }
+        effects.forget(videoId);
+        SagaLifecycle.end();
     }
 
     @EndSaga

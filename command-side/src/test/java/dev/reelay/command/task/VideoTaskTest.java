@@ -5,6 +5,7 @@ import dev.reelay.kernel.command.CompleteTask;
 import dev.reelay.kernel.command.ExpireTask;
 import dev.reelay.kernel.command.FailTask;
 import dev.reelay.kernel.command.RecordProgress;
+import dev.reelay.kernel.command.DeleteTask;
 import dev.reelay.kernel.command.RecordUpstreamAcceptance;
 import dev.reelay.kernel.command.RemixTask;
 import dev.reelay.kernel.command.SubmitTask;
@@ -621,6 +622,41 @@ class VideoTaskTest {
             fixture.given(submitted(), cancelled(), new TaskExpired(videoId, TaskStatus.CANCELLED, "retention", EXPIRED_AT))
                     .when(complete(LATE_AT))
                     .expectEvents(new LateOutcomeRecorded(videoId, TaskStatus.EXPIRED, "COMPLETED", CONTENT, LATE_AT));
+        }
+    }
+
+    @Nested
+    class Delete {
+
+        @Test
+        void deletingARunningTaskCancelsItThenLeavesATombstone() {
+            fixture.given(submitted(), accepted())
+                    .when(new DeleteTask(videoId, OWNER, false, LATE_AT))
+                    .expectEvents(new TaskCancelled(videoId, OWNER, "deleted", LATE_AT),
+                            new TaskExpired(videoId, TaskStatus.CANCELLED, "deleted by " + OWNER, LATE_AT));
+        }
+
+        @Test
+        void deletingACompletedTaskExpiresIt() {
+            fixture.given(submitted(), accepted(), completed())
+                    .when(new DeleteTask(videoId, OWNER, false, LATE_AT))
+                    .expectEvents(new TaskExpired(videoId, TaskStatus.COMPLETED, "deleted by " + OWNER, LATE_AT));
+        }
+
+        @Test
+        void cannotDeleteSomeoneElsesTask() {
+            fixture.given(submitted())
+                    .when(new DeleteTask(videoId, STRANGER, false, LATE_AT))
+                    .expectNoEvents()
+                    .expectException(rejectedWith(ErrorCode.TASK_NOT_FOUND));
+        }
+
+        @Test
+        void aDeletedTaskIsGone() {
+            fixture.given(submitted(), cancelled(), new TaskExpired(videoId, TaskStatus.CANCELLED, "deleted", LATE_AT))
+                    .when(new DeleteTask(videoId, OWNER, false, LATE_AT))
+                    .expectNoEvents()
+                    .expectException(rejectedWith(ErrorCode.TASK_NOT_FOUND));
         }
     }
 }

@@ -60,12 +60,12 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     @ExceptionHandler(TaskRejectedException.class)
-    ResponseEntity<ProblemDetail> rejected(TaskRejectedException e, HttpServletRequest request) {
+    ResponseEntity<Object> rejected(TaskRejectedException e, HttpServletRequest request) {
         return respond(statusOf(e.code()), e.code().name(), e.getMessage(), e.violations(), request);
     }
 
     @ExceptionHandler(CommandExecutionException.class)
-    ResponseEntity<ProblemDetail> commandFailed(CommandExecutionException e, HttpServletRequest request) {
+    ResponseEntity<Object> commandFailed(CommandExecutionException e, HttpServletRequest request) {
         Throwable cause = e.getCause();
         if (cause instanceof TaskRejectedException rejected) {
             return rejected(rejected, request);
@@ -77,17 +77,17 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     @ExceptionHandler(AggregateNotFoundException.class)
-    ResponseEntity<ProblemDetail> notFound(AggregateNotFoundException e, HttpServletRequest request) {
+    ResponseEntity<Object> notFound(AggregateNotFoundException e, HttpServletRequest request) {
         return respond(HttpStatus.NOT_FOUND, ErrorCode.TASK_NOT_FOUND.name(), "No such task", List.of(), request);
     }
 
-    private ResponseEntity<ProblemDetail> tooLarge(HttpServletRequest request) {
+    private ResponseEntity<Object> tooLarge(HttpServletRequest request) {
         return respond(HttpStatus.PAYLOAD_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE.name(),
                 "Upload exceeds the allowed size", List.of(), request);
     }
 
     @ExceptionHandler(MultipartException.class)
-    ResponseEntity<ProblemDetail> badMultipart(MultipartException e, HttpServletRequest request) {
+    ResponseEntity<Object> badMultipart(MultipartException e, HttpServletRequest request) {
         if (hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)
                 || e.getMessage() != null && e.getMessage().contains("SizeLimitExceeded")) {
             return tooLarge(request);
@@ -97,13 +97,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
-    ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
+    ResponseEntity<Object> typeMismatch(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
         return respond(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(), "Invalid value for " + e.getName(),
                 List.of(new FieldViolation(e.getName(), "TYPE", "invalid value")), request);
     }
 
     @ExceptionHandler(Exception.class)
-    ResponseEntity<ProblemDetail> unexpected(Exception e, HttpServletRequest request) {
+    ResponseEntity<Object> unexpected(Exception e, HttpServletRequest request) {
         if (hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)) {
             return tooLarge(request);
         }
@@ -165,24 +165,22 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE.name();
             default -> status.is4xxClientError() ? ErrorCode.MALFORMED_REQUEST.name() : "INTERNAL_ERROR";
         };
-        ProblemDetail problem = problems.problem(status, code, detail, List.of(),
-                ((ServletWebRequest) request).getRequest().getRequestURI());
+        String path = ((ServletWebRequest) request).getRequest().getRequestURI();
         HttpHeaders out = new HttpHeaders();
         out.addAll(headers);
-        out.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
-        return new ResponseEntity<>(problem, out, status);
+        out.setContentType(problems.contentType(path));
+        return new ResponseEntity<>(problems.body(status, code, detail, List.of(), path), out, status);
     }
 
-    private ResponseEntity<ProblemDetail> respond(HttpStatus status, String code, String detail,
-                                                  List<FieldViolation> errors, HttpServletRequest request) {
+    private ResponseEntity<Object> respond(HttpStatus status, String code, String detail,
+                                           List<FieldViolation> errors, HttpServletRequest request) {
         return ResponseEntity.status(status)
-                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
-                .body(problems.problem(status, code, detail, errors, request.getRequestURI()));
+                .contentType(problems.contentType(request.getRequestURI()))
+                .body(problems.body(status, code, detail, errors, request.getRequestURI()));
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static ResponseEntity<Object> cast(ResponseEntity<ProblemDetail> entity) {
-        return (ResponseEntity) entity;
+    private static ResponseEntity<Object> cast(ResponseEntity<Object> entity) {
+        return entity;
     }
 
     private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {

@@ -13,7 +13,9 @@ import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.net.URI;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 
 /** Builds RFC 9457 problem details the same way for MVC handlers and for servlet filters (401, 403, 413). */
@@ -54,8 +56,37 @@ public class ProblemWriter {
             return;
         }
         response.setStatus(status.value());
-        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        boolean openAi = isOpenAi(request.getRequestURI());
+        response.setContentType(openAi ? MediaType.APPLICATION_JSON_VALUE : MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         objectMapper.writeValue(response.getOutputStream(),
-                problem(status, code, detail, List.of(), request.getRequestURI()));
+                body(status, code, detail, List.of(), request.getRequestURI()));
+    }
+
+    /** {@code /v1/**} speaks the OpenAI API, so its errors use OpenAI's envelope; everything else RFC 9457. */
+    public static boolean isOpenAi(String path) {
+        return path != null && (path.equals("/v1") || path.startsWith("/v1/"));
+    }
+
+    public MediaType contentType(String path) {
+        return isOpenAi(path) ? MediaType.APPLICATION_JSON : MediaType.APPLICATION_PROBLEM_JSON;
+    }
+
+    public Object body(HttpStatusCode status, String code, String detail, List<FieldViolation> errors, String path) {
+        if (!isOpenAi(path)) {
+            return problem(status, code, detail, errors, path);
+        }
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("message", detail);
+        error.put("type", switch (status.value()) {
+            case 401 -> "authentication_error";
+            case 403 -> "permission_error";
+            case 429 -> "rate_limit_error";
+            default -> status.is5xxServerError() ? "server_error" : "invalid_request_error";
+        });
+        error.put("param", errors == null || errors.isEmpty() ? null : errors.get(0).field());
+        error.put("code", code.toLowerCase(java.util.Locale.ROOT));
+        Map<String, Object> envelope = new LinkedHashMap<>();
+        envelope.put("error", error);
+        return envelope;
     }
 }

@@ -33,13 +33,16 @@ class ContentController {
         this.content = content;
     }
 
-    @GetMapping("/api/video/tasks/{videoId}/content")
+    @GetMapping({"/api/video/tasks/{videoId}/content", "/v1/videos/{videoId}/content"})
     ResponseEntity<Resource> content(@PathVariable String videoId, @RequestParam(defaultValue = "video") String variant,
                                      Principal principal, HttpServletRequest request) {
         ContentSource.Variant kind = variant(variant);
         TaskQueries.Summary task = queries.summary(videoId)
                 .filter(t -> t.owner().equals(principal.getName()) || request.isUserInRole("admin"))
                 .orElseThrow(() -> new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + limit(videoId)));
+        if (task.status() == TaskStatus.EXPIRED) {
+            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "the content of " + limit(videoId) + " was deleted");
+        }
         if (task.status() != TaskStatus.COMPLETED) {
             throw new TaskRejectedException(ErrorCode.INVALID_TRANSITION, "task " + videoId + " is " + task.status()
                     + "; content exists only for COMPLETED tasks");

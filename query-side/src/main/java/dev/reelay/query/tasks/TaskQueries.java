@@ -97,6 +97,21 @@ public class TaskQueries {
         return new Page(rows, next, total);
     }
 
+    /** Keyset page for the OpenAI list: the caller's live (not deleted) videos after {@code cursor} in the given order. */
+    List<TaskView> openAiPage(String owner, TaskView cursor, boolean ascending, int limit) {
+        MapSqlParameterSource params = new MapSqlParameterSource("owner", owner).addValue("limit", limit);
+        String sql = "select video_id from task_view where owner = :owner and status <> 'EXPIRED'";
+        if (cursor != null) {
+            sql += ascending ? " and (created_at, video_id) > (:at, :id)" : " and (created_at, video_id) < (:at, :id)";
+            params.addValue("at", Timestamp.from(cursor.createdAt)).addValue("id", cursor.videoId);
+        }
+        sql += ascending ? " order by created_at, video_id limit :limit" : " order by created_at desc, video_id desc limit :limit";
+        List<String> ids = jdbc.queryForList(sql, params, String.class);
+        List<TaskView> rows = new ArrayList<>(views.findAllById(ids));
+        rows.sort((a, b) -> ids.indexOf(a.videoId) - ids.indexOf(b.videoId));
+        return rows;
+    }
+
     private static void addEquals(StringBuilder where, MapSqlParameterSource params, String column, String value) {
         if (value != null) {
             where.append(" and ").append(column).append(" = :").append(column);

@@ -1,0 +1,754 @@
+package dev.reelay.command.upstream;
+
+import dev.reelay.command.upstream.UpstreamProviders.ProviderRoute;
+import dev.reelay.kernel.event.LateOutcomeRecorded;
+import dev.reelay.kernel.event.ProgressUpdated;
+import dev.reelay.kernel.event.TaskCancelled;
+import dev.reelay.kernel.event.TaskCompleted;
+import dev.reelay.kernel.event.TaskExpired;
+import dev.reelay.kernel.event.TaskFailed;
+import dev.reelay.kernel.event.TaskSubmitted;
+import dev.reelay.kernel.event.UpstreamTaskAccepted;
+import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.kernel.task.Lineage;
+import dev.reelay.kernel.task.LineageKind;
+import dev.reelay.kernel.task.MediaType;
+import dev.reelay.kernel.task.TaskSpec;
+import dev.reelay.kernel.task.TaskStatus;
+import dev.reelay.kernel.task.VideoId;
+import org.axonframework.deadline.DeadlineMessage;
+import org.axonframework.test.matchers.Matchers;
+import org.axonframework.test.saga.SagaTestFixture;
+import org.hamcrest.Matcher;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class UpstreamSagaTest {
+
+    private static final Instant T0 = Instant.parse("2025-01-01T10:00:00Z");
+
+    private static final String PROVIDER = "p1";
+    private static final String HOOKED = "hooked";
+    private static final String EXTERNAL_ID = "ext-1";
+
+    private static final Duration POLL_INITIAL = Duration.ofSeconds(5);
+    private static final Duration POLL_MIN = Duration.ofSeconds(2);
+    private static final Duration POLL_MAX = Duration.ofSeconds(30);
+    private static final Duration SAFETY_POLL = Duration.ofSeconds(60);
+    private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(30);
+    private static final Duration WATCHDOG = Duration.ofMinutes(2);
+    private static final int ROUNDS = 3;
+
+    private static final ProviderRoute P1_ROUTE = new ProviderRoute(PROVIDER, 1, true, false, POLL_INITIAL, POLL_MIN,
+            POLL_MAX, SAFETY_POLL, GIVE_UP_AFTER, Duration.ofMinutes(1));
+    private static final ProviderRoute HOOKED_ROUTE = new ProviderRoute(HOOKED, 2, true, true, POLL_INITIAL, POLL_MIN,
+            POLL_MAX, SAFETY_POLL, GIVE_UP_AFTER, Duration.ofMinutes(1));
+
+    private static final TaskSpec SPEC = new TaskSpec("a cat surfing", "sora-2", "1280x720", 8, MediaType.VIDEO, null);
+
+    private SagaTestFixture<UpstreamSaga> fixture;
+    private RecordingEffects effects;
+    private VideoId videoId;
+
+    @BeforeEach
+    void setUp() {
+        fixture = new SagaTestFixture<>(UpstreamSaga.class);
+        effects = new RecordingEffects();
+        fixture.registerResource(effects);
+        fixture.registerResource(new FakeProviders(Map.of(PROVIDER, P1_ROUTE, HOOKED, HOOKED_ROUTE)));
+        fixture.registerResource(new UpstreamTimings(WATCHDOG, ROUNDS, new FixtureClock(fixture::currentTime)));
+        // both the fixture's event scheduler and its deadline manager start at the same, known instant
+        fixture.givenCurrentTime(T0);
+        videoId = VideoId.derivedFrom("upstream-saga-test");
+    }
+
+    // ---- events ----
+
+    private TaskSubmitted submitted() {
+        return new TaskSubmitted(videoId, "alice", SPEC, null, T0);
+    }
+
+    private UpstreamTaskAccepted accepted(String providerId) {
+        return new UpstreamTaskAccepted(videoId, providerId, EXTERNAL_ID, fixture.currentTime());
+    }
+
+    private ProgressUpdated progress(int percent, Instant observedAt) {
+        return new ProgressUpdated(videoId, percent, "in_progress", observedAt);
+    }
+
+    private TaskCancelled cancelled() {
+        return new TaskCancelled(videoId, "alice", "changed my mind", fixture.currentTime());
+    }
+
+    private static Matcher<DeadlineMessage<?>> deadlineNamed(String name) {
+        return Matchers.matches(d -> name.equals(d.getDeadlineName()));
+    }
+
+    @Nested
+    class Submission {
+
+        @Test
+        void aSubmittedTaskIsSubmittedUpstreamOnceAsRoundOne() {
+            fixture.whenPublishingA(submitted())
+                    .expectActiveSagas(1)
+                    .expectAssociationWith(UpstreamSaga.ASSOCIATION, videoId.value())
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.calls()).containsExactly(
+                    new Call("submit", videoId, SPEC, null, 1));
+        }
+
+        @Test
+        void theLineageOfARemixIsPassedToTheSubmission() {
+            Lineage lineage = new Lineage(LineageKind.REMIX, VideoId.derivedFrom("source"),
+                    VideoId.derivedFrom("root"), 1);
+
+            fixture.whenPublishingA(new TaskSubmitted(videoId, "alice", SPEC, lineage, T0));
+
+            assertThat(effects.calls()).containsExactly(new Call("submit", videoId, SPEC, lineage, 1));
+        }
+
+        @Test
+        void aSubmissionWatchdogIsScheduledTwoMinutesAhead() {
+            fixture.whenPublishingA(submitted())
+                    .expectScheduledDeadlineWithName(WATCHDOG, UpstreamSaga.WATCHDOG)
+                    .expectScheduledDeadline(WATCHDOG, videoId)
+                    .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.POLL))
+                    .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.GIVE_UP));
+        }
+
+        @Test
+        void theWatchdogElapsingWithoutAcceptanceResubmitsAsRoundTwoAndRearmsTheWatchdog() {
+            fixture.givenAPublished(submitted());
+            effects.clear();
+
+            fixture.whenTimeElapses(WATCHDOG)
+                    .expectTriggeredDeadlinesWithName(UpstreamSaga.WATCHDOG)
+                    .expectScheduledDeadlineWithName(WATCHDOG, UpstreamSaga.WATCHDOG)
+                    .expectActiveSagas(1)
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.calls()).containsExactly(new Call("submit", videoId, SPEC, null, 2));
+        }
+
+        @Test
+        void nothingIsResubmittedBeforeTheWatchdogIsDue() {
+            fixture.givenAPublished(submitted());
+            effects.clear();
+
+            fixture.whenTimeElapses(WATCHDOG.minusSeconds(1))
+                    .expectTriggeredDeadlinesWithName()
+                    .expectScheduledDeadlineWithName(Duration.ofSeconds(1), UpstreamSaga.WATCHDOG);
+
+            assertThat(effects.calls()).isEmpty();
+        }
+
+        @Test
+        void afterTheLastRoundTheSubmissionIsGivenUpAndNotResubmitted() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenTimeElapses(WATCHDOG.multipliedBy(2)); // rounds 2 and 3
+            assertThat(effects.callsTo("submit")).extracting(c -> c.args().get(3)).containsExactly(1, 2, 3);
+            effects.clear();
+
+            // (the fixture counts deadlines triggered in the given phase too, so effects are asserted instead)
+            fixture.whenTimeElapses(WATCHDOG)
+                    .expectNoScheduledDeadlines()
+                    .expectActiveSagas(1) // it waits for the TaskFailed that the give-up causes
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.calls()).hasSize(1);
+            assertThat(effects.calls().get(0).method()).isEqualTo("giveUpSubmission");
+            assertThat(effects.calls().get(0).args().get(0)).isEqualTo(videoId);
+            assertThat((String) effects.calls().get(0).args().get(1)).contains("3 rounds");
+        }
+
+        @Test
+        void onceGivenUpMoreTimePassingSubmitsNothingElse() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenTimeElapses(WATCHDOG.multipliedBy(ROUNDS));
+            assertThat(effects.callsTo("giveUpSubmission")).hasSize(1);
+            effects.clear();
+
+            fixture.whenTimeElapses(Duration.ofHours(1))
+                    .expectNoScheduledDeadlines();
+
+            assertThat(effects.calls()).isEmpty();
+        }
+    }
+
+    @Nested
+    class Acceptance {
+
+        @Test
+        void acceptanceCancelsTheWatchdogAndSchedulesTheFirstPollAndTheGiveUp() {
+            fixture.givenAPublished(submitted());
+            effects.clear();
+
+            fixture.whenPublishingA(accepted(PROVIDER))
+                    .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.WATCHDOG))
+                    .expectScheduledDeadlineWithName(POLL_INITIAL, UpstreamSaga.POLL)
+                    .expectScheduledDeadlineWithName(GIVE_UP_AFTER, UpstreamSaga.GIVE_UP)
+                    .expectScheduledDeadline(POLL_INITIAL, videoId)
+                    .expectActiveSagas(1)
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.calls()).isEmpty();
+        }
+
+        @Test
+        void anAcceptedTaskIsNotResubmittedWhenTheWatchdogWouldHaveElapsed() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER));
+            effects.clear();
+
+            fixture.whenTimeElapses(WATCHDOG)
+                    .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.WATCHDOG))
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.callsTo("submit")).isEmpty();
+            assertThat(effects.callsTo("giveUpSubmission")).isEmpty();
+            assertThat(effects.callsTo("poll")).isNotEmpty();
+        }
+
+        @Test
+        void withAWebhookProviderTheFirstPollIsAtTheSafetyCadence() {
+            fixture.givenAPublished(submitted());
+
+            fixture.whenPublishingA(accepted(HOOKED))
+                    .expectScheduledDeadlineWithName(SAFETY_POLL, UpstreamSaga.POLL)
+                    .expectNoScheduledDeadlineWithName(POLL_INITIAL, UpstreamSaga.POLL)
+                    .expectScheduledDeadlineWithName(GIVE_UP_AFTER, UpstreamSaga.GIVE_UP);
+        }
+
+        @Test
+        void aProviderNoLongerConfiguredIsFollowedWithTheFallbackTimings() {
+            fixture.givenAPublished(submitted());
+
+            fixture.whenPublishingA(accepted("removed"))
+                    .expectScheduledDeadlineWithName(Duration.ofSeconds(10), UpstreamSaga.POLL)
+                    .expectScheduledDeadlineWithName(Duration.ofMinutes(30), UpstreamSaga.GIVE_UP);
+        }
+    }
+
+    @Nested
+    class Polling {
+
+        @Test
+        void whenThePollIsDueTheProviderIsPolledOnceAndTheNextPollScheduled() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER));
+            effects.clear();
+
+            fixture.whenTimeElapses(POLL_INITIAL)
+                    .expectTriggeredDeadlinesWithName(UpstreamSaga.POLL)
+                    .expectScheduledDeadlineWithName(POLL_INITIAL, UpstreamSaga.POLL)
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.calls()).containsExactly(new Call("poll", videoId, PROVIDER, EXTERNAL_ID));
+        }
+
+        @Test
+        void aSkippedPollIsStillFollowedByTheNextOne() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER));
+            effects.clear();
+            effects.pollAnswer = false;
+
+            fixture.whenTimeElapses(POLL_INITIAL)
+                    .expectScheduledDeadlineWithName(POLL_INITIAL, UpstreamSaga.POLL);
+
+            assertThat(effects.callsTo("poll")).hasSize(1);
+        }
+
+        @Test
+        void theWebhookProviderIsPolledOnlyAtTheSafetyCadence() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(HOOKED));
+            effects.clear();
+
+            fixture.whenTimeElapses(SAFETY_POLL)
+                    .expectTriggeredDeadlinesWithName(UpstreamSaga.POLL)
+                    .expectScheduledDeadlineWithName(SAFETY_POLL, UpstreamSaga.POLL);
+
+            assertThat(effects.calls()).containsExactly(new Call("poll", videoId, HOOKED, EXTERNAL_ID));
+        }
+
+        @Test
+        void progressAimsTheNextPollAtEightyPercentOfThePredictedTimeLeft() throws Exception {
+            // accepted at T0; polls every 5 s until 80 % is seen at T0+60s (0.75 s per percent → 15 s to go)
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER))
+                    .andThenTimeElapses(Duration.ofSeconds(60))
+                    .andThenAPublished(progress(80, T0.plusSeconds(60)));
+            effects.clear();
+
+            // the poll at T0+65s: 15 s - 5 s since the progress = 10 s left, 80 % of it = 8 s
+            fixture.whenTimeElapses(POLL_INITIAL)
+                    .expectScheduledDeadlineWithName(Duration.ofSeconds(8), UpstreamSaga.POLL)
+                    .expectNoScheduledDeadlineWithName(POLL_INITIAL, UpstreamSaga.POLL);
+
+            assertThat(effects.callsTo("poll")).hasSize(1);
+        }
+
+        @Test
+        void aSlowPredictionIsCappedAtTheProvidersLongestInterval() throws Exception {
+            // 50 % at T0+60s: 60 s to go at that point, 55 s at the poll → 44 s, capped at 30 s
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER))
+                    .andThenTimeElapses(Duration.ofSeconds(60))
+                    .andThenAPublished(progress(50, T0.plusSeconds(60)));
+            effects.clear();
+
+            fixture.whenTimeElapses(POLL_INITIAL)
+                    .expectScheduledDeadlineWithName(POLL_MAX, UpstreamSaga.POLL)
+                    .expectNoScheduledDeadlineWithName(Duration.ofSeconds(44), UpstreamSaga.POLL);
+
+            assertThat(effects.callsTo("poll")).hasSize(1);
+        }
+
+        @Test
+        void aNearlyFinishedJobIsPolledAtTheProvidersShortestInterval() throws Exception {
+            // 98 % at T0+60s: ~1.2 s to go; at the poll 5 s later it is overdue → the minimum, 2 s
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER))
+                    .andThenTimeElapses(Duration.ofSeconds(60))
+                    .andThenAPublished(progress(98, T0.plusSeconds(60)));
+            effects.clear();
+
+            fixture.whenTimeElapses(POLL_INITIAL)
+                    .expectScheduledDeadlineWithName(POLL_MIN, UpstreamSaga.POLL);
+        }
+    }
+
+    @Nested
+    class NextPollInterval {
+
+        private final UpstreamSaga saga = new UpstreamSaga();
+
+        @Test
+        void withoutProgressItIsTheInitialInterval() {
+            saga.acceptedAt = T0;
+
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(40))).isEqualTo(POLL_INITIAL);
+        }
+
+        @Test
+        void progressObservedNoLaterThanTheAcceptanceGivesNoRateAndTheInitialInterval() {
+            saga.acceptedAt = T0;
+            saga.lastProgress = 40;
+            saga.lastProgressAt = T0;
+
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(5))).isEqualTo(POLL_INITIAL);
+        }
+
+        @Test
+        void aRateWithinBoundsGivesEightyPercentOfTheTimeLeft() {
+            saga.acceptedAt = T0;
+            saga.lastProgress = 80;
+            saga.lastProgressAt = T0.plusSeconds(60);
+
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(60))).isEqualTo(Duration.ofSeconds(12));
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(65))).isEqualTo(Duration.ofSeconds(8));
+        }
+
+        @Test
+        void fastProgressNearTheEndGivesTheShortestInterval() {
+            saga.acceptedAt = T0;
+            saga.lastProgress = 95;
+            saga.lastProgressAt = T0.plusSeconds(10);
+
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(10))).isEqualTo(POLL_MIN);
+        }
+
+        @Test
+        void anOverdueJobGivesTheShortestInterval() {
+            saga.acceptedAt = T0;
+            saga.lastProgress = 50;
+            saga.lastProgressAt = T0.plusSeconds(60);
+
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(600))).isEqualTo(POLL_MIN);
+        }
+
+        @Test
+        void slowEarlyProgressGivesTheLongestInterval() {
+            saga.acceptedAt = T0;
+            saga.lastProgress = 5;
+            saga.lastProgressAt = T0.plusSeconds(60);
+
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(60))).isEqualTo(POLL_MAX);
+        }
+
+        @Test
+        void withWebhooksItIsTheSafetyCadenceWhateverTheProgress() {
+            saga.acceptedAt = T0;
+            saga.lastProgress = 95;
+            saga.lastProgressAt = T0.plusSeconds(10);
+
+            assertThat(saga.nextPollIn(HOOKED_ROUTE, T0.plusSeconds(10))).isEqualTo(SAFETY_POLL);
+        }
+    }
+
+    @Nested
+    class GiveUp {
+
+        @Test
+        void afterTheGiveUpTimeAFinalCheckIsMadeAndPollingStops() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER));
+            effects.clear();
+
+            fixture.whenTimeElapses(GIVE_UP_AFTER)
+                    .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.POLL))
+                    .expectNoScheduledDeadlines()
+                    .expectActiveSagas(1) // it waits for the outcome of the final check
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.callsTo("finalCheck")).containsExactly(
+                    new Call("finalCheck", videoId, PROVIDER, EXTERNAL_ID));
+            assertThat(effects.callsTo("poll")).isNotEmpty();
+            assertThat(effects.calls().get(effects.calls().size() - 1).method()).isEqualTo("finalCheck");
+        }
+
+        @Test
+        void nothingIsPolledAfterTheGiveUp() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER))
+                    .andThenTimeElapses(GIVE_UP_AFTER);
+            assertThat(effects.callsTo("finalCheck")).hasSize(1);
+            effects.clear();
+
+            fixture.whenTimeElapses(Duration.ofMinutes(5))
+                    .expectNoScheduledDeadlines();
+
+            assertThat(effects.calls()).isEmpty();
+        }
+
+        @Test
+        void noFinalCheckIsMadeBeforeTheGiveUpTime() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER));
+            effects.clear();
+
+            fixture.whenTimeElapses(GIVE_UP_AFTER.minusSeconds(1))
+                    .expectScheduledDeadlineWithName(Duration.ofSeconds(1), UpstreamSaga.GIVE_UP);
+
+            assertThat(effects.callsTo("finalCheck")).isEmpty();
+        }
+    }
+
+    @Nested
+    class Cancellation {
+
+        @Test
+        void cancellingAnAcceptedTaskDeletesTheUpstreamJobCancelsAllDeadlinesAndEnds() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER));
+            effects.clear();
+
+            fixture.whenPublishingA(cancelled())
+                    .expectNoScheduledDeadlines()
+                    .expectActiveSagas(0)
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.calls()).containsExactly(
+                    new Call("cancelUpstream", videoId, PROVIDER, EXTERNAL_ID));
+        }
+
+        @Test
+        void cancellingBeforeAcceptanceKeepsTheSagaToDeleteALateJobButStopsTheWatchdog() {
+            fixture.givenAPublished(submitted());
+            effects.clear();
+
+            fixture.whenPublishingA(cancelled())
+                    .expectNoScheduledDeadlines()
+                    .expectActiveSagas(1)
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.calls()).isEmpty();
+        }
+
+        @Test
+        void aTaskCancelledBeforeAcceptanceIsNotResubmitted() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(cancelled());
+            effects.clear();
+
+            fixture.whenTimeElapses(WATCHDOG.multipliedBy(ROUNDS + 1))
+                    .expectTriggeredDeadlinesWithName();
+
+            assertThat(effects.calls()).isEmpty();
+        }
+
+        @Test
+        void aLateAcceptanceAfterCancellationDeletesThatUpstreamJobAndEnds() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(cancelled());
+            effects.clear();
+
+            fixture.whenPublishingA(new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "UPSTREAM_ACCEPTED",
+                            "p1:ext-9", fixture.currentTime()))
+                    .expectActiveSagas(0)
+                    .expectNoScheduledDeadlines()
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.calls()).containsExactly(new Call("cancelUpstream", videoId, "p1", "ext-9"));
+        }
+
+        @Test
+        void anotherLateOutcomeAfterCancellationDeletesNothingAndEndsTheSaga() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(cancelled());
+            effects.clear();
+
+            fixture.whenPublishingA(new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "FAILED",
+                            "UPSTREAM_UNAVAILABLE: no provider accepted the task", fixture.currentTime()))
+                    .expectActiveSagas(0);
+
+            assertThat(effects.calls()).containsExactly(new Call("forget", videoId));
+        }
+
+        @Test
+        void aLateAcceptanceWithoutCancellationIsIgnored() throws Exception {
+            fixture.givenAPublished(submitted());
+            effects.clear();
+
+            fixture.whenPublishingA(new LateOutcomeRecorded(videoId, TaskStatus.FAILED, "UPSTREAM_ACCEPTED",
+                            "p1:ext-9", fixture.currentTime()))
+                    .expectActiveSagas(1);
+
+            assertThat(effects.calls()).isEmpty();
+        }
+    }
+
+    @Nested
+    class End {
+
+        @Test
+        void aCompletedTaskEndsTheSagaCancelsItsDeadlinesAndIsForgotten() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER));
+            effects.clear();
+
+            fixture.whenPublishingA(new TaskCompleted(videoId, "s3://bucket/video.mp4", T0.plusSeconds(86_400), 8,
+                            "1280x720", fixture.currentTime()))
+                    .expectActiveSagas(0)
+                    .expectNoScheduledDeadlines()
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.calls()).containsExactly(new Call("forget", videoId));
+        }
+
+        @Test
+        void aFailedTaskEndsTheSagaCancelsItsDeadlinesAndIsForgotten() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER));
+            effects.clear();
+
+            fixture.whenPublishingA(new TaskFailed(videoId, ErrorCode.UPSTREAM_ERROR, "boom", false, "server_error",
+                            fixture.currentTime()))
+                    .expectActiveSagas(0)
+                    .expectNoScheduledDeadlines()
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.calls()).containsExactly(new Call("forget", videoId));
+        }
+
+        @Test
+        void aTaskFailingBeforeAcceptanceAlsoStopsTheWatchdog() {
+            fixture.givenAPublished(submitted());
+            effects.clear();
+
+            fixture.whenPublishingA(new TaskFailed(videoId, ErrorCode.UPSTREAM_UNAVAILABLE, "nobody took it", true,
+                            null, fixture.currentTime()))
+                    .expectActiveSagas(0)
+                    .expectNoScheduledDeadlines();
+
+            assertThat(effects.calls()).containsExactly(new Call("forget", videoId));
+        }
+
+        @Test
+        void anExpiredTaskEndsTheSagaAndIsForgotten() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(cancelled());
+            effects.clear();
+
+            fixture.whenPublishingA(new TaskExpired(videoId, TaskStatus.CANCELLED, "retention", fixture.currentTime()))
+                    .expectActiveSagas(0)
+                    .expectNoScheduledDeadlines();
+
+            assertThat(effects.calls()).containsExactly(new Call("forget", videoId));
+        }
+
+        @Test
+        void nothingHappensForATaskAfterItsSagaEnded() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .andThenAPublished(accepted(PROVIDER))
+                    .andThenAPublished(new TaskCompleted(videoId, "s3://bucket/video.mp4", T0.plusSeconds(86_400), 8,
+                            "1280x720", fixture.currentTime()));
+            effects.clear();
+
+            fixture.whenTimeElapses(GIVE_UP_AFTER.plusMinutes(1))
+                    .expectTriggeredDeadlinesWithName()
+                    .expectActiveSagas(0);
+
+            assertThat(effects.calls()).isEmpty();
+        }
+    }
+
+    // ---- test doubles ----
+
+    /** One call to the effects, with its arguments in order. */
+    record Call(String method, List<Object> args) {
+
+        Call(String method, Object... args) {
+            this(method, Arrays.asList(args));
+        }
+    }
+
+    /** Records every call; {@code poll} answers {@link #pollAnswer}. */
+    static final class RecordingEffects implements UpstreamEffects {
+
+        private final List<Call> calls = new ArrayList<>();
+        boolean pollAnswer = true;
+
+        List<Call> calls() {
+            return List.copyOf(calls);
+        }
+
+        List<Call> callsTo(String method) {
+            return calls.stream().filter(c -> c.method().equals(method)).toList();
+        }
+
+        void clear() {
+            calls.clear();
+        }
+
+        @Override
+        public void submit(VideoId videoId, TaskSpec spec, Lineage lineage, int round) {
+            calls.add(new Call("submit", videoId, spec, lineage, round));
+        }
+
+        @Override
+        public boolean poll(VideoId videoId, String providerId, String externalTaskId) {
+            calls.add(new Call("poll", videoId, providerId, externalTaskId));
+            return pollAnswer;
+        }
+
+        @Override
+        public void refresh(VideoId videoId, String providerId, String externalTaskId) {
+            calls.add(new Call("refresh", videoId, providerId, externalTaskId));
+        }
+
+        @Override
+        public void finalCheck(VideoId videoId, String providerId, String externalTaskId) {
+            calls.add(new Call("finalCheck", videoId, providerId, externalTaskId));
+        }
+
+        @Override
+        public void cancelUpstream(VideoId videoId, String providerId, String externalTaskId) {
+            calls.add(new Call("cancelUpstream", videoId, providerId, externalTaskId));
+        }
+
+        @Override
+        public void giveUpSubmission(VideoId videoId, String reason) {
+            calls.add(new Call("giveUpSubmission", videoId, reason));
+        }
+
+        @Override
+        public void forget(VideoId videoId) {
+            calls.add(new Call("forget", videoId));
+        }
+    }
+
+    /** Knows only its routes; the saga never makes upstream calls itself. */
+    static final class FakeProviders implements UpstreamProviders {
+
+        private final Map<String, ProviderRoute> routes;
+
+        FakeProviders(Map<String, ProviderRoute> routes) {
+            this.routes = routes;
+        }
+
+        @Override
+        public List<ProviderRoute> routesFor(String model) {
+            return List.copyOf(routes.values());
+        }
+
+        @Override
+        public Optional<ProviderRoute> route(String providerId) {
+            return Optional.ofNullable(routes.get(providerId));
+        }
+
+        @Override
+        public Mono<UpstreamJob> create(String providerId, VideoId videoId, TaskSpec spec, int attempt) {
+            throw new UnsupportedOperationException("the saga does not call providers");
+        }
+
+        @Override
+        public Mono<UpstreamJob> remix(String providerId, String sourceExternalId, VideoId videoId, TaskSpec spec,
+                                       int attempt) {
+            throw new UnsupportedOperationException("the saga does not call providers");
+        }
+
+        @Override
+        public Mono<UpstreamJob> retrieve(String providerId, String externalTaskId, VideoId videoId) {
+            throw new UnsupportedOperationException("the saga does not call providers");
+        }
+
+        @Override
+        public Mono<Void> delete(String providerId, String externalTaskId, VideoId videoId) {
+            throw new UnsupportedOperationException("the saga does not call providers");
+        }
+
+        @Override
+        public void bind(VideoId videoId, String providerId, String externalTaskId) {
+            throw new UnsupportedOperationException("the saga does not bind jobs");
+        }
+
+        @Override
+        public Optional<Binding> bindingOf(VideoId videoId) {
+            throw new UnsupportedOperationException("the saga does not look up bindings");
+        }
+    }
+
+    /** A clock that reads the fixture's simulated time. */
+    static final class FixtureClock extends Clock {
+
+        private final Supplier<Instant> now;
+
+        FixtureClock(Supplier<Instant> now) {
+            this.now = now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+    }
+}
