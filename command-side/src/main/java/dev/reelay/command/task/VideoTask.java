@@ -34,6 +34,7 @@ class VideoTask {
     private String externalTaskId;
     /** "provider:externalId" of an upstream job that was accepted after the task had ended. */
     private String lateUpstreamJob;
+    private final java.util.Set<String> archivedVariants = new java.util.HashSet<>();
 
     protected VideoTask() {
         // for Axon
@@ -166,6 +167,23 @@ class VideoTask {
         apply(new TaskExpired(videoId, previous, "deleted by " + command.requestedBy(), command.requestedAt()));
     }
 
+    @CommandHandler
+    void handle(RecordContentArchived command) {
+        if (status != TaskStatus.COMPLETED || archivedVariants.contains(command.variant())) {
+            return; // expired meanwhile, or a repeated copy: nothing new
+        }
+        apply(new ContentArchived(videoId, command.variant(), command.location(), command.bytes(), command.sha256(),
+                command.archivedAt()));
+    }
+
+    @CommandHandler
+    void handle(RecordContentArchiveFailure command) {
+        if (status != TaskStatus.COMPLETED) {
+            return;
+        }
+        apply(new ContentArchiveFailed(videoId, command.reason(), command.attempts(), command.failedAt()));
+    }
+
     /** Someone else's task does not exist for the caller: no existence leak. */
     private void ensureVisibleTo(String principal, boolean admin) {
         if (!admin && !owner.equals(principal)) {
@@ -210,6 +228,11 @@ class VideoTask {
     @EventSourcingHandler
     void on(TaskCancelled event) {
         status = TaskStatus.CANCELLED;
+    }
+
+    @EventSourcingHandler
+    void on(ContentArchived event) {
+        archivedVariants.add(event.variant());
     }
 
     @EventSourcingHandler

@@ -14,8 +14,13 @@ import org.springframework.context.annotation.Configuration;
 class ProcessorConfiguration {
 
     @Bean
-    ConfigurerModule upstreamSagaStartsAtHead() {
-        return configurer -> configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(
-                UpstreamSaga.GROUP, (config, builder) -> builder.initialToken(StreamableMessageSource::createHeadToken));
+    ConfigurerModule effectfulProcessorsStartAtHead() {
+        return configurer -> {
+            configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(
+                    UpstreamSaga.GROUP, (config, builder) -> builder.initialToken(StreamableMessageSource::createHeadToken));
+            // archiving old completions again on a redeploy would only chase expired provider links
+            configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(
+                    "content-archive", (config, builder) -> builder.initialToken(StreamableMessageSource::createHeadToken));
+        };
     }
 }

@@ -1,0 +1,70 @@
+package dev.reelay.infra.content;
+
+import com.github.kagkarlsson.scheduler.task.FailureHandler;
+import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
+import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import dev.reelay.kernel.command.RecordContentArchiveFailure;
+import dev.reelay.kernel.command.RecordContentArchived;
+import dev.reelay.kernel.task.VideoId;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.io.Serializable;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/** The persistent archive job: runs outside any transaction, retries with exponential backoff, then records a failure. */
+@Configuration(proxyBeanMethods = false)
+class ArchiveJobs {
+
+    static final List<String> VARIANTS = List.of("video", "thumbnail", "spritesheet");
+
+    /** What to copy: the task and where its provider keeps the content. */
+    record ArchiveRequest(String videoId, String providerId, String externalTaskId, String contentLocation)
+            implements Serializable {
+    }
+
+    @Bean
+    OneTimeTask<ArchiveRequest> archiveContentTask(ContentArchive archive, CommandGateway commands, MeterRegistry meters,
+                                                   Clock clock,
+                                                   @Value("${reelay.content.archive-attempts:6}") int attempts,
+                                                   @Value("${reelay.content.archive-first-backoff:10s}") Duration firstBackoff) {
+        return Tasks.oneTime("archive-content", ArchiveRequest.class)
+                .onFailure(new FailureHandler.ExponentialBackoffFailureHandler<>(firstBackoff, 2.0))
+                .execute((instance, context) -> {
+                    ArchiveRequest request = instance.getData();
+                    int failuresSoFar = context.getExecution().consecutiveFailures;
+                    try {
+                        for (String variant : VARIANTS) {
+                            Optional<ContentArchive.Archived> copied = archive.copy(request.videoId(), variant,
+                                    request.providerId(), request.externalTaskId(), request.contentLocation());
+                            if (copied.isEmpty()) {
+                                if (variant.equals("video")) {
+                                    throw new IllegalStateException("the provider did not deliver the video");
+                                }
+                                continue; // this provider has no such variant
+                            }
+                            ContentArchive.Archived a = copied.get();
+                            commands.sendAndWait(new RecordContentArchived(new VideoId(request.videoId()), variant,
+                                    a.location(), a.bytes(), a.sha256(), clock.instant()));
+                            meters.counter("reelay.content.archive", "outcome", "archived", "variant", variant).increment();
+                        }
+                    } catch (Exception e) {
+                        if (failuresSoFar + 1 >= attempts) {
+                            commands.sendAndWait(new RecordContentArchiveFailure(new VideoId(request.videoId()),
+                                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(),
+                                    failuresSoFar + 1, clock.instant()));
+                            meters.counter("reelay.content.archive", "outcome", "failed", "variant", "video").increment();
+                            return; // gave up: visible as an event and a metric, the task stays completed
+                        }
+                        meters.counter("reelay.content.archive", "outcome", "retry", "variant", "video").increment();
+                        throw new IllegalStateException("archive of " + request.videoId() + " failed; will retry", e);
+                    }
+                });
+    }
+}

@@ -1,0 +1,64 @@
+package dev.reelay.infra.content;
+
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
+import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
+import dev.reelay.kernel.command.ExpireTask;
+import dev.reelay.kernel.task.VideoId;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Retention: a db-scheduler job (one node at a time) expires tasks that ended longer ago than their status' retention.
+ * {@code TaskExpired} deletes the archived bytes and updates the views; the event history stays as the tombstone.
+ */
+@Configuration(proxyBeanMethods = false)
+class RetentionSweep {
+
+    private static final Logger log = LoggerFactory.getLogger(RetentionSweep.class);
+
+    @Bean
+    RecurringTask<Void> expireDueTasks(JdbcTemplate jdbc, CommandGateway commands, Clock clock,
+                                       @Value("${reelay.retention.completed:30d}") Duration completed,
+                                       @Value("${reelay.retention.failed:7d}") Duration failed,
+                                       @Value("${reelay.retention.cancelled:7d}") Duration cancelled,
+                                       @Value("${reelay.retention.sweep-interval:1h}") Duration every,
+                                       @Value("${reelay.retention.batch:500}") int batch) {
+        Map<String, Duration> retention = new LinkedHashMap<>();
+        retention.put("COMPLETED", completed);
+        retention.put("FAILED", failed);
+        retention.put("CANCELLED", cancelled);
+        return Tasks.recurring("expire-due-tasks", FixedDelay.of(every)).execute((instance, context) -> {
+            int expired = 0;
+            for (var entry : retention.entrySet()) {
+                Timestamp before = Timestamp.from(clock.instant().minus(entry.getValue()));
+                List<String> due = jdbc.queryForList("select video_id from task_view where status = ? and updated_at < ? "
+                        + "order by updated_at limit ?", String.class, entry.getKey(), before, batch);
+                for (String videoId : due) {
+                    try {
+                        commands.sendAndWait(new ExpireTask(new VideoId(videoId),
+                                "retention: " + entry.getKey().toLowerCase() + " after " + entry.getValue(), clock.instant()));
+                        expired++;
+                    } catch (RuntimeException e) {
+                        log.warn("could not expire {}: {}", videoId, e.getMessage());
+                    }
+                }
+            }
+            if (expired > 0) {
+                log.info("retention expired {} tasks", expired);
+            }
+        });
+    }
+}
