@@ -1,0 +1,55 @@
+package dev.reelay.infra.e2e;
+
+import dev.reelay.infra.support.HttpApi;
+import dev.reelay.infra.support.ReelayIntegrationTest;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Reset and replay of the task views reproduces exactly the same rows. */
+@ReelayIntegrationTest
+class ProjectionRebuildTest {
+
+    @LocalServerPort
+    int port;
+    @Autowired
+    JdbcTemplate jdbc;
+
+    @Test
+    void rebuildingTheTaskViewsReproducesIdenticalRows() {
+        HttpApi api = new HttpApi(port);
+        String user = api.token("rebuild-user");
+        for (int i = 0; i < 4; i++) {
+            api.postJson("/api/video/tasks", user, "{\"prompt\":\"rebuild " + i + "\",\"model\":\"sora-2\"}");
+        }
+        String cancelled = api.postJson("/api/video/tasks", user, "{\"prompt\":\"rebuild cancelled\",\"model\":\"sora-2\"}")
+                .json().at("/data/videoId").asText();
+        api.postJson("/api/video/tasks/" + cancelled + "/cancel", user, "{}");
+        // let every task reach its end so the views stop changing
+        await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(500)).until(() ->
+                jdbc.queryForObject("select count(*) from task_view where status in ('COMPLETED','CANCELLED')", Integer.class) == 5);
+        List<Map<String, Object>> before = jdbc.queryForList("select * from task_view order by video_id");
+        // damage the view: only a replay from the event store can restore it
+        jdbc.update("update task_view set prompt = 'tampered', progress = 7 where video_id = ?", cancelled);
+        jdbc.update("delete from task_view where video_id = (select min(video_id) from task_view where video_id <> ?)", cancelled);
+        assertThat(jdbc.queryForList("select * from task_view order by video_id")).isNotEqualTo(before);
+
+        String admin = api.token("ops", "admin");
+        assertThat(api.postJson("/api/admin/projections/task-views/rebuild", user, "{}").status()).isEqualTo(403);
+        assertThat(api.postJson("/api/admin/projections/upstream-saga/rebuild", admin, "{}").status()).isEqualTo(422);
+        HttpApi.Response started = api.postJson("/api/admin/projections/task-views/rebuild", admin, "{}");
+        assertThat(started.status()).isEqualTo(202);
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                assertThat(jdbc.queryForList("select * from task_view order by video_id")).isEqualTo(before));
+        assertThat(api.get("/api/admin/projections", admin).json().get("data").findValuesAsText("name")).contains("task-views");
+    }
+}
