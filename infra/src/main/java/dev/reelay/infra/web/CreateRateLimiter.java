@@ -1,0 +1,92 @@
+package dev.reelay.infra.web;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import org.springframework.web.servlet.HandlerInterceptor;
+import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
+import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+import java.security.Principal;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * Token-bucket limits (Bucket4j) on creating tasks, per user and per client address; over the limit is a 429
+ * problem with {@code Retry-After}. Buckets are per node and bounded in number (least recently used dropped).
+ */
+@Component
+class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
+
+    private final ProblemWriter problems;
+    private final Function<String, Bucket> userBuckets;
+    private final Function<String, Bucket> addressBuckets;
+
+    CreateRateLimiter(ProblemWriter problems,
+                      @Value("${reelay.rate-limit.per-user.capacity:30}") long userCapacity,
+                      @Value("${reelay.rate-limit.per-user.period:1m}") Duration userPeriod,
+                      @Value("${reelay.rate-limit.per-address.capacity:120}") long addressCapacity,
+                      @Value("${reelay.rate-limit.per-address.period:1m}") Duration addressPeriod) {
+        this.problems = problems;
+        this.userBuckets = buckets(userCapacity, userPeriod);
+        this.addressBuckets = buckets(addressCapacity, addressPeriod);
+    }
+
+    @Override
+    public void addInterceptors(InterceptorRegistry registry) {
+        registry.addInterceptor(this).addPathPatterns("/api/video/tasks", "/api/relay/sora/videos",
+                "/api/video/tasks/*/remix", "/v1/videos", "/v1/videos/*/remix");
+    }
+
+    @Override
+    public boolean preHandle(HttpServletRequest request, HttpServletResponse response, Object handler) throws Exception {
+        if (!"POST".equals(request.getMethod())) {
+            return true;
+        }
+        Principal principal = request.getUserPrincipal();
+        ConsumptionProbe byAddress = addressBuckets.apply(request.getRemoteAddr()).tryConsumeAndReturnRemaining(1);
+        if (!byAddress.isConsumed()) {
+            return refuse(request, response, byAddress, "this client address");
+        }
+        if (principal != null) {
+            ConsumptionProbe byUser = userBuckets.apply(principal.getName()).tryConsumeAndReturnRemaining(1);
+            if (!byUser.isConsumed()) {
+                return refuse(request, response, byUser, "this user");
+            }
+        }
+        return true;
+    }
+
+    private boolean refuse(HttpServletRequest request, HttpServletResponse response, ConsumptionProbe probe, String who)
+            throws Exception {
+        long seconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(probe.getNanosToWaitForRefill() + 999_999_999L));
+        response.setHeader("Retry-After", String.valueOf(seconds));
+        problems.write(request, response, HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
+                "Too many new tasks from " + who + "; retry in " + seconds + " s");
+        return false;
+    }
+
+    private static Function<String, Bucket> buckets(long capacity, Duration period) {
+        Map<String, Bucket> buckets = new LinkedHashMap<>(256, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
+                return size() > 100_000;
+            }
+        };
+        return key -> {
+            synchronized (buckets) {
+                return buckets.computeIfAbsent(key, k -> Bucket.builder()
+                        .addLimit(Bandwidth.builder().capacity(capacity).refillGreedy(capacity, period).build())
+                        .build());
+            }
+        };
+    }
+}
