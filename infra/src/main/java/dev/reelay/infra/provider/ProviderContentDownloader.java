@@ -29,14 +29,16 @@ import java.util.concurrent.atomic.AtomicLong;
 public class ProviderContentDownloader {
 
     private final HttpUpstreamProviders providers;
+    private final OutboundUrlGuard guard;
     private final WebClient client;
     private final long maxBytes;
     private final Duration timeout;
 
-    ProviderContentDownloader(HttpUpstreamProviders providers, WebClient.Builder builder,
+    ProviderContentDownloader(HttpUpstreamProviders providers, OutboundUrlGuard guard, WebClient.Builder builder,
                               @Value("${reelay.content.max-download-size:512MB}") DataSize maxBytes,
                               @Value("${reelay.content.download-timeout:120s}") Duration timeout) {
         this.providers = providers;
+        this.guard = guard;
         this.maxBytes = maxBytes.toBytes();
         this.timeout = timeout;
         this.client = builder.clone().clientConnector(new ReactorClientHttpConnector(
@@ -66,7 +68,8 @@ public class ProviderContentDownloader {
         URI uri = URI.create(url);
         URI baseUri = URI.create(base);
         boolean sameHost = uri.getHost() != null && uri.getHost().equalsIgnoreCase(baseUri.getHost());
-        if (!("https".equals(uri.getScheme()) || "http".equals(uri.getScheme())) || !sameHost && bearer) {
+        // the key only ever goes to the provider's own host; any URL taken from a response passes the SSRF guard
+        if (!sameHost && bearer || !sameHost && guard.refusal(url).isPresent()) {
             return Optional.empty();
         }
         Files.createDirectories(target.getParent());
