@@ -162,13 +162,12 @@ public class UpstreamSaga {
         if (!cancelled) {
             return;
         }
-        if ("UPSTREAM_ACCEPTED".equals(event.outcome()) && event.detail() != null) {
-            int colon = event.detail().indexOf(':');
-            if (colon > 0) {
-                effects.cancelUpstream(videoId, event.detail().substring(0, colon), event.detail().substring(colon + 1));
-            }
+        int colon = event.detail() == null ? -1 : event.detail().indexOf(':');
+        if ("UPSTREAM_ACCEPTED".equals(event.outcome()) && colon > 0) {
+            effects.cancelUpstream(videoId, event.detail().substring(0, colon), event.detail().substring(colon + 1));
+        } else {
+            effects.forget(videoId);
         }
-        effects.forget(videoId);
         SagaLifecycle.end();
     }
 

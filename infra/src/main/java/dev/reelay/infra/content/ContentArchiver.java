@@ -21,6 +21,8 @@ import java.time.Instant;
  */
 @Component
 @ProcessingGroup(ContentArchiver.GROUP)
+@org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(prefix = "reelay.content", name = "archive-on-complete",
+        havingValue = "true", matchIfMissing = true)
 class ContentArchiver {
 
     static final String GROUP = "content-archive";

@@ -62,6 +62,8 @@ class ProviderAdaptersTest {
     @DynamicPropertySource
     static void providers(DynamicPropertyRegistry registry) {
         registry.add("reelay.sandbox.enabled", () -> "false");
+        // these tests count every request a mock provider sees; copy-on-complete downloads are tested elsewhere
+        registry.add("reelay.content.archive-on-complete", () -> "false");
         registry.add("reelay.upstream.first-backoff", () -> "100ms");
         registry.add("reelay.upstream.max-backoff", () -> "500ms");
         registry.add("reelay.upstream.attempts-per-provider", () -> "3");

@@ -51,6 +51,8 @@ class WebhookReceiverTest {
     @DynamicPropertySource
     static void providers(DynamicPropertyRegistry registry) {
         registry.add("reelay.sandbox.enabled", () -> "false");
+        // these tests count every request a mock provider sees; copy-on-complete downloads are tested elsewhere
+        registry.add("reelay.content.archive-on-complete", () -> "false");
         registry.add("reelay.providers[0].id", () -> "hooked");
         registry.add("reelay.providers[0].format", () -> "openai-videos");
         registry.add("reelay.providers[0].base-url", () -> "http://127.0.0.1:" + HOOKED.server.getPort() + "/v1");

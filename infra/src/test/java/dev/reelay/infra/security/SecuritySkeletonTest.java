@@ -29,7 +29,7 @@ class SecuritySkeletonTest {
 
     @Test
     void anApiRouteWithoutATokenIs401ProblemJson() {
-        for (String path : new String[]{"/api/video/tasks", "/v1/videos", "/api/anything"}) {
+        for (String path : new String[]{"/api/video/tasks", "/api/anything"}) {
             HttpApi.Response response = api().get(path, null);
             assertThat(response.status()).as(path).isEqualTo(401);
             assertThat(response.contentType()).startsWith("application/problem+json");
@@ -37,6 +37,15 @@ class SecuritySkeletonTest {
             assertThat(response.json().get("code").asText()).isEqualTo("UNAUTHENTICATED");
             assertThat(response.header("WWW-Authenticate")).startsWith("Bearer");
         }
+    }
+
+    @Test
+    void theOpenAiDoorAnswers401InTheOpenAiErrorEnvelope() {
+        HttpApi.Response response = api().get("/v1/videos", null);
+        assertThat(response.status()).isEqualTo(401);
+        assertThat(response.json().at("/error/type").asText()).isEqualTo("authentication_error");
+        assertThat(response.json().at("/error/code").asText()).isEqualTo("unauthenticated");
+        assertThat(response.header("WWW-Authenticate")).startsWith("Bearer");
     }
 
     @Test
