@@ -9,7 +9,9 @@ import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.Lineage;
 import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.task.VideoId;
+import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -50,6 +52,8 @@ class UpstreamCalls implements UpstreamEffects {
     private final Duration maxBackoff;
     private final Semaphore inFlightPolls;
     private final Map<VideoId, Instant> notBefore = new ConcurrentHashMap<>();
+    /** Per task in flight on this node: the request ids that started it (lost on restart, which is only less detail). */
+    private final Map<VideoId, Map<String, Object>> origins = new ConcurrentHashMap<>();
     /** Blocking work (commands → JDBC) leaves the HTTP event loops for a bounded pool. */
     private final Scheduler commandScheduler = Schedulers.boundedElastic();
 
@@ -67,8 +71,31 @@ class UpstreamCalls implements UpstreamEffects {
         this.inFlightPolls = new Semaphore(maxInFlightPolls);
     }
 
+    /**
+     * Correlation and trace ids of the event that asked for this work, so the commands sent later from HTTP threads
+     * (and the events they cause) still say which request started it; the principal is the system acting for it.
+     */
+    private Map<String, Object> origin(VideoId videoId) {
+        Map<String, Object> origin = new java.util.HashMap<>();
+        if (CurrentUnitOfWork.isStarted()) {
+            CurrentUnitOfWork.get().getCorrelationData().forEach((key, value) -> {
+                if (!key.equals("principal")) {
+                    origin.put(key, value);
+                }
+            });
+        }
+        origin.put("principal", "system:upstream");
+        if (origin.containsKey("traceId")) {
+            origins.put(videoId, Map.copyOf(origin));
+            return origin;
+        }
+        // deadline messages do not carry the scheduling unit's correlation data: use what the submission saw
+        return origins.getOrDefault(videoId, origin);
+    }
+
     @Override
     public void submit(VideoId videoId, TaskSpec spec, Lineage lineage, int round) {
+        Map<String, Object> origin = origin(videoId);
         List<ProviderRoute> routes;
         Optional<UpstreamProviders.Binding> source = Optional.empty();
         if (lineage != null) {
@@ -78,18 +105,18 @@ class UpstreamCalls implements UpstreamEffects {
             routes = providers.routesFor(spec.model());
         }
         if (routes.isEmpty()) {
-            send(new FailTask(videoId, ErrorCode.UPSTREAM_UNAVAILABLE,
+            send(origin, new FailTask(videoId, ErrorCode.UPSTREAM_UNAVAILABLE,
                     lineage != null ? "the provider that made the remix source is not configured"
                             : "no provider serves model " + spec.model(), false, null, clock.instant()));
             return;
         }
         String sourceExternal = source.map(UpstreamProviders.Binding::externalTaskId).orElse(null);
         AtomicInteger attempt = new AtomicInteger((round - 1) * attemptsPerProvider);
-        tryRoute(videoId, spec, sourceExternal, routes, 0, attempt).subscribe();
+        tryRoute(videoId, spec, sourceExternal, routes, 0, attempt, origin).subscribe();
     }
 
     private Mono<Void> tryRoute(VideoId videoId, TaskSpec spec, String sourceExternal, List<ProviderRoute> routes,
-                                int index, AtomicInteger attempt) {
+                                int index, AtomicInteger attempt, Map<String, Object> origin) {
         ProviderRoute route = routes.get(index);
         Mono<UpstreamJob> create = Mono.defer(() -> sourceExternal != null
                 ? providers.remix(route.id(), sourceExternal, videoId, spec, attempt.incrementAndGet())
@@ -99,8 +126,8 @@ class UpstreamCalls implements UpstreamEffects {
                 .publishOn(commandScheduler)
                 .flatMap(job -> {
                     providers.bind(videoId, route.id(), job.externalTaskId());
-                    send(new RecordUpstreamAcceptance(videoId, route.id(), job.externalTaskId(), clock.instant()));
-                    observe(videoId, job);
+                    send(origin, new RecordUpstreamAcceptance(videoId, route.id(), job.externalTaskId(), clock.instant()));
+                    observe(origin, videoId, job);
                     return Mono.<Void>empty();
                 })
                 .onErrorResume(error -> {
@@ -110,9 +137,9 @@ class UpstreamCalls implements UpstreamEffects {
                     log.warn("submission of {} to {} failed ({} {}): {}", videoId, route.id(), failure.kind(),
                             failure.httpStatus(), failure.getMessage());
                     if (tryNext) {
-                        return tryRoute(videoId, spec, sourceExternal, routes, index + 1, attempt);
+                        return tryRoute(videoId, spec, sourceExternal, routes, index + 1, attempt, origin);
                     }
-                    return Mono.fromRunnable(() -> send(failureFor(videoId, failure, route.idempotencyKeys())))
+                    return Mono.fromRunnable(() -> send(origin, failureFor(videoId, failure, route.idempotencyKeys())))
                             .subscribeOn(commandScheduler).then();
                 });
     }
@@ -150,6 +177,7 @@ class UpstreamCalls implements UpstreamEffects {
 
     @Override
     public boolean poll(VideoId videoId, String providerId, String externalTaskId) {
+        Map<String, Object> origin = origin(videoId);
         Instant hint = notBefore.get(videoId);
         if (hint != null && clock.instant().isBefore(hint)) {
             return false;
@@ -160,11 +188,11 @@ class UpstreamCalls implements UpstreamEffects {
         }
         providers.retrieve(providerId, externalTaskId, videoId)
                 .publishOn(commandScheduler)
-                .doOnNext(job -> observe(videoId, job))
+                .doOnNext(job -> observe(origin, videoId, job))
                 .doOnError(e -> {
                     UpstreamException failure = classify(e);
                     if (failure.kind() == UpstreamException.Kind.UNKNOWN || failure.kind() == UpstreamException.Kind.USER_ERROR) {
-                        send(new FailTask(videoId, ErrorCode.UPSTREAM_ERROR, "status check failed: " + failure.getMessage(),
+                        send(origin, new FailTask(videoId, ErrorCode.UPSTREAM_ERROR, "status check failed: " + failure.getMessage(),
                                 false, failure.providerCode(), clock.instant()));
                     } else {
                         log.info("poll of {} on {} failed ({}); the next poll retries", videoId, providerId, failure.getMessage());
@@ -178,10 +206,11 @@ class UpstreamCalls implements UpstreamEffects {
 
     @Override
     public void refresh(VideoId videoId, String providerId, String externalTaskId) {
+        Map<String, Object> origin = origin(videoId);
         notBefore.remove(videoId);
         providers.retrieve(providerId, externalTaskId, videoId)
                 .publishOn(commandScheduler)
-                .doOnNext(job -> observe(videoId, job))
+                .doOnNext(job -> observe(origin, videoId, job))
                 .doOnError(e -> log.info("refresh of {} on {} failed: {}", videoId, providerId, e.getMessage()))
                 .onErrorResume(e -> Mono.empty())
                 .subscribe();
@@ -189,21 +218,22 @@ class UpstreamCalls implements UpstreamEffects {
 
     @Override
     public void finalCheck(VideoId videoId, String providerId, String externalTaskId) {
+        Map<String, Object> origin = origin(videoId);
         providers.retrieve(providerId, externalTaskId, videoId)
                 .publishOn(commandScheduler)
                 .doOnNext(job -> {
                     if (job.state() == UpstreamJob.State.COMPLETED || job.state() == UpstreamJob.State.FAILED) {
-                        observe(videoId, job);
+                        observe(origin, videoId, job);
                     } else {
-                        timeout(videoId);
+                        timeout(origin, videoId);
                     }
                 })
-                .onErrorResume(e -> Mono.fromRunnable(() -> timeout(videoId)).subscribeOn(commandScheduler).then(Mono.empty()))
+                .onErrorResume(e -> Mono.fromRunnable(() -> timeout(origin, videoId)).subscribeOn(commandScheduler).then(Mono.empty()))
                 .subscribe();
     }
 
-    private void timeout(VideoId videoId) {
-        send(new FailTask(videoId, ErrorCode.TIMEOUT, "the provider did not finish in time", true, null, clock.instant()));
+    private void timeout(Map<String, Object> origin, VideoId videoId) {
+        send(origin, new FailTask(videoId, ErrorCode.TIMEOUT, "the provider did not finish in time", true, null, clock.instant()));
     }
 
     @Override
@@ -217,16 +247,17 @@ class UpstreamCalls implements UpstreamEffects {
 
     @Override
     public void giveUpSubmission(VideoId videoId, String reason) {
-        send(new FailTask(videoId, ErrorCode.UPSTREAM_UNAVAILABLE, reason, true, null, clock.instant()));
+        send(origin(videoId), new FailTask(videoId, ErrorCode.UPSTREAM_UNAVAILABLE, reason, true, null, clock.instant()));
     }
 
     @Override
     public void forget(VideoId videoId) {
         notBefore.remove(videoId);
+        origins.remove(videoId);
     }
 
     /** One observation of a job becomes one command; the aggregate decides whether it is news. */
-    void observe(VideoId videoId, UpstreamJob job) {
+    void observe(Map<String, Object> origin, VideoId videoId, UpstreamJob job) {
         Instant now = clock.instant();
         if (job.pollAfter() != null) {
             notBefore.put(videoId, now.plus(job.pollAfter()));
@@ -234,17 +265,17 @@ class UpstreamCalls implements UpstreamEffects {
         switch (job.state()) {
             case QUEUED, IN_PROGRESS -> {
                 if (job.progress() > 0) {
-                    send(new RecordProgress(videoId, job.progress(), job.state().name().toLowerCase(), now));
+                    send(origin, new RecordProgress(videoId, job.progress(), job.state().name().toLowerCase(), now));
                 }
             }
             case COMPLETED -> {
                 forget(videoId);
-                send(new CompleteTask(videoId, job.contentUrl(), job.expiresAt(), job.seconds(), job.size(), now));
+                send(origin, new CompleteTask(videoId, job.contentUrl(), job.expiresAt(), job.seconds(), job.size(), now));
             }
             case FAILED -> {
                 forget(videoId);
                 boolean moderated = moderation(job.errorCode());
-                send(new FailTask(videoId, moderated ? ErrorCode.UPSTREAM_MODERATION : ErrorCode.UPSTREAM_ERROR,
+                send(origin, new FailTask(videoId, moderated ? ErrorCode.UPSTREAM_MODERATION : ErrorCode.UPSTREAM_ERROR,
                         moderated ? "the provider's content policy refused this request"
                                 : job.errorMessage() == null ? "the provider reported a failure" : job.errorMessage(),
                         false, job.errorCode(), now));
@@ -252,9 +283,9 @@ class UpstreamCalls implements UpstreamEffects {
         }
     }
 
-    private void send(Object command) {
+    private void send(Map<String, Object> origin, Object command) {
         try {
-            commands.sendAndWait(command);
+            commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(origin));
         } catch (RuntimeException e) {
             // a rejection here (e.g. the task ended meanwhile) is expected and harmless
             log.debug("command {} not applied: {}", command.getClass().getSimpleName(), e.getMessage());

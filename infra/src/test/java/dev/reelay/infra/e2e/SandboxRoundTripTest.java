@@ -46,6 +46,13 @@ class SandboxRoundTripTest {
         assertThat(types).contains("dev.reelay.kernel.event.UpstreamTaskAccepted");
         assertThat(types).last().isEqualTo("dev.reelay.kernel.event.TaskCompleted");
         assertThat(jdbc.queryForObject("select count(*) from sandbox_job where prompt = 'a lighthouse at dusk'", Integer.class)).isEqualTo(1);
+        // events caused by the upstream work still name the request that started it
+        List<String> metadata = jdbc.queryForList("select convert_from(meta_data, 'UTF8') from domain_event_entry "
+                + "where aggregate_identifier = ? order by sequence_number", String.class, videoId);
+        String traceOfSubmit = metadata.get(0).replaceAll(".*\"traceId\":\"([0-9a-f]+)\".*", "$1");
+        assertThat(traceOfSubmit).hasSize(32);
+        assertThat(metadata).allMatch(m -> m.contains(traceOfSubmit));
+        assertThat(metadata.get(metadata.size() - 1)).contains("\"principal\":\"system:upstream\"");
         assertThat(jdbc.queryForObject("select count(*) from upstream_call where video_id = ? and operation = 'create'",
                 Integer.class, videoId)).isEqualTo(1);
         assertThat(jdbc.queryForList("select request_summary from upstream_call", String.class))
