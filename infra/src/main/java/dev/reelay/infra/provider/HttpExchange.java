@@ -214,6 +214,18 @@ final class HttpExchange {
         }
     }
 
+    /** The reference image as the {@code input_reference} file part both wire formats use. */
+    static void addReferenceImage(org.springframework.http.client.MultipartBodyBuilder parts,
+                                  dev.reelay.kernel.task.TaskSpec spec, byte[] image) {
+        String type = spec.referenceImage().contentType();
+        parts.part("input_reference", new org.springframework.core.io.ByteArrayResource(image) {
+            @Override
+            public String getFilename() {
+                return "reference." + type.substring(type.indexOf('/') + 1);
+            }
+        }).contentType(org.springframework.http.MediaType.parseMediaType(type));
+    }
+
     static String text(JsonNode node, String field) {
         JsonNode value = node.get(field);
         return value == null || value.isNull() ? null : value.asText();

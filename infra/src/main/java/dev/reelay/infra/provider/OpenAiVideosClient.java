@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.reelay.command.upstream.UpstreamJob;
 import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.task.VideoId;
-import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
@@ -45,13 +44,7 @@ class OpenAiVideosClient implements ProviderClient {
         parts.part("prompt", spec.prompt());
         parts.part("size", spec.size());
         parts.part("seconds", String.valueOf(spec.seconds()));
-        String type = spec.referenceImage().contentType();
-        parts.part("input_reference", new ByteArrayResource(image) {
-            @Override
-            public String getFilename() {
-                return "reference." + type.substring(type.indexOf('/') + 1);
-            }
-        }).contentType(MediaType.parseMediaType(type));
+        HttpExchange.addReferenceImage(parts, spec, image);
         return http.call("create", videoId.value(), attempt, HttpMethod.POST, "/videos", headers(videoId),
                 req -> req.contentType(MediaType.MULTIPART_FORM_DATA).body(BodyInserters.fromMultipartData(parts.build())),
                 summary, this::job, this::describe);

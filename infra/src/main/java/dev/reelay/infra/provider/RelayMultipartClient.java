@@ -5,7 +5,6 @@ import dev.reelay.command.upstream.UpstreamException;
 import dev.reelay.command.upstream.UpstreamJob;
 import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.task.VideoId;
-import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
@@ -36,13 +35,7 @@ class RelayMultipartClient implements ProviderClient {
         parts.part("seconds", String.valueOf(spec.seconds()));
         parts.part("duration", String.valueOf(spec.seconds()));
         if (image != null) {
-            String type = spec.referenceImage().contentType();
-            parts.part("input_reference", new ByteArrayResource(image) {
-                @Override
-                public String getFilename() {
-                    return "reference." + type.substring(type.indexOf('/') + 1);
-                }
-            }).contentType(MediaType.parseMediaType(type));
+            HttpExchange.addReferenceImage(parts, spec, image);
         }
         return http.call("create", videoId.value(), attempt, HttpMethod.POST, "/videos", this::auth,
                 req -> req.contentType(MediaType.MULTIPART_FORM_DATA).body(BodyInserters.fromMultipartData(parts.build())),
