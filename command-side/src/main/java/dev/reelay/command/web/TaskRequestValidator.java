@@ -19,7 +19,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -30,7 +29,8 @@ import java.util.regex.Pattern;
 class TaskRequestValidator {
 
     static final int MAX_PROMPT = 10_000;
-    private static final Pattern DATA_URL = Pattern.compile("^data:([A-Za-z0-9.+/-]*)((?:;[A-Za-z0-9=._-]+)*);base64,(.*)$", Pattern.DOTALL);
+    /** The part of a data URL before the comma: a media type and parameters, ending in ;base64 (checked linearly). */
+    private static final Pattern DATA_URL_HEADER = Pattern.compile("[A-Za-z0-9.+/;=_-]{0,200}");
     private static final Pattern NUMBER = Pattern.compile("\\d{1,4}");
 
     private final ModelCatalog catalog;
@@ -158,12 +158,15 @@ class TaskRequestValidator {
             if (!node.isTextual()) {
                 throw TaskRejectedException.invalidField(field, "TYPE", "referenceImage must be a data URL string");
             }
-            Matcher m = DATA_URL.matcher(node.asText());
-            if (!m.matches()) {
+            String url = node.asText();
+            int comma = url.indexOf(',');
+            String header = comma < 0 ? "" : url.substring(0, comma);
+            if (!url.startsWith("data:") || comma < 0 || !header.endsWith(";base64")
+                    || !DATA_URL_HEADER.matcher(header.substring(5)).matches()) {
                 throw TaskRejectedException.invalidField(field, "MALFORMED_DATA_URL",
                         "referenceImage must be a data URL like data:image/png;base64,<data>");
             }
-            String payload = m.group(3).replaceAll("\\s", "");
+            String payload = url.substring(comma + 1).replaceAll("\\s", "");
             long approximate = payload.length() / 4L * 3L;
             if (approximate > maxImageBytes + 3) {
                 throw tooLarge(field, approximate);

@@ -26,13 +26,25 @@ class StreamTicketFilter extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
-        String ticket = request.getParameter("ticket");
-        if (ticket != null && "GET".equals(request.getMethod()) && request.getHeader("Authorization") == null
+        // method and path first, and only the query string: getParameter() would parse (multipart) bodies here
+        if ("GET".equals(request.getMethod()) && request.getHeader("Authorization") == null
                 && STREAM_PATHS.matcher(request.getRequestURI()).matches()) {
-            tickets.consume(ticket).ifPresent(holder -> SecurityContextHolder.getContext().setAuthentication(
+            ticketOf(request.getQueryString()).flatMap(tickets::consume).ifPresent(holder -> SecurityContextHolder.getContext().setAuthentication(
                     UsernamePasswordAuthenticationToken.authenticated(holder.subject(), null,
                             holder.roles().stream().map(r -> new SimpleGrantedAuthority("ROLE_" + r)).toList())));
         }
         chain.doFilter(request, response);
+    }
+
+    private static java.util.Optional<String> ticketOf(String query) {
+        if (query == null) {
+            return java.util.Optional.empty();
+        }
+        for (String pair : query.split("&")) {
+            if (pair.startsWith("ticket=")) {
+                return java.util.Optional.of(java.net.URLDecoder.decode(pair.substring(7), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        return java.util.Optional.empty();
     }
 }
