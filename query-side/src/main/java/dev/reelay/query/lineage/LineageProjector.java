@@ -1,0 +1,45 @@
+package dev.reelay.query.lineage;
+
+import dev.reelay.kernel.event.TaskSubmitted;
+import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.ResetHandler;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Component;
+
+/**
+ * Keeps the closure table {@code task_lineage} (ADR 0006): every task is its own ancestor at depth 0, and a derived
+ * task copies its source's ancestor rows one level deeper. The processor runs on a single segment, so a source's rows
+ * are always written before its children's; every insert ignores rows already there, so a replay reproduces them.
+ */
+@Component
+@ProcessingGroup(LineageProjector.GROUP)
+class LineageProjector {
+
+    static final String GROUP = "lineage";
+
+    private final NamedParameterJdbcTemplate jdbc;
+
+    LineageProjector(NamedParameterJdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    @EventHandler
+    void on(TaskSubmitted event) {
+        MapSqlParameterSource params = new MapSqlParameterSource("child", event.videoId().value());
+        jdbc.update("insert into task_lineage (ancestor_id, descendant_id, depth) values (:child, :child, 0) "
+                + "on conflict do nothing", params);
+        if (event.lineage() != null) {
+            params.addValue("source", event.lineage().source().value());
+            jdbc.update("insert into task_lineage (ancestor_id, descendant_id, depth) "
+                    + "select ancestor_id, :child, depth + 1 from task_lineage where descendant_id = :source "
+                    + "on conflict do nothing", params);
+        }
+    }
+
+    @ResetHandler
+    void reset() {
+        jdbc.getJdbcTemplate().update("delete from task_lineage");
+    }
+}
