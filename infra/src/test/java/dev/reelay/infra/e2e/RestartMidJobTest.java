@@ -69,8 +69,9 @@ class RestartMidJobTest {
         }
         assertThat(jdbc.queryForObject("select count(*) from sandbox_job where prompt = 'survives a restart'", Integer.class))
                 .isEqualTo(1);
+        // (the archiver may append ContentArchived events after the completion)
         List<String> types = jdbc.queryForList("select payload_type from domain_event_entry where aggregate_identifier = ? "
-                + "order by sequence_number", String.class, videoId);
+                + "and payload_type not like '%ContentArchive%' order by sequence_number", String.class, videoId);
         assertThat(types.stream().filter(t -> t.endsWith("UpstreamTaskAccepted"))).hasSize(1);
         assertThat(types).last().isEqualTo("dev.reelay.kernel.event.TaskCompleted");
     }

@@ -100,7 +100,8 @@ class SandboxRoundTripTest {
         String external = jdbc.queryForObject("select external_task_id from upstream_binding where video_id = ?", String.class, videoId);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(jdbc.queryForObject(
                 "select deleted from sandbox_job where id = ?", Boolean.class, external)).isTrue());
-        assertThat(api.get("/api/video/tasks/" + videoId, token).json().at("/data/status").asText()).isEqualTo("CANCELLED");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(api.get("/api/video/tasks/" + videoId, token).json().at("/data/status").asText()).isEqualTo("CANCELLED"));
     }
 
     @Test
