@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# Benchmark 1: durable submissions (POST /api/video/tasks answers 201 only after TaskSubmitted is committed) at
+# 1, 8 and 32 concurrent clients, side by side with pgbench inserting one ~500-byte row per transaction into the
+# same PostgreSQL at the same concurrency. Reports throughput, p50/p99 and the ratio app/pgbench.
+#
+# Upstream work is kept light but real: the sandbox provider is on with 1 h jobs and a 10 min first poll, so every
+# submission still costs one upstream "create" (in-process sandbox over loopback HTTP), its call-log row, the
+# binding, the acceptance event and the projection, but no polling happens during a run.
+#
+# Knobs: CLIENTS="1 8 32"  DURATION=20 (s per step)  WARMUP_S=10  MAX_REQUESTS=200000 (per step)
+# Bounded: about 3 x (DURATION + drain <= 120 s + DURATION) + start-up; ~4-6 min with the defaults.
+. "$(dirname "$0")/lib/common.sh"
+
+CLIENTS="${CLIENTS:-1 8 32}"
+DURATION="${DURATION:-20}"
+WARMUP_S="${WARMUP_S:-10}"
+MAX_REQUESTS="${MAX_REQUESTS:-200000}"
+DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-120}"
+
+machine_info
+pg_start
+createdb_bench reelay
+createdb_bench pgb
+
+# shellcheck disable=SC2046
+app_start submit reelay --reelay.sandbox.job-duration=1h $(sandbox_provider_args 10m 1s 20s)
+TOKEN="$(token "$APP_URL" bench)"
+BODY='{"prompt":"benchmark submission {n}: a red fox running through fresh snow at dawn, cinematic, 35mm","model":"sora-2","seconds":4}'
+
+# pgbench: one ~500-byte row per transaction
+psql_db pgb -c "create table bench_insert(id bigserial primary key, payload text not null, created_at timestamptz not null default now())"
+cat > "$WORK/insert.sql" <<'EOF'
+\set r random(1, 2000000000)
+insert into bench_insert(payload) values (md5(:r::text) || repeat('x', 468));
+EOF
+cp "$WORK/insert.sql" "$BENCH_OUT/pgbench-insert.sql"
+
+submitted_count() { psql_db reelay -c "select count(*) from domain_event_entry where payload_type like '%TaskSubmitted'"; }
+# Wait until the background work of every submission is done: each TaskSubmitted has its UpstreamTaskAccepted
+# (the saga's create call went out and came back), and every event processor's token (GapAwareTrackingToken "index") is at the head of the stream.
+# Prints the seconds it took: the processing lag behind the accepted submissions.
+drain() {
+  local label="$1" t0 state
+  t0=$(date +%s.%N)
+  while true; do
+    state=$(psql_db reelay -c "
+      select (select count(*) from domain_event_entry where payload_type like '%UpstreamTaskAccepted')
+             >= (select count(*) from domain_event_entry where payload_type like '%TaskSubmitted')
+         and coalesce((select min(substring(convert_from(token, 'UTF8') from '\"index\":([0-9]+)')::bigint)
+                       from token_entry where token is not null), -1)
+             >= (select coalesce(max(global_index), 0) from domain_event_entry)")
+    [ "$state" = t ] && break
+    if (( $(echo "$(date +%s.%N) - $t0 > $DRAIN_TIMEOUT" | bc) )); then
+      log "$label: drain timed out after $DRAIN_TIMEOUT s; evidence in stall-$label-*.txt"
+      jcmd "$APP_PID" Thread.print > "$BENCH_OUT/stall-$label-threads.txt" 2>/dev/null || true
+      {
+        psql_db reelay -c "select processor_name, segment, convert_from(token, 'UTF8'), owner from token_entry order by 1, 2"
+        psql_db reelay -c "select 'head global_index', max(global_index) from domain_event_entry"
+        psql_db reelay -c "select payload_type, count(*) from domain_event_entry group by 1 order by 2 desc"
+        psql_db reelay -c "select 'upstream_call', operation, coalesce(http_status, -1), count(*) from upstream_call group by 2, 3"
+        psql_db reelay -c "select 'scheduled_tasks', task_name, count(*), count(*) filter (where picked) from scheduled_tasks group by 2"
+        psql_db reelay -c "select 'pg_stat_activity', state, wait_event_type, wait_event, count(*) from pg_stat_activity where datname = 'reelay' group by 2, 3, 4"
+        curl -fs -m 5 "$APP_URL/actuator/prometheus" | grep -E '^(hikaricp_connections_(active|pending|max)|executor_(active|queued)_tasks|reactor)' || true
+      } > "$BENCH_OUT/stall-$label-state.txt" 2>&1
+      python3 "$BENCH_DIR/lib/threaddump_summary.py" "$BENCH_OUT/stall-$label-threads.txt" > "$BENCH_OUT/stall-$label-threads-summary.txt" 2>&1 || true
+      break
+    fi
+    sleep 0.5
+  done
+  printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)"
+}
+
+sample_during() { # sample_during <label> <start after s> <samples>
+  local label="$1" after="$2" samples="$3" i
+  sleep "$after"
+  for i in $(seq 1 "$samples"); do
+    jcmd "$APP_PID" Thread.print > "$BENCH_OUT/threads-$label-$i.txt" 2>/dev/null || true
+    psql_db reelay -c "select coalesce(wait_event_type,'CPU/none') || ':' || coalesce(wait_event,'-') || ' ' || state, count(*)
+                       from pg_stat_activity where datname = 'reelay' and pid <> pg_backend_pid() group by 1 order by 2 desc" \
+      >> "$BENCH_OUT/pg-waits-$label.txt" 2>/dev/null || true
+    echo "--" >> "$BENCH_OUT/pg-waits-$label.txt"
+    curl -fs -m 2 "$APP_URL/actuator/prometheus" 2>/dev/null | grep -E '^hikaricp_connections_(active|pending|max|idle)' \
+      >> "$BENCH_OUT/hikari-$label.txt" || true
+    echo "--" >> "$BENCH_OUT/hikari-$label.txt"
+    sleep 1
+  done
+}
+
+log "warm-up: ${WARMUP_S}s at 8 clients (not reported)"
+loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --header "Authorization: Bearer $TOKEN" \
+  --concurrency 8 --duration "$WARMUP_S" --expect 201 --label warmup --out "$BENCH_OUT/warmup.json" >/dev/null
+log "warm-up drained in $(drain warmup) s"
+
+echo "clients app_per_s app_p50_ms app_p99_ms app_errors drain_s app_cpu_ms_per_submit pgbench_tps pgbench_p50_ms pgbench_p99_ms pg_cpu_ms_per_tx ratio_app/pgbench" > "$BENCH_OUT/summary.tsv"
+TOP="$(echo "$CLIENTS" | awk '{print $NF}')"
+for c in $CLIENTS; do
+  log "app: $c clients for ${DURATION}s (+2 s unmeasured ramp)"
+  SAMPLER=""
+  if [ "$c" = "$TOP" ]; then
+    sample_during "c$c" $((DURATION / 3)) 5 &
+    SAMPLER=$!
+    jcmd "$APP_PID" JFR.start name=bench settings=profile filename="$BENCH_OUT/app-c$c.jfr" >/dev/null 2>&1 || true
+  fi
+  n0=$(submitted_count)
+  before=$(cpu_snap "$APP_PID")
+  loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --header "Authorization: Bearer $TOKEN" \
+    --concurrency "$c" --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
+    --label "submit-c$c" --out "$BENCH_OUT/app-c$c.json"
+  if [ "$c" = "$TOP" ]; then
+    jcmd "$APP_PID" JFR.stop name=bench >/dev/null 2>&1 || true
+    wait "$SAMPLER" || true
+  fi
+  d=$(drain "c$c")
+  after=$(cpu_snap "$APP_PID")
+  n1=$(submitted_count)
+  log "app c$c: background work (projection + saga create) drained $d s after the load stopped"
+  cpu_report "$before" "$after" "$((n1 - n0))" | tee "$BENCH_OUT/cpu-app-c$c.txt" >&2
+
+  log "pgbench: $c clients for ${DURATION}s"
+  rm -f "$WORK"/pgb_log*
+  before=$(cpu_snap "$APP_PID")
+  # pgbench's backends live only for the run, so PostgreSQL's CPU is sampled while it runs (lib/pgcpu.py)
+  PGHOST=127.0.0.1 PGPORT=$PG_PORT PGUSER=bench python3 "$BENCH_DIR/lib/pgcpu.py" "$(head -1 "$PG_DATA/postmaster.pid")" \
+    "$WORK/pgcpu" -- pgbench -n -f "$WORK/insert.sql" -c "$c" -j "$c" -T "$DURATION" \
+    -l --log-prefix="$WORK/pgb_log" pgb > "$BENCH_OUT/pgbench-c$c.txt" 2>&1
+  after=$(cpu_snap "$APP_PID")
+  tx=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$BENCH_OUT/pgbench-c$c.txt")
+  cpu_report "$before" "$after" "${tx:-0}" "$(cat "$WORK/pgcpu")" | tee "$BENCH_OUT/cpu-pgbench-c$c.txt" >&2
+  python3 "$BENCH_DIR/lib/submit_row.py" "$c" "$d" "$BENCH_OUT" "$WORK" >> "$BENCH_OUT/summary.tsv"
+done
+
+# evidence: what one submission writes, and what the threads were doing at the highest concurrency
+psql_db reelay -c "select payload_type, count(*), round(avg(length(payload) + length(meta_data))) as avg_bytes
+                   from domain_event_entry group by 1 order by 2 desc" > "$BENCH_OUT/events-written.txt"
+N_SUB=$(submitted_count)
+psql_db reelay -c "select relname, n_tup_ins, n_tup_upd, n_tup_del,
+                          round((n_tup_ins + n_tup_upd + n_tup_del)::numeric / greatest(1, $N_SUB), 2) as row_writes_per_submission
+                   from pg_stat_user_tables where n_tup_ins + n_tup_upd + n_tup_del > 0 order by 5 desc" \
+  > "$BENCH_OUT/row-writes-per-table.txt"
+last="$TOP"
+if [ -f "$BENCH_OUT/app-c$last.jfr" ]; then
+  python3 "$BENCH_DIR/lib/jfr_summary.py" "$BENCH_OUT/app-c$last.jfr" 30 > "$BENCH_OUT/profile-c$last.txt" 2>&1 || true
+fi
+if ls "$BENCH_OUT"/threads-c"$last"-*.txt >/dev/null 2>&1; then
+  python3 "$BENCH_DIR/lib/threaddump_summary.py" "$BENCH_OUT"/threads-c"$last"-*.txt > "$BENCH_OUT/threads-c$last-summary.txt"
+fi
+
+log "summary (provisional: shared CPU, other builds ran on the same 2 cores):"
+column -t "$BENCH_OUT/summary.tsv" | tee "$BENCH_OUT/summary.txt" >&2
+cat "$BENCH_OUT"/cpu-*.txt >&2
+[ -f "$BENCH_OUT/threads-c$last-summary.txt" ] && cat "$BENCH_OUT/threads-c$last-summary.txt" >&2
+[ -f "$BENCH_OUT/profile-c$last.txt" ] && head -60 "$BENCH_OUT/profile-c$last.txt" >&2
+cat "$BENCH_OUT/events-written.txt" "$BENCH_OUT/row-writes-per-table.txt" >&2

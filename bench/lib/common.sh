@@ -1,0 +1,242 @@
+# shellcheck shell=bash
+# Shared helpers for the Reelay benchmarks. Source it from a bench/NN-*.sh script:
+#   . "$(dirname "$0")/lib/common.sh"
+# It starts a throw-away PostgreSQL 15 (Debian binaries) on a free loopback port, starts the app jar against it,
+# and removes both on exit (trap). Nothing here talks to anything but 127.0.0.1.
+#
+# Environment knobs (all optional):
+#   REELAY_JAR     app jar (default: <repo>/infra/target/infra-0.1.0-SNAPSHOT.jar)
+#   PG_BIN         PostgreSQL server binaries (default /usr/lib/postgresql/15/bin)
+#   BENCH_OUT      where results go (default /tmp/reelay-bench-results/<script>-<utc time>)
+#   APP_JAVA_OPTS  extra JVM options for the app (default: none, i.e. JVM defaults)
+#   PG_OPTS        extra "-c name=value" options for the PostgreSQL server
+#   KEEP_WORK=1    keep the temp dir (database, logs) after exit
+
+set -euo pipefail
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
+REELAY_JAR="${REELAY_JAR:-$REPO_DIR/infra/target/infra-0.1.0-SNAPSHOT.jar}"
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+SCRIPT_NAME="$(basename "$0" .sh)"
+BENCH_OUT="${BENCH_OUT:-/tmp/reelay-bench-results/${SCRIPT_NAME}-$(date -u +%Y%m%dT%H%M%SZ)}"
+mkdir -p "$BENCH_OUT"
+
+WORK="$(mktemp -d /tmp/reelay-bench.XXXXXX)"
+chmod 755 "$WORK"
+PIDFILE="$WORK/app.pids"
+: > "$PIDFILE"
+PG_PORT=""
+PG_DATA="$WORK/pgdata"
+
+log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*" | tee -a "$BENCH_OUT/run.log" >&2; }
+die() { log "FATAL: $*"; exit 1; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# ---------------------------------------------------------------- cleanup
+cleanup() {
+  local rc=$?
+  set +e
+  trap - EXIT INT TERM
+  [ -f "$BENCH_OUT/machine.txt" ] && echo "loadavg_at_end: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$BENCH_OUT/machine.txt"
+  local pid
+  while read -r pid; do
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -TERM "$pid" 2>/dev/null
+  done < "$PIDFILE"
+  for _ in $(seq 1 30); do
+    local alive=0
+    while read -r pid; do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && alive=1; done < "$PIDFILE"
+    [ "$alive" = 0 ] && break
+    sleep 1
+  done
+  while read -r pid; do
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+  done < "$PIDFILE"
+  if [ -n "$PG_PORT" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null 2>&1
+  fi
+  if [ "${KEEP_WORK:-0}" = 1 ]; then
+    log "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+  log "results in $BENCH_OUT (exit $rc)"
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ---------------------------------------------------------------- machine / context
+machine_info() {
+  {
+    echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "nproc: $(nproc)"
+    echo "cpu_model: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    echo "memory_gib_total: $(free -g | awk '/^Mem:/{print $2}')"
+    echo "loadavg_at_start: $(cut -d' ' -f1-3 /proc/loadavg)"
+    echo "java: $(java -version 2>&1 | head -1)"
+    echo "postgres: $("$PG_BIN/postgres" --version)"
+    echo "jar: $REELAY_JAR ($(stat -c %y "$REELAY_JAR" 2>/dev/null | cut -d. -f1))"
+    echo "git_head: $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo n/a)"
+    echo "note: measured while other builds ran on the same 2 cores; provisional"
+    echo "other_java_processes_at_start: $(pgrep -c java || true)"
+  } > "$BENCH_OUT/machine.txt"
+  cat "$BENCH_OUT/machine.txt" >&2
+}
+
+# CPU accounting for a window: total busy jiffies of the machine vs the app JVM vs the PostgreSQL processes.
+# CPU time per request is much less sensitive to other developers' load than wall-clock latency is.
+# Usage: cpu_snap <app_pid>  -> prints "total_busy app pg wall_seconds" (jiffies, jiffies, jiffies, s).
+cpu_snap() {
+  local app_pid="$1"
+  local busy app pg=0 p
+  busy=$(awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat)
+  app=$(awk '{print $14+$15}' "/proc/$app_pid/stat" 2>/dev/null || echo 0)
+  local postmaster
+  postmaster=$(head -1 "$PG_DATA/postmaster.pid" 2>/dev/null || echo "")
+  if [ -n "$postmaster" ]; then
+    for p in $postmaster $(pgrep -P "$postmaster" || true); do
+      pg=$((pg + $(awk '{print $14+$15}' "/proc/$p/stat" 2>/dev/null || echo 0)))
+    done
+  fi
+  echo "$busy $app $pg $(date +%s.%N)"
+}
+# Usage: cpu_report "<snap before>" "<snap after>" [units done in the window] [postgres CPU s measured by pgcpu.py]
+# One line: the machine's busy share, CPU seconds of the app JVM, of PostgreSQL and of everything else, and with a
+# unit count the CPU milliseconds per unit. (PostgreSQL backends that exited inside the window are not counted.)
+cpu_report() {
+  python3 - "$1" "$2" "${3:-0}" "$(nproc)" "$(getconf CLK_TCK)" "${4:-}" <<'PYEOF'
+import sys
+b = sys.argv[1].split(); a = sys.argv[2].split(); units = float(sys.argv[3]); ncpu = int(sys.argv[4]); hz = float(sys.argv[5])
+busy, app, pg = [(int(a[i]) - int(b[i])) / hz for i in range(3)]
+if sys.argv[6]:
+    pg = float(sys.argv[6])
+secs = float(a[3]) - float(b[3]); cap = secs * ncpu
+line = (f"cpu over {secs:.1f}s wall: machine busy {busy:.1f}s of {cap:.1f}s ({100*busy/cap:.0f}%); app JVM {app:.1f}s; "
+        f"postgres {pg:.1f}s; everything else (load generator + other developers' builds) {max(0.0, busy-app-pg):.1f}s")
+if units > 0:
+    line += (f"; per unit: app {1000*app/units:.2f} ms + postgres {1000*pg/units:.2f} ms CPU "
+             f"-> ceiling on {ncpu} dedicated cores ~{ncpu*units/max(1e-9, app+pg):.0f}/s")
+print(line)
+PYEOF
+}
+
+# ---------------------------------------------------------------- PostgreSQL
+as_pg() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+pg_start() {
+  [ -x "$PG_BIN/postgres" ] || die "no PostgreSQL server binaries in $PG_BIN"
+  PG_PORT="$(free_port)"
+  mkdir -p "$PG_DATA" "$WORK/pgsock" "$WORK/pglog"
+  if [ "$(id -u)" = 0 ]; then chown postgres: "$PG_DATA" "$WORK/pgsock" "$WORK/pglog"; fi
+  as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U bench -A trust -E UTF8 --no-locale >"$WORK/initdb.log" 2>&1 \
+    || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
+  # shellcheck disable=SC2086
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pglog/postgres.log" -w -t 60 start -o \
+    "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$WORK/pgsock -c max_connections=300 \
+     -c shared_buffers=512MB -c work_mem=16MB -c maintenance_work_mem=256MB -c timezone=UTC ${PG_OPTS:-}" \
+    >/dev/null || { cat "$WORK/pglog/postgres.log" >&2; die "postgres did not start"; }
+  log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT (data $PG_DATA; fsync and synchronous_commit at their defaults: on)"
+  psql_db postgres -c "select 'fsync=' || current_setting('fsync') || ' synchronous_commit=' || current_setting('synchronous_commit') || ' shared_buffers=' || current_setting('shared_buffers')" \
+    >> "$BENCH_OUT/machine.txt"
+}
+
+# psql_db <db> [psql args...]: quiet, unaligned, stop on error.
+psql_db() {
+  local db="$1"; shift
+  PGCONNECT_TIMEOUT=10 psql -h 127.0.0.1 -p "$PG_PORT" -U bench -d "$db" -X -q -At -v ON_ERROR_STOP=1 "$@"
+}
+
+createdb_bench() { psql_db postgres -c "create database $1"; }
+
+# ---------------------------------------------------------------- the app
+# Full provider[0] definition (Spring Boot replaces a list as a whole, so every field must be given).
+# sandbox_provider_args <poll-initial> <poll-min> <poll-max> [webhooks=false] [webhook-secret] [webhook-safety-poll]
+sandbox_provider_args() {
+  local p="--reelay.providers[0]"
+  printf '%s\n' "$p.id=sandbox" "$p.format=openai-videos" "$p.base-url=local:/sandbox/v1" "$p.api-key=sandbox-key" \
+    "$p.priority=100" "$p.models=sora-2,sora-2-pro,sora_video2" "$p.idempotency-keys=true" \
+    "$p.poll-initial=$1" "$p.poll-min=$2" "$p.poll-max=$3" "$p.give-up-after=30m" "$p.webhooks=${4:-false}"
+  [ -n "${5:-}" ] && printf '%s\n' "$p.webhook-secret=$5"
+  [ -n "${6:-}" ] && printf '%s\n' "$p.webhook-safety-poll=$6"
+  return 0
+}
+
+# app_launch <name> <db> [extra spring args...]: starts the app without waiting; sets APP_PID and APP_URL
+# (also written to $WORK/<name>.pid/.port/.url).
+app_launch() {
+  local name="$1" db="$2"; shift 2
+  [ -f "$REELAY_JAR" ] || die "no app jar at $REELAY_JAR (build it: ./mvnw -B -q install -DskipTests)"
+  local port; port="$(free_port)"
+  mkdir -p "$WORK/data-$name"
+  # shellcheck disable=SC2086
+  java ${APP_JAVA_OPTS:-} -jar "$REELAY_JAR" \
+    --server.port="$port" --server.address=127.0.0.1 \
+    --reelay.embedded-db.enabled=false \
+    --spring.datasource.url="jdbc:postgresql://127.0.0.1:$PG_PORT/$db" \
+    --spring.datasource.username=bench --spring.datasource.password= \
+    --reelay.data-dir="$WORK/data-$name" \
+    --reelay.security.dev-issuer=true --reelay.sandbox.enabled=true \
+    "$@" > "$BENCH_OUT/app-$name.log" 2>&1 &
+  APP_PID=$!
+  echo "$APP_PID" >> "$PIDFILE"
+  echo "$APP_PID" > "$WORK/$name.pid"
+  echo "$port" > "$WORK/$name.port"
+  APP_URL="http://127.0.0.1:$port"
+  echo "$APP_URL" > "$WORK/$name.url"
+  printf '%s\n' "$@" > "$BENCH_OUT/app-$name.args"
+  date +%s > "$WORK/$name.launched"
+}
+
+# app_wait <name>: waits (at most APP_START_TIMEOUT, default 600 s) until the app answers UP on /actuator/health; sets APP_PID and APP_URL.
+app_wait() {
+  local name="$1"
+  APP_PID="$(cat "$WORK/$name.pid")"; APP_URL="$(cat "$WORK/$name.url")"
+  local started; started="$(cat "$WORK/$name.launched")"
+  while true; do
+    if curl -fs -m 2 "$APP_URL/actuator/health" 2>/dev/null | grep -q '"UP"'; then break; fi
+    kill -0 "$APP_PID" 2>/dev/null || { tail -40 "$BENCH_OUT/app-$name.log" >&2; die "app $name exited during start-up"; }
+    [ $(( $(date +%s) - started )) -gt "${APP_START_TIMEOUT:-600}" ] && { tail -40 "$BENCH_OUT/app-$name.log" >&2; die "app $name not healthy after ${APP_START_TIMEOUT:-600} s"; }
+    sleep 1
+  done
+  log "app $name up on $APP_URL (pid $APP_PID) after $(( $(date +%s) - started )) s"
+}
+
+# app_start <name> <db> [extra spring args...]: app_launch + app_wait.
+app_start() {
+  local name="$1"
+  app_launch "$@"
+  app_wait "$name"
+}
+
+app_stop() {
+  local pid="$1"
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || return 0; sleep 1; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+# token <app_url> <sub> [role]: a dev-issuer bearer token.
+token() {
+  local url="$1" sub="$2" role="${3:-user}"
+  curl -fs -m 10 -XPOST "$url/dev/token" -H 'Content-Type: application/json' \
+    -d "{\"sub\":\"$sub\",\"roles\":[\"$role\"]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])'
+}
+
+# ---------------------------------------------------------------- load generator
+LOADGEN_CLASSES="$WORK/loadgen"
+loadgen() {
+  if [ ! -f "$LOADGEN_CLASSES/LoadGen.class" ]; then
+    mkdir -p "$LOADGEN_CLASSES"
+    javac -d "$LOADGEN_CLASSES" "$BENCH_DIR/lib/LoadGen.java"
+  fi
+  java -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$LOADGEN_CLASSES" LoadGen "$@"
+}
+
+# json_get <file> <key> : one value from a flat JSON object
+json_get() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(v)' "$1" "$2"; }

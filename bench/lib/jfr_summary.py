@@ -1,0 +1,70 @@
+#!/usr/bin/env python3
+"""Summarise CPU samples of a JFR recording (JDK only, no async-profiler needed).
+Usage: jfr_summary.py recording.jfr [top=25]
+Prints: samples per thread group, top self frames, and top inclusive frames of the application's libraries
+(dev.reelay, Axon, Hibernate, db-scheduler, Spring, Jackson, Netty, PostgreSQL JDBC)."""
+import collections
+import re
+import subprocess
+import sys
+
+INTERESTING = ("dev.reelay.", "org.axonframework.", "org.hibernate.", "com.github.kagkarlsson.",
+               "org.springframework.", "com.fasterxml.jackson.", "io.netty.", "reactor.", "org.postgresql.",
+               "com.zaxxer.hikari.", "com.nimbusds.", "org.apache.catalina.", "org.apache.coyote.",
+               "ch.qos.logback.", "io.micrometer.")
+
+
+def group_of(thread):
+    t = re.sub(r"\d+", "#", thread)
+    for key, name in (("http-nio", "tomcat request threads"), ("WorkPackage[task-views]", "axon task-views"),
+                      ("WorkPackage[upstream-saga]", "axon upstream-saga"),
+                      ("WorkPackage[content-archive]", "axon content-archive"), ("Coordinator", "axon coordinators"),
+                      ("db-scheduler", "db-scheduler (deadlines)"), ("reactor-http", "netty event loops (WebClient)"),
+                      ("boundedElastic", "reactor boundedElastic (upstream commands)"), ("parallel", "reactor parallel")):
+        if key in t:
+            return name
+    return "other: " + t
+
+
+def samples(path):
+    out = subprocess.run(["jfr", "print", "--events", "jdk.ExecutionSample", "--stack-depth", "96", path],
+                         capture_output=True, text=True, check=True).stdout
+    for block in out.split("jdk.ExecutionSample {")[1:]:
+        m = re.search(r'sampledThread = "([^"]*)"', block)
+        thread = m.group(1) if m else "?"
+        frames = re.findall(r"^\s{4}([\w.$<>]+)\(", block, re.M)
+        yield thread, frames
+
+
+def main(path, top=25):
+    groups = collections.Counter()
+    self_frames = collections.Counter()
+    inclusive = collections.Counter()
+    n = 0
+    for thread, frames in samples(path):
+        n += 1
+        groups[group_of(thread)] += 1
+        if frames:
+            self_frames[frames[0]] += 1
+        seen = set()
+        for f in frames:
+            if f.startswith(INTERESTING) and f not in seen:
+                seen.add(f)
+                inclusive[f] += 1
+    if n == 0:
+        print("no execution samples")
+        return
+    print(f"{n} CPU samples")
+    print("\nsamples by thread group:")
+    for g, c in groups.most_common(15):
+        print(f"  {100.0 * c / n:5.1f}%  {g}")
+    print(f"\ntop {top} self frames (where the CPU was):")
+    for f, c in self_frames.most_common(top):
+        print(f"  {100.0 * c / n:5.1f}%  {f}")
+    print(f"\ntop {top} inclusive frames of the app's libraries (share of samples with the frame on the stack):")
+    for f, c in inclusive.most_common(top):
+        print(f"  {100.0 * c / n:5.1f}%  {f}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 25)
