@@ -14,7 +14,9 @@ public record SandboxProperties(boolean enabled, String apiKey, Duration jobDura
                                 boolean webhooks, String webhookSecret, String webhookProvider) {
 
     public SandboxProperties {
-        apiKey = apiKey == null ? "sandbox-key" : apiKey;
+        if (enabled && (apiKey == null || apiKey.isBlank())) {
+            throw new IllegalArgumentException("reelay.sandbox.api-key is required (REELAY_SANDBOX_API_KEY or generated)");
+        }
         jobDuration = jobDuration == null ? Duration.ofSeconds(15) : jobDuration;
         retryAfter = retryAfter == null ? Duration.ofSeconds(1) : retryAfter;
         webhookProvider = webhookProvider == null ? "sandbox" : webhookProvider;

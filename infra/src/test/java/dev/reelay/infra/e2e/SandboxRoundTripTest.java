@@ -22,6 +22,8 @@ class SandboxRoundTripTest {
     int port;
     @Autowired
     JdbcTemplate jdbc;
+    @org.springframework.beans.factory.annotation.Value("${reelay.sandbox.api-key}")
+    String sandboxKey;
 
     @Test
     void aSubmittedTaskIsAcceptedUpstreamAndCompletes() {
@@ -58,7 +60,7 @@ class SandboxRoundTripTest {
         assertThat(jdbc.queryForObject("select count(*) from upstream_call where video_id = ? and operation = 'create'",
                 Integer.class, videoId)).isEqualTo(1);
         assertThat(jdbc.queryForList("select request_summary from upstream_call", String.class))
-                .noneMatch(s -> s != null && s.contains("sandbox-key"));
+                .noneMatch(s -> s != null && s.contains(sandboxKey));
 
         // content: the real MP4 from the provider, served by Reelay with Range support
         byte[] mp4 = resource("sandbox/video.mp4");
@@ -82,7 +84,7 @@ class SandboxRoundTripTest {
         HttpApi.Response calls = api.get("/api/video/tasks/" + videoId + "/upstream-calls", token);
         assertThat(calls.status()).isEqualTo(200);
         assertThat(calls.json().get("data").findValuesAsText("operation")).contains("create", "retrieve");
-        assertThat(calls.body()).doesNotContain("sandbox-key");
+        assertThat(calls.body()).doesNotContain(sandboxKey);
         assertThat(api.get("/api/video/tasks/" + videoId + "/upstream-calls", bob).status()).isEqualTo(404);
         assertThat(api.get("/api/admin/upstream-calls", bob).status()).isEqualTo(403);
         assertThat(api.get("/api/admin/upstream-calls", api.token("root", "admin")).json().get("data").size()).isPositive();

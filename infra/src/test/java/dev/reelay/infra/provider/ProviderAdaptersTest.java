@@ -48,8 +48,8 @@ import static org.awaitility.Awaitility.await;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ProviderAdaptersTest {
 
-    static final String KEY = "sk-test-SECRET-123";
-    static final String RELAY_KEY = "rk-relay-SECRET-456";
+    static final String KEY = "test-key-" + java.util.UUID.randomUUID();
+    static final String RELAY_KEY = "relay-key-" + java.util.UUID.randomUUID();
     static final String EVENT = "dev.reelay.kernel.event.";
     static final ObjectMapper JSON = new ObjectMapper();
 

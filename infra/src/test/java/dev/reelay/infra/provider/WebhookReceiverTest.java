@@ -41,6 +41,8 @@ import static org.awaitility.Awaitility.await;
 @ReelayIntegrationTest
 class WebhookReceiverTest {
 
+    static final String HOOKED_KEY = "hooked-" + java.util.UUID.randomUUID();
+
     static final byte[] SECRET_BYTES = randomBytes(32);
     static final String SECRET = "whsec_" + Base64.getEncoder().encodeToString(SECRET_BYTES);
     static final byte[] OTHER_SECRET_BYTES = randomBytes(32);
@@ -56,7 +58,7 @@ class WebhookReceiverTest {
         registry.add("reelay.providers[0].id", () -> "hooked");
         registry.add("reelay.providers[0].format", () -> "openai-videos");
         registry.add("reelay.providers[0].base-url", () -> "http://127.0.0.1:" + HOOKED.server.getPort() + "/v1");
-        registry.add("reelay.providers[0].api-key", () -> "sk-hooked-key-789");
+        registry.add("reelay.providers[0].api-key", () -> HOOKED_KEY);
         registry.add("reelay.providers[0].priority", () -> "1");
         registry.add("reelay.providers[0].models[0]", () -> "sora-2");
         registry.add("reelay.providers[0].webhooks", () -> "true");
@@ -68,7 +70,7 @@ class WebhookReceiverTest {
         registry.add("reelay.providers[1].id", () -> "plain");
         registry.add("reelay.providers[1].format", () -> "openai-videos");
         registry.add("reelay.providers[1].base-url", () -> "http://127.0.0.1:" + HOOKED.server.getPort() + "/v1");
-        registry.add("reelay.providers[1].api-key", () -> "sk-plain-key");
+        registry.add("reelay.providers[1].api-key", () -> "plain-" + java.util.UUID.randomUUID());
         registry.add("reelay.providers[1].priority", () -> "1");
         registry.add("reelay.providers[1].models[0]", () -> "sora-2-pro");
     }
@@ -200,7 +202,7 @@ class WebhookReceiverTest {
         List<RecordedRequest> fetches = HOOKED.retrieves("vid_hook_ok");
         assertThat(fetches).hasSize(1);
         assertThat(fetches.get(0).getMethod()).isEqualTo("GET");
-        assertThat(fetches.get(0).getHeader("Authorization")).isEqualTo("Bearer sk-hooked-key-789");
+        assertThat(fetches.get(0).getHeader("Authorization")).isEqualTo("Bearer " + HOOKED_KEY);
         assertThat(eventTypes(videoId)).endsWith(EVENT + "TaskCompleted");
         assertThat(jdbc.queryForObject("select count(*) from webhook_receipt where provider_id = 'hooked' and webhook_id = ?",
                 Integer.class, webhookId)).isEqualTo(1);
