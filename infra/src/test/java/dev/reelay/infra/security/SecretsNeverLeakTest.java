@@ -37,19 +37,6 @@ import static org.awaitility.Awaitility.await;
 @ExtendWith(OutputCaptureExtension.class)
 @ReelayIntegrationTest
 @TestPropertySource(properties = {
-        "reelay.providers[0].id=sandbox",
-        "reelay.providers[0].format=openai-videos",
-        "reelay.providers[0].base-url=local:/sandbox/v1",
-        "reelay.providers[0].priority=100",
-        "reelay.providers[0].models[0]=sora-2",
-        "reelay.providers[0].models[1]=sora-2-pro",
-        "reelay.providers[0].models[2]=sora_video2",
-        "reelay.providers[0].idempotency-keys=true",
-        "reelay.providers[0].webhooks=true",
-        "reelay.providers[0].webhook-safety-poll=1s",
-        "reelay.providers[0].poll-initial=500ms",
-        "reelay.providers[0].poll-min=500ms",
-        "reelay.providers[0].poll-max=1s",
         "reelay.sandbox.job-duration=2s",
         "logging.level.root=INFO",
         "logging.level.dev.reelay=DEBUG",
@@ -65,6 +52,20 @@ class SecretsNeverLeakTest {
     /** Generated per run, so no key-shaped literal lives in the source. */
     @org.springframework.test.context.DynamicPropertySource
     static void secrets(org.springframework.test.context.DynamicPropertyRegistry registry) {
+        // Spring binds a list from one property source, so the whole provider entry is here
+        registry.add("reelay.providers[0].id", () -> "sandbox");
+        registry.add("reelay.providers[0].format", () -> "openai-videos");
+        registry.add("reelay.providers[0].base-url", () -> "local:/sandbox/v1");
+        registry.add("reelay.providers[0].priority", () -> "100");
+        registry.add("reelay.providers[0].models[0]", () -> "sora-2");
+        registry.add("reelay.providers[0].models[1]", () -> "sora-2-pro");
+        registry.add("reelay.providers[0].models[2]", () -> "sora_video2");
+        registry.add("reelay.providers[0].idempotency-keys", () -> "true");
+        registry.add("reelay.providers[0].webhooks", () -> "true");
+        registry.add("reelay.providers[0].webhook-safety-poll", () -> "1s");
+        registry.add("reelay.providers[0].poll-initial", () -> "500ms");
+        registry.add("reelay.providers[0].poll-min", () -> "500ms");
+        registry.add("reelay.providers[0].poll-max", () -> "1s");
         registry.add("reelay.providers[0].api-key", () -> API_KEY);
         registry.add("reelay.providers[0].webhook-secret", () -> WEBHOOK_SECRET);
         registry.add("reelay.sandbox.api-key", () -> API_KEY);
