@@ -157,7 +157,7 @@ class VideoTask {
     void handle(DeleteTask command) {
         ensureVisibleTo(command.requestedBy(), command.admin());
         if (status == TaskStatus.EXPIRED) {
-            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + videoId);
+            throw TaskRejectedException.taskNotFound(videoId.value());
         }
         TaskStatus previous = status;
         if (!status.isTerminal()) {
@@ -187,7 +187,7 @@ class VideoTask {
     /** Someone else's task does not exist for the caller: no existence leak. */
     private void ensureVisibleTo(String principal, boolean admin) {
         if (!admin && !owner.equals(principal)) {
-            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + videoId);
+            throw TaskRejectedException.taskNotFound(videoId.value());
         }
     }
 

@@ -12,7 +12,6 @@ import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.task.VideoId;
 import jakarta.servlet.http.HttpServletRequest;
 import org.axonframework.commandhandling.gateway.CommandGateway;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -26,13 +25,10 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
 import java.io.IOException;
-import java.net.URI;
 import java.security.Principal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -47,16 +43,13 @@ class OpenAiVideoCommandController {
     private final TaskRequestValidator validator;
     private final TaskSubmissions submissions;
     private final Clock clock;
-    private final List<String> imageUrlHosts;
 
     OpenAiVideoCommandController(CommandGateway commands, TaskRequestValidator validator, TaskSubmissions submissions,
-                                 Optional<Clock> clock,
-                                 @Value("${reelay.upload.image-url-allowed-hosts:}") List<String> imageUrlHosts) {
+                                 Optional<Clock> clock) {
         this.commands = commands;
         this.validator = validator;
         this.submissions = submissions;
         this.clock = clock.orElse(Clock.systemUTC());
-        this.imageUrlHosts = imageUrlHosts.stream().filter(h -> !h.isBlank()).map(h -> h.toLowerCase(Locale.ROOT)).toList();
     }
 
     @PostMapping(path = "/v1/videos", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -84,33 +77,21 @@ class OpenAiVideoCommandController {
         return submit(RawTaskRequest.fromForm(fields, upload), principal, idempotencyKey);
     }
 
-    /** {@code input_reference: {image_url: "data:…"}}; other URLs only from allowed hosts (no fetching of arbitrary URLs). */
+    /**
+     * {@code input_reference: {image_url: "data:…"}}. Remote URLs are refused: Reelay does not fetch reference images
+     * from arbitrary (or internal) addresses.
+     */
     private JsonNode imageUrl(JsonNode reference) {
         JsonNode url = reference.isObject() ? reference.get("image_url") : reference;
         if (url == null || !url.isTextual()) {
             throw TaskRejectedException.invalidField("input_reference", "TYPE",
                     "input_reference must be {\"image_url\": \"data:image/...;base64,...\"}");
         }
-        String value = url.asText();
-        if (value.startsWith("data:")) {
-            return TextNode.valueOf(value);
-        }
-        String host = hostOf(value);
-        if (host == null || !imageUrlHosts.contains(host)) {
+        if (!url.asText().startsWith("data:")) {
             throw TaskRejectedException.invalidField("input_reference", "URL_NOT_ALLOWED",
-                    "input_reference.image_url must be a data URL; remote URLs are only accepted from configured hosts");
+                    "input_reference.image_url must be a data URL; send the image bytes, not a link");
         }
-        throw TaskRejectedException.invalidField("input_reference", "URL_NOT_SUPPORTED",
-                "fetching remote reference images is not enabled on this node; send a data URL");
-    }
-
-    private static String hostOf(String url) {
-        try {
-            URI uri = URI.create(url);
-            return "https".equals(uri.getScheme()) && uri.getHost() != null ? uri.getHost().toLowerCase(Locale.ROOT) : null;
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+        return TextNode.valueOf(url.asText());
     }
 
     private ResponseEntity<String> submit(RawTaskRequest raw, Principal principal, String idempotencyKey) {

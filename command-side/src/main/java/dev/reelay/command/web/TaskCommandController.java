@@ -139,7 +139,7 @@ class TaskCommandController {
     /** An id that cannot exist is a 404 like any unknown task, never a 5xx. */
     private static VideoId existingId(String raw) {
         if (!VideoId.isWellFormed(raw)) {
-            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + limit(raw, 80));
+            throw TaskRejectedException.taskNotFound(raw);
         }
         return new VideoId(raw);
     }

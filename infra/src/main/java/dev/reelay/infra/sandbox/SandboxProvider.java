@@ -179,11 +179,6 @@ class SandboxProvider {
         };
     }
 
-    /** How many creates reached the sandbox (tests count them to prove nothing is paid twice). */
-    long jobCount() {
-        Long count = jdbc.queryForObject("select count(*) from sandbox_job", Long.class);
-        return count == null ? 0 : count;
-    }
 
     private String status(Job job) {
         long elapsed = Duration.between(job.createdAt(), clock.instant()).toMillis();

@@ -118,7 +118,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                                                                   WebRequest request) {
         HttpServletRequest servletRequest = ((ServletWebRequest) request).getRequest();
         if (hasCause(ex, BodySizeLimitFilter.PayloadTooLargeException.class)) {
-            return cast(tooLarge(servletRequest));
+            return tooLarge(servletRequest);
         }
         Throwable cause = ex.getCause();
         List<FieldViolation> errors = List.of();
@@ -137,7 +137,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         } else if (cause == null) {
             detail = "The request body is missing or unreadable";
         }
-        return cast(respond(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(), detail, errors, servletRequest));
+        return respond(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(), detail, errors, servletRequest);
     }
 
     @Override
@@ -147,8 +147,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         List<FieldViolation> errors = ex.getFieldErrors().stream()
                 .map(f -> new FieldViolation(f.getField(), f.getCode(), f.getDefaultMessage()))
                 .toList();
-        return cast(respond(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.VALIDATION_FAILED.name(),
-                "The request has invalid fields", errors, ((ServletWebRequest) request).getRequest()));
+        return respond(HttpStatus.UNPROCESSABLE_ENTITY, ErrorCode.VALIDATION_FAILED.name(),
+                "The request has invalid fields", errors, ((ServletWebRequest) request).getRequest());
     }
 
     /** Spring's own MVC errors (404, 405, 406, 415, missing parameters…) get our shape and a code too. */
@@ -177,10 +177,6 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(status)
                 .contentType(problems.contentType(request.getRequestURI()))
                 .body(problems.body(status, code, detail, errors, request.getRequestURI()));
-    }
-
-    private static ResponseEntity<Object> cast(ResponseEntity<Object> entity) {
-        return entity;
     }
 
     private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {

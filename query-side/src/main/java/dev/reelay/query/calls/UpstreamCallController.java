@@ -31,7 +31,7 @@ class UpstreamCallController {
     Map<String, Object> forTask(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
         List<String> owners = jdbc.queryForList("select owner from task_view where video_id = ?", String.class, videoId);
         if (owners.isEmpty() || !owners.get(0).equals(principal.getName()) && !request.isUserInRole("admin")) {
-            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + (videoId.length() > 80 ? videoId.substring(0, 80) : videoId));
+            throw TaskRejectedException.taskNotFound(videoId);
         }
         return Map.of("success", true, "data", jdbc.queryForList(
                 "select " + COLUMNS + " from upstream_call where video_id = ? order by id", videoId));

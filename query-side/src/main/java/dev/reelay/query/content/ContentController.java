@@ -39,7 +39,7 @@ class ContentController {
         ContentSource.Variant kind = variant(variant);
         TaskQueries.Summary task = queries.summary(videoId)
                 .filter(t -> t.owner().equals(principal.getName()) || request.isUserInRole("admin"))
-                .orElseThrow(() -> new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + limit(videoId)));
+                .orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
         if (task.status() == TaskStatus.EXPIRED) {
             throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "the content of " + limit(videoId) + " was deleted");
         }

@@ -38,7 +38,7 @@ class TaskHistoryController {
     @GetMapping("/api/video/tasks/{videoId}/history")
     Map<String, Object> history(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
         if (!VideoId.isWellFormed(videoId)) {
-            throw notFound(videoId);
+            throw TaskRejectedException.taskNotFound(videoId);
         }
         List<Map<String, Object>> events = new ArrayList<>();
         String owner = null;
@@ -60,11 +60,11 @@ class TaskHistoryController {
             events.add(entry);
         }
         if (owner == null) {
-            throw notFound(videoId);
+            throw TaskRejectedException.taskNotFound(videoId);
         }
         if (!owner.equals(principal.getName())) {
             if (!request.isUserInRole("admin")) {
-                throw notFound(videoId);
+                throw TaskRejectedException.taskNotFound(videoId);
             }
             audit.info("admin {} read the history of task {} owned by {}", principal.getName(), videoId, owner);
         }
@@ -74,7 +74,4 @@ class TaskHistoryController {
         return Map.of("success", true, "data", data);
     }
 
-    private static TaskRejectedException notFound(String videoId) {
-        return new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + (videoId.length() > 80 ? videoId.substring(0, 80) : videoId));
-    }
 }

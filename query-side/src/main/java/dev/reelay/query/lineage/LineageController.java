@@ -57,18 +57,18 @@ class LineageController {
     ResponseEntity<byte[]> lineage(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
         long started = System.currentTimeMillis();
         if (!VideoId.isWellFormed(videoId)) {
-            throw notFound(videoId);
+            throw TaskRejectedException.taskNotFound(videoId);
         }
         List<LineageQueries.Row> subtree = queries.subtree(videoId, MAX_TREE_NODES + 1);
         if (subtree.isEmpty() || subtree.get(0).distance() != 0) {
-            throw notFound(videoId); // unknown, or not projected yet
+            throw TaskRejectedException.taskNotFound(videoId); // unknown, or not projected yet
         }
         LineageQueries.Row self = subtree.get(0);
         boolean admin = request.isUserInRole("admin");
         String caller = principal.getName();
         if (!self.owner().equals(caller)) {
             if (!admin) {
-                throw notFound(videoId);
+                throw TaskRejectedException.taskNotFound(videoId);
             }
             audit.info("admin {} read the lineage of task {} owned by {}", caller, videoId, self.owner());
         }
@@ -161,7 +161,4 @@ class LineageController {
         g.writeStringField("prompt", row.prompt());
     }
 
-    private static TaskRejectedException notFound(String videoId) {
-        return new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + (videoId.length() > 80 ? videoId.substring(0, 80) : videoId));
-    }
 }

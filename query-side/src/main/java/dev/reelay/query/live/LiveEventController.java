@@ -42,7 +42,7 @@ class LiveEventController {
                    @RequestParam(name = "lastEventId", required = false) String lastEventIdParam) {
         String owner = ownerOf(videoId);
         if (owner == null || !owner.equals(principal.getName()) && !request.isUserInRole("admin")) {
-            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + (videoId.length() > 80 ? videoId.substring(0, 80) : videoId));
+            throw TaskRejectedException.taskNotFound(videoId);
         }
         return hub.subscribe(owner, videoId, lastEventId != null ? lastEventId : lastEventIdParam);
     }

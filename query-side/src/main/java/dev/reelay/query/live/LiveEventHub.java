@@ -170,9 +170,6 @@ public class LiveEventHub implements SmartLifecycle {
         }
     }
 
-    int subscriberCount() {
-        return byOwner.values().stream().mapToInt(Set::size).sum();
-    }
 
     private void remove(Subscriber subscriber) {
         Set<Subscriber> set = byOwner.get(subscriber.owner);

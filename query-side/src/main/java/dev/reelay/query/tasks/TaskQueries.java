@@ -136,7 +136,4 @@ public class TaskQueries {
         }
     }
 
-    static TaskRejectedException notFound(String videoId) {
-        return new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + (videoId.length() > 80 ? videoId.substring(0, 80) : videoId));
-    }
 }

@@ -84,10 +84,10 @@ class TaskQueryController {
 
     /** Someone else's task is a 404, exactly like a missing one; an admin's read of it is logged. */
     TaskView visible(String videoId, Principal principal, HttpServletRequest request) {
-        TaskView view = queries.find(videoId).orElseThrow(() -> TaskQueries.notFound(videoId));
+        TaskView view = queries.find(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
         if (!view.owner.equals(principal.getName())) {
             if (!request.isUserInRole("admin")) {
-                throw TaskQueries.notFound(videoId);
+                throw TaskRejectedException.taskNotFound(videoId);
             }
             audit.info("admin {} read task {} owned by {} via {}", principal.getName(), videoId, view.owner,
                     request.getRequestURI());

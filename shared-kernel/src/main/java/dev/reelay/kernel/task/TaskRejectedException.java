@@ -22,6 +22,12 @@ public class TaskRejectedException extends RuntimeException {
         return new TaskRejectedException(ErrorCode.VALIDATION_FAILED, message, List.of(new FieldViolation(field, code, message)));
     }
 
+    /** The one way to say "no such task" (for missing and for someone else's alike); echoes at most 80 characters. */
+    public static TaskRejectedException taskNotFound(String videoId) {
+        String shown = videoId == null ? "" : videoId.length() > 80 ? videoId.substring(0, 80) : videoId;
+        return new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + shown);
+    }
+
     public ErrorCode code() {
         return code;
     }
