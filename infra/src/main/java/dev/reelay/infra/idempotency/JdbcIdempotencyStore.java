@@ -15,7 +15,8 @@ import java.util.Optional;
 
 /**
  * Idempotency keys in PostgreSQL, per owner, kept for {@code reelay.idempotency.ttl} (24 h by default). The claim is
- * an {@code INSERT … ON CONFLICT DO NOTHING}, so two concurrent requests with one key cannot both run.
+ * an {@code INSERT … ON CONFLICT} that takes over only an expired key, so two concurrent requests with one key
+ * cannot both run.
  */
 @Component
 class JdbcIdempotencyStore implements IdempotencyStore {
@@ -34,12 +35,12 @@ class JdbcIdempotencyStore implements IdempotencyStore {
     public Claim claim(String owner, String key, String requestHash) {
         Instant now = clock.instant();
         Timestamp expires = Timestamp.from(now.plus(ttl));
-        // an expired key is free again
-        jdbc.update("delete from idempotency_key where owner = ? and idem_key = ? and expires_at < ?",
-                owner, key, Timestamp.from(now));
+        // one statement: a new key is inserted, an expired one is taken over, a live one is left alone
         int inserted = jdbc.update("insert into idempotency_key(owner, idem_key, request_hash, created_at, expires_at) "
-                + "values (?, ?, ?, ?, ?) on conflict (owner, idem_key) do nothing",
-                owner, key, requestHash, Timestamp.from(now), expires);
+                + "values (?, ?, ?, ?, ?) on conflict (owner, idem_key) do update set request_hash = excluded.request_hash, "
+                + "response_status = null, response_body = null, created_at = excluded.created_at, "
+                + "expires_at = excluded.expires_at where idempotency_key.expires_at < ?",
+                owner, key, requestHash, Timestamp.from(now), expires, Timestamp.from(now));
         if (inserted == 1) {
             return Claim.of(Outcome.CLAIMED);
         }
