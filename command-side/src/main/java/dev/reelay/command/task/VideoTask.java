@@ -1,5 +1,6 @@
 package dev.reelay.command.task;
 
+import dev.reelay.command.account.Admissions;
 import dev.reelay.kernel.command.*;
 import dev.reelay.kernel.event.*;
 import dev.reelay.kernel.task.*;
@@ -14,7 +15,8 @@ import org.axonframework.spring.stereotype.Aggregate;
 import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 
 /**
- * One video-generation task. Command handlers decide; event-sourcing handlers only assign.
+ * One video-generation task. Command handlers decide; event-sourcing handlers only assign. A new task (fresh or
+ * remix) reserves its owner's quota and a concurrency slot in the same unit of work: refused there, nothing is stored.
  * <p>
  * QUEUED → PROCESSING → COMPLETED | FAILED | CANCELLED, and any of those → EXPIRED after retention.
  */
@@ -42,8 +44,9 @@ class VideoTask {
 
     @CommandHandler
     @CreationPolicy(AggregateCreationPolicy.ALWAYS)
-    void handle(SubmitTask command) {
+    void handle(SubmitTask command, Admissions admissions) {
         apply(new TaskSubmitted(command.videoId(), command.owner(), command.spec(), null, command.submittedAt()));
+        admissions.reserve(command.owner(), command.videoId(), command.spec(), command.submittedAt());
     }
 
     /** Creates the remix child in the same unit of work as the source's {@link RemixRequested}: both or neither. */
@@ -61,7 +64,7 @@ class VideoTask {
     }
 
     @CommandHandler
-    VideoId handle(RemixTask command) throws Exception {
+    VideoId handle(RemixTask command, Admissions admissions) throws Exception {
         ensureVisibleTo(command.requestedBy(), command.admin());
         if (status != TaskStatus.COMPLETED) {
             throw new TaskRejectedException(ErrorCode.REMIX_SOURCE_NOT_COMPLETED,
@@ -77,6 +80,7 @@ class VideoTask {
         TaskSubmitted child = new TaskSubmitted(command.remixVideoId(), command.requestedBy(), remixSpec,
                 new Lineage(LineageKind.REMIX, videoId, root, depth), command.requestedAt());
         AggregateLifecycle.createNew(VideoTask.class, () -> new VideoTask(child));
+        admissions.reserve(command.requestedBy(), command.remixVideoId(), remixSpec, command.requestedAt());
         return command.remixVideoId();
     }
 

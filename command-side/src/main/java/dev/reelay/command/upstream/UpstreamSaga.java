@@ -1,6 +1,7 @@
 package dev.reelay.command.upstream;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.reelay.command.account.Admissions;
 import dev.reelay.command.upstream.UpstreamProviders.ProviderRoute;
 import dev.reelay.kernel.event.LateOutcomeRecorded;
 import dev.reelay.kernel.event.ProgressUpdated;
@@ -8,10 +9,12 @@ import dev.reelay.kernel.event.TaskCancelled;
 import dev.reelay.kernel.event.TaskCompleted;
 import dev.reelay.kernel.event.TaskExpired;
 import dev.reelay.kernel.event.TaskFailed;
+import dev.reelay.kernel.event.TaskAdmitted;
 import dev.reelay.kernel.event.TaskSubmitted;
 import dev.reelay.kernel.event.UpstreamTaskAccepted;
 import dev.reelay.kernel.task.Lineage;
 import dev.reelay.kernel.task.TaskSpec;
+import dev.reelay.kernel.task.TaskStatus;
 import dev.reelay.kernel.task.VideoId;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.deadline.DeadlineManager;
@@ -26,8 +29,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Follows one task from submission to its end: when to (re)submit, when to poll, when to give up, what to do on
- * cancel. It decides timing only; {@link UpstreamEffects} does the calls and reports back through commands. Its state
+ * Follows one task from submission to its end: when to (re)submit (once its owner has a free slot), when to poll,
+ * when to give up, what to do on cancel, and settling its quota hold at the end. It decides timing only; {@link UpstreamEffects} does the calls and reports back through commands. Its state
  * is plain data (Jackson), its services are handler parameters, and its deadlines are persistent (db-scheduler).
  * <p>
  * Deadlines carry the task's id as payload: Axon resolves a handler's first parameter as the payload, so a
@@ -45,6 +48,10 @@ public class UpstreamSaga {
 
     @JsonProperty
     VideoId videoId;
+    @JsonProperty
+    String owner;
+    @JsonProperty
+    boolean admitted;
     @JsonProperty
     TaskSpec spec;
     @JsonProperty
@@ -68,10 +75,20 @@ public class UpstreamSaga {
 
     @StartSaga
     @SagaEventHandler(associationProperty = ASSOCIATION)
-    void on(TaskSubmitted event, UpstreamEffects effects, DeadlineManager deadlines, UpstreamTimings timings) {
+    void on(TaskSubmitted event) {
         videoId = event.videoId();
+        owner = event.owner();
         spec = event.spec();
         lineage = event.lineage();
+    }
+
+    /** The owner has a free slot (at once, or when the task's turn in the queue came): go upstream. */
+    @SagaEventHandler(associationProperty = ASSOCIATION)
+    void on(TaskAdmitted event, UpstreamEffects effects, DeadlineManager deadlines, UpstreamTimings timings) {
+        if (admitted || cancelled) {
+            return;
+        }
+        admitted = true;
         submissionRound = 1;
         effects.submit(videoId, spec, lineage, submissionRound);
         deadlines.schedule(timings.submissionWatchdog(), WATCHDOG, videoId);
@@ -146,12 +163,15 @@ public class UpstreamSaga {
     }
 
     @SagaEventHandler(associationProperty = ASSOCIATION)
-    void on(TaskCancelled event, UpstreamEffects effects, DeadlineManager deadlines) {
+    void on(TaskCancelled event, UpstreamEffects effects, DeadlineManager deadlines, Admissions admissions) {
         cancelled = true;
         cancelDeadlines(deadlines);
+        admissions.settle(owner, videoId, TaskStatus.CANCELLED, null, event.cancelledAt());
         if (externalTaskId != null) {
             effects.cancelUpstream(videoId, providerId, externalTaskId);
             SagaLifecycle.end();
+        } else if (!admitted) {
+            SagaLifecycle.end(); // it was still waiting in Reelay's queue: nothing went upstream
         }
         // otherwise a submission may still be in flight: wait for its late acceptance to delete that job too
     }
@@ -173,20 +193,23 @@ public class UpstreamSaga {
 
     @EndSaga
     @SagaEventHandler(associationProperty = ASSOCIATION)
-    void on(TaskCompleted event, UpstreamEffects effects, DeadlineManager deadlines) {
+    void on(TaskCompleted event, UpstreamEffects effects, DeadlineManager deadlines, Admissions admissions) {
         finish(effects, deadlines);
+        admissions.settle(owner, videoId, TaskStatus.COMPLETED, event.actualSeconds(), event.completedAt());
     }
 
     @EndSaga
     @SagaEventHandler(associationProperty = ASSOCIATION)
-    void on(TaskFailed event, UpstreamEffects effects, DeadlineManager deadlines) {
+    void on(TaskFailed event, UpstreamEffects effects, DeadlineManager deadlines, Admissions admissions) {
         finish(effects, deadlines);
+        admissions.settle(owner, videoId, TaskStatus.FAILED, null, event.failedAt());
     }
 
     @EndSaga
     @SagaEventHandler(associationProperty = ASSOCIATION)
-    void on(TaskExpired event, UpstreamEffects effects, DeadlineManager deadlines) {
+    void on(TaskExpired event, UpstreamEffects effects, DeadlineManager deadlines, Admissions admissions) {
         finish(effects, deadlines);
+        admissions.settle(owner, videoId, TaskStatus.EXPIRED, null, event.expiredAt());
     }
 
     private void finish(UpstreamEffects effects, DeadlineManager deadlines) {

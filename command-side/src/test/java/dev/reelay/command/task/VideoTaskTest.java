@@ -1,5 +1,6 @@
 package dev.reelay.command.task;
 
+import dev.reelay.command.account.Admissions;
 import dev.reelay.kernel.command.CancelTask;
 import dev.reelay.kernel.command.CompleteTask;
 import dev.reelay.kernel.command.ExpireTask;
@@ -22,6 +23,7 @@ import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.Lineage;
 import dev.reelay.kernel.task.LineageKind;
 import dev.reelay.kernel.task.MediaType;
+import dev.reelay.kernel.task.QuotaExceededException;
 import dev.reelay.kernel.task.ReferenceImage;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskSpec;
@@ -34,7 +36,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigDecimal;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 import static org.hamcrest.Matchers.allOf;
 import static org.hamcrest.Matchers.equalTo;
@@ -70,7 +77,31 @@ class VideoTaskTest {
     @BeforeEach
     void setUp() {
         fixture = new AggregateTestFixture<>(VideoTask.class);
+        admissions = new RecordingAdmissions();
+        fixture.registerInjectableResource(admissions);
         videoId = VideoId.random();
+    }
+
+    private RecordingAdmissions admissions;
+
+    /** Records reservations; refuses them with a quota error once told to. */
+    static final class RecordingAdmissions implements Admissions {
+
+        final List<String> reservations = new ArrayList<>();
+        QuotaExceededException refusal;
+
+        @Override
+        public void reserve(String owner, VideoId videoId, TaskSpec spec, Instant at) {
+            if (refusal != null) {
+                throw refusal;
+            }
+            reservations.add(owner + " " + videoId.value() + " " + spec.model() + " " + spec.size() + " " + spec.seconds());
+        }
+
+        @Override
+        public void settle(String owner, VideoId videoId, TaskStatus outcome, Integer actualSeconds, Instant at) {
+            throw new AssertionError("the aggregate never settles");
+        }
     }
 
     // ---- events describing a task's history ----
@@ -132,6 +163,20 @@ class VideoTaskTest {
                     .when(new SubmitTask(videoId, OWNER, SPEC, SUBMITTED_AT))
                     .expectSuccessfulHandlerExecution()
                     .expectEvents(new TaskSubmitted(videoId, OWNER, SPEC, null, SUBMITTED_AT));
+
+            assertThat(admissions.reservations).containsExactly(
+                    OWNER + " " + videoId.value() + " " + SPEC.model() + " " + SPEC.size() + " " + SPEC.seconds());
+        }
+
+        @Test
+        void aSubmissionBeyondTheQuotaStoresNothing() {
+            admissions.refusal = new QuotaExceededException(Instant.parse("2025-01-02T00:00:00Z"), BigDecimal.TEN,
+                    BigDecimal.TEN, new BigDecimal("8"));
+
+            fixture.givenNoPriorActivity()
+                    .when(new SubmitTask(videoId, OWNER, SPEC, SUBMITTED_AT))
+                    .expectException(QuotaExceededException.class)
+                    .expectNoEvents();
         }
     }
 
@@ -226,6 +271,8 @@ class VideoTaskTest {
                             new RemixRequested(videoId, remixId, OWNER, "now in space", "sora-2-pro", REMIXED_AT),
                             new TaskSubmitted(remixId, OWNER, childSpec,
                                     new Lineage(LineageKind.REMIX, videoId, videoId, 1), REMIXED_AT));
+
+            assertThat(admissions.reservations).containsExactly(OWNER + " " + remixId.value() + " sora-2-pro 1280x720 8");
         }
 
         @Test

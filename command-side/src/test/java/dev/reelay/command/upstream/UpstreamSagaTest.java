@@ -1,5 +1,6 @@
 package dev.reelay.command.upstream;
 
+import dev.reelay.command.account.Admissions;
 import dev.reelay.command.upstream.UpstreamProviders.ProviderRoute;
 import dev.reelay.kernel.event.LateOutcomeRecorded;
 import dev.reelay.kernel.event.ProgressUpdated;
@@ -7,6 +8,7 @@ import dev.reelay.kernel.event.TaskCancelled;
 import dev.reelay.kernel.event.TaskCompleted;
 import dev.reelay.kernel.event.TaskExpired;
 import dev.reelay.kernel.event.TaskFailed;
+import dev.reelay.kernel.event.TaskAdmitted;
 import dev.reelay.kernel.event.TaskSubmitted;
 import dev.reelay.kernel.event.UpstreamTaskAccepted;
 import dev.reelay.kernel.task.ErrorCode;
@@ -64,6 +66,7 @@ class UpstreamSagaTest {
 
     private SagaTestFixture<UpstreamSaga> fixture;
     private RecordingEffects effects;
+    private RecordingAdmissions admissions;
     private VideoId videoId;
 
     @BeforeEach
@@ -71,6 +74,8 @@ class UpstreamSagaTest {
         fixture = new SagaTestFixture<>(UpstreamSaga.class);
         effects = new RecordingEffects();
         fixture.registerResource(effects);
+        admissions = new RecordingAdmissions();
+        fixture.registerResource(admissions);
         fixture.registerResource(new FakeProviders(Map.of(PROVIDER, P1_ROUTE, HOOKED, HOOKED_ROUTE)));
         fixture.registerResource(new UpstreamTimings(WATCHDOG, ROUNDS, new FixtureClock(fixture::currentTime)));
         // both the fixture's event scheduler and its deadline manager start at the same, known instant
@@ -82,6 +87,10 @@ class UpstreamSagaTest {
 
     private TaskSubmitted submitted() {
         return new TaskSubmitted(videoId, "alice", SPEC, null, T0);
+    }
+
+    private TaskAdmitted admitted() {
+        return new TaskAdmitted("alice", videoId, false, T0);
     }
 
     private UpstreamTaskAccepted accepted(String providerId) {
@@ -104,8 +113,19 @@ class UpstreamSagaTest {
     class Submission {
 
         @Test
-        void aSubmittedTaskIsSubmittedUpstreamOnceAsRoundOne() {
+        void aSubmittedTaskWaitsForItsSlotBeforeGoingUpstream() throws Exception {
             fixture.whenPublishingA(submitted())
+                    .expectActiveSagas(1)
+                    .expectAssociationWith(UpstreamSaga.ASSOCIATION, videoId.value())
+                    .expectNoScheduledDeadlines();
+
+            assertThat(effects.calls()).isEmpty();
+        }
+
+        @Test
+        void anAdmittedTaskIsSubmittedUpstreamOnceAsRoundOne() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .whenPublishingA(admitted())
                     .expectActiveSagas(1)
                     .expectAssociationWith(UpstreamSaga.ASSOCIATION, videoId.value())
                     .expectNoDispatchedCommands();
@@ -115,18 +135,20 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void theLineageOfARemixIsPassedToTheSubmission() {
+        void theLineageOfARemixIsPassedToTheSubmission() throws Exception {
             Lineage lineage = new Lineage(LineageKind.REMIX, VideoId.derivedFrom("source"),
                     VideoId.derivedFrom("root"), 1);
 
-            fixture.whenPublishingA(new TaskSubmitted(videoId, "alice", SPEC, lineage, T0));
+            fixture.givenAPublished(new TaskSubmitted(videoId, "alice", SPEC, lineage, T0))
+                    .whenPublishingA(admitted());
 
             assertThat(effects.calls()).containsExactly(new Call("submit", videoId, SPEC, lineage, 1));
         }
 
         @Test
-        void aSubmissionWatchdogIsScheduledTwoMinutesAhead() {
-            fixture.whenPublishingA(submitted())
+        void aSubmissionWatchdogIsScheduledTwoMinutesAhead() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .whenPublishingA(admitted())
                     .expectScheduledDeadlineWithName(WATCHDOG, UpstreamSaga.WATCHDOG)
                     .expectScheduledDeadline(WATCHDOG, videoId)
                     .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.POLL))
@@ -134,8 +156,8 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void theWatchdogElapsingWithoutAcceptanceResubmitsAsRoundTwoAndRearmsTheWatchdog() {
-            fixture.givenAPublished(submitted());
+        void theWatchdogElapsingWithoutAcceptanceResubmitsAsRoundTwoAndRearmsTheWatchdog() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
             effects.clear();
 
             fixture.whenTimeElapses(WATCHDOG)
@@ -148,8 +170,8 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void nothingIsResubmittedBeforeTheWatchdogIsDue() {
-            fixture.givenAPublished(submitted());
+        void nothingIsResubmittedBeforeTheWatchdogIsDue() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
             effects.clear();
 
             fixture.whenTimeElapses(WATCHDOG.minusSeconds(1))
@@ -161,7 +183,7 @@ class UpstreamSagaTest {
 
         @Test
         void afterTheLastRoundTheSubmissionIsGivenUpAndNotResubmitted() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenTimeElapses(WATCHDOG.multipliedBy(2)); // rounds 2 and 3
             assertThat(effects.callsTo("submit")).extracting(c -> c.args().get(3)).containsExactly(1, 2, 3);
             effects.clear();
@@ -180,7 +202,7 @@ class UpstreamSagaTest {
 
         @Test
         void onceGivenUpMoreTimePassingSubmitsNothingElse() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenTimeElapses(WATCHDOG.multipliedBy(ROUNDS));
             assertThat(effects.callsTo("giveUpSubmission")).hasSize(1);
             effects.clear();
@@ -196,8 +218,8 @@ class UpstreamSagaTest {
     class Acceptance {
 
         @Test
-        void acceptanceCancelsTheWatchdogAndSchedulesTheFirstPollAndTheGiveUp() {
-            fixture.givenAPublished(submitted());
+        void acceptanceCancelsTheWatchdogAndSchedulesTheFirstPollAndTheGiveUp() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
             effects.clear();
 
             fixture.whenPublishingA(accepted(PROVIDER))
@@ -213,7 +235,7 @@ class UpstreamSagaTest {
 
         @Test
         void anAcceptedTaskIsNotResubmittedWhenTheWatchdogWouldHaveElapsed() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER));
             effects.clear();
 
@@ -227,8 +249,8 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void withAWebhookProviderTheFirstPollIsAtTheSafetyCadence() {
-            fixture.givenAPublished(submitted());
+        void withAWebhookProviderTheFirstPollIsAtTheSafetyCadence() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
 
             fixture.whenPublishingA(accepted(HOOKED))
                     .expectScheduledDeadlineWithName(SAFETY_POLL, UpstreamSaga.POLL)
@@ -237,8 +259,8 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void aProviderNoLongerConfiguredIsFollowedWithTheFallbackTimings() {
-            fixture.givenAPublished(submitted());
+        void aProviderNoLongerConfiguredIsFollowedWithTheFallbackTimings() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
 
             fixture.whenPublishingA(accepted("removed"))
                     .expectScheduledDeadlineWithName(Duration.ofSeconds(10), UpstreamSaga.POLL)
@@ -251,7 +273,7 @@ class UpstreamSagaTest {
 
         @Test
         void whenThePollIsDueTheProviderIsPolledOnceAndTheNextPollScheduled() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER));
             effects.clear();
 
@@ -265,7 +287,7 @@ class UpstreamSagaTest {
 
         @Test
         void aSkippedPollIsStillFollowedByTheNextOne() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER));
             effects.clear();
             effects.pollAnswer = false;
@@ -278,7 +300,7 @@ class UpstreamSagaTest {
 
         @Test
         void theWebhookProviderIsPolledOnlyAtTheSafetyCadence() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(HOOKED));
             effects.clear();
 
@@ -292,7 +314,7 @@ class UpstreamSagaTest {
         @Test
         void progressAimsTheNextPollAtEightyPercentOfThePredictedTimeLeft() throws Exception {
             // accepted at T0; polls every 5 s until 80 % is seen at T0+60s (0.75 s per percent → 15 s to go)
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER))
                     .andThenTimeElapses(Duration.ofSeconds(60))
                     .andThenAPublished(progress(80, T0.plusSeconds(60)));
@@ -309,7 +331,7 @@ class UpstreamSagaTest {
         @Test
         void aSlowPredictionIsCappedAtTheProvidersLongestInterval() throws Exception {
             // 50 % at T0+60s: 60 s to go at that point, 55 s at the poll → 44 s, capped at 30 s
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER))
                     .andThenTimeElapses(Duration.ofSeconds(60))
                     .andThenAPublished(progress(50, T0.plusSeconds(60)));
@@ -325,7 +347,7 @@ class UpstreamSagaTest {
         @Test
         void aNearlyFinishedJobIsPolledAtTheProvidersShortestInterval() throws Exception {
             // 98 % at T0+60s: ~1.2 s to go; at the poll 5 s later it is overdue → the minimum, 2 s
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER))
                     .andThenTimeElapses(Duration.ofSeconds(60))
                     .andThenAPublished(progress(98, T0.plusSeconds(60)));
@@ -342,14 +364,14 @@ class UpstreamSagaTest {
         private final UpstreamSaga saga = new UpstreamSaga();
 
         @Test
-        void withoutProgressItIsTheInitialInterval() {
+        void withoutProgressItIsTheInitialInterval() throws Exception {
             saga.acceptedAt = T0;
 
             assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(40))).isEqualTo(POLL_INITIAL);
         }
 
         @Test
-        void progressObservedNoLaterThanTheAcceptanceGivesNoRateAndTheInitialInterval() {
+        void progressObservedNoLaterThanTheAcceptanceGivesNoRateAndTheInitialInterval() throws Exception {
             saga.acceptedAt = T0;
             saga.lastProgress = 40;
             saga.lastProgressAt = T0;
@@ -358,7 +380,7 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void aRateWithinBoundsGivesEightyPercentOfTheTimeLeft() {
+        void aRateWithinBoundsGivesEightyPercentOfTheTimeLeft() throws Exception {
             saga.acceptedAt = T0;
             saga.lastProgress = 80;
             saga.lastProgressAt = T0.plusSeconds(60);
@@ -368,7 +390,7 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void fastProgressNearTheEndGivesTheShortestInterval() {
+        void fastProgressNearTheEndGivesTheShortestInterval() throws Exception {
             saga.acceptedAt = T0;
             saga.lastProgress = 95;
             saga.lastProgressAt = T0.plusSeconds(10);
@@ -377,7 +399,7 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void anOverdueJobGivesTheShortestInterval() {
+        void anOverdueJobGivesTheShortestInterval() throws Exception {
             saga.acceptedAt = T0;
             saga.lastProgress = 50;
             saga.lastProgressAt = T0.plusSeconds(60);
@@ -386,7 +408,7 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void slowEarlyProgressGivesTheLongestInterval() {
+        void slowEarlyProgressGivesTheLongestInterval() throws Exception {
             saga.acceptedAt = T0;
             saga.lastProgress = 5;
             saga.lastProgressAt = T0.plusSeconds(60);
@@ -395,7 +417,7 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void withWebhooksItIsTheSafetyCadenceWhateverTheProgress() {
+        void withWebhooksItIsTheSafetyCadenceWhateverTheProgress() throws Exception {
             saga.acceptedAt = T0;
             saga.lastProgress = 95;
             saga.lastProgressAt = T0.plusSeconds(10);
@@ -409,7 +431,7 @@ class UpstreamSagaTest {
 
         @Test
         void afterTheGiveUpTimeAFinalCheckIsMadeAndPollingStops() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER));
             effects.clear();
 
@@ -427,7 +449,7 @@ class UpstreamSagaTest {
 
         @Test
         void nothingIsPolledAfterTheGiveUp() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER))
                     .andThenTimeElapses(GIVE_UP_AFTER);
             assertThat(effects.callsTo("finalCheck")).hasSize(1);
@@ -441,7 +463,7 @@ class UpstreamSagaTest {
 
         @Test
         void noFinalCheckIsMadeBeforeTheGiveUpTime() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER));
             effects.clear();
 
@@ -457,7 +479,7 @@ class UpstreamSagaTest {
 
         @Test
         void cancellingAnAcceptedTaskDeletesTheUpstreamJobCancelsAllDeadlinesAndEnds() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER));
             effects.clear();
 
@@ -471,8 +493,8 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void cancellingBeforeAcceptanceKeepsTheSagaToDeleteALateJobButStopsTheWatchdog() {
-            fixture.givenAPublished(submitted());
+        void cancellingBeforeAcceptanceKeepsTheSagaToDeleteALateJobButStopsTheWatchdog() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
             effects.clear();
 
             fixture.whenPublishingA(cancelled())
@@ -485,7 +507,7 @@ class UpstreamSagaTest {
 
         @Test
         void aTaskCancelledBeforeAcceptanceIsNotResubmitted() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(cancelled());
             effects.clear();
 
@@ -497,7 +519,7 @@ class UpstreamSagaTest {
 
         @Test
         void aLateAcceptanceAfterCancellationDeletesThatUpstreamJobAndEnds() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(cancelled());
             effects.clear();
 
@@ -512,7 +534,7 @@ class UpstreamSagaTest {
 
         @Test
         void anotherLateOutcomeAfterCancellationDeletesNothingAndEndsTheSaga() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(cancelled());
             effects.clear();
 
@@ -525,7 +547,7 @@ class UpstreamSagaTest {
 
         @Test
         void aLateAcceptanceWithoutCancellationIsIgnored() throws Exception {
-            fixture.givenAPublished(submitted());
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
             effects.clear();
 
             fixture.whenPublishingA(new LateOutcomeRecorded(videoId, TaskStatus.FAILED, "UPSTREAM_ACCEPTED",
@@ -541,7 +563,7 @@ class UpstreamSagaTest {
 
         @Test
         void aCompletedTaskEndsTheSagaCancelsItsDeadlinesAndIsForgotten() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER));
             effects.clear();
 
@@ -556,7 +578,7 @@ class UpstreamSagaTest {
 
         @Test
         void aFailedTaskEndsTheSagaCancelsItsDeadlinesAndIsForgotten() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER));
             effects.clear();
 
@@ -570,8 +592,8 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void aTaskFailingBeforeAcceptanceAlsoStopsTheWatchdog() {
-            fixture.givenAPublished(submitted());
+        void aTaskFailingBeforeAcceptanceAlsoStopsTheWatchdog() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
             effects.clear();
 
             fixture.whenPublishingA(new TaskFailed(videoId, ErrorCode.UPSTREAM_UNAVAILABLE, "nobody took it", true,
@@ -584,7 +606,7 @@ class UpstreamSagaTest {
 
         @Test
         void anExpiredTaskEndsTheSagaAndIsForgotten() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(cancelled());
             effects.clear();
 
@@ -597,7 +619,7 @@ class UpstreamSagaTest {
 
         @Test
         void nothingHappensForATaskAfterItsSagaEnded() throws Exception {
-            fixture.givenAPublished(submitted())
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER))
                     .andThenAPublished(new TaskCompleted(videoId, "s3://bucket/video.mp4", T0.plusSeconds(86_400), 8,
                             "1280x720", fixture.currentTime()));
@@ -749,6 +771,69 @@ class UpstreamSagaTest {
         @Override
         public Instant instant() {
             return now.get();
+        }
+    }
+
+    /** What the saga settled with the owner's account. */
+    record Settlement(String owner, VideoId videoId, TaskStatus outcome, Integer actualSeconds) {
+    }
+
+    static final class RecordingAdmissions implements Admissions {
+
+        final List<Settlement> settlements = new ArrayList<>();
+
+        @Override
+        public void reserve(String owner, VideoId videoId, TaskSpec spec, Instant at) {
+            throw new AssertionError("the saga never reserves");
+        }
+
+        @Override
+        public void settle(String owner, VideoId videoId, TaskStatus outcome, Integer actualSeconds, Instant at) {
+            settlements.add(new Settlement(owner, videoId, outcome, actualSeconds));
+        }
+    }
+
+    @Nested
+    class Settling {
+
+        @Test
+        void aCompletionCapturesWithTheSecondsTheProviderDelivered() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted()).andThenAPublished(accepted(PROVIDER))
+                    .whenPublishingA(new TaskCompleted(videoId, "https://cdn/x.mp4", null, 7, "1280x720", T0.plusSeconds(60)))
+                    .expectActiveSagas(0);
+
+            assertThat(admissions.settlements).containsExactly(new Settlement("alice", videoId, TaskStatus.COMPLETED, 7));
+        }
+
+        @Test
+        void aFailureReleasesTheHold() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
+                    .whenPublishingA(new TaskFailed(videoId, ErrorCode.UPSTREAM_REJECTED, "no", false, "400", T0))
+                    .expectActiveSagas(0);
+
+            assertThat(admissions.settlements).containsExactly(new Settlement("alice", videoId, TaskStatus.FAILED, null));
+        }
+
+        @Test
+        void aTaskCancelledWhileWaitingInReelayEndsWithoutAnyUpstreamCall() throws Exception {
+            fixture.givenAPublished(submitted())
+                    .whenPublishingA(cancelled())
+                    .expectActiveSagas(0)
+                    .expectNoScheduledDeadlines();
+
+            assertThat(effects.calls()).isEmpty();
+            assertThat(admissions.settlements).containsExactly(new Settlement("alice", videoId, TaskStatus.CANCELLED, null));
+        }
+
+        @Test
+        void anAdmissionAfterACancelSubmitsNothing() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted()).andThenAPublished(cancelled())
+                    .andThenAPublished(new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "FAILED", "x", T0));
+            effects.clear();
+
+            fixture.whenPublishingA(admitted()).expectActiveSagas(0);
+
+            assertThat(effects.callsTo("submit")).isEmpty();
         }
     }
 }

@@ -1,7 +1,14 @@
 package dev.reelay.infra.axon;
 
 import dev.reelay.command.upstream.UpstreamSaga;
+import dev.reelay.kernel.event.TaskEvent;
 import org.axonframework.config.ConfigurerModule;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventhandling.async.SequencingPolicy;
+import org.axonframework.eventhandling.async.SequentialPerAggregatePolicy;
+import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
+import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.messaging.StreamableMessageSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -21,6 +28,21 @@ class ProcessorConfiguration {
             // archiving old completions again on a redeploy would only chase expired provider links
             configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(
                     "content-archive", (config, builder) -> builder.initialToken(StreamableMessageSource::createHeadToken));
+            // a task's account events (queued, admitted) belong to another aggregate than its own: sequence by task
+            configurer.eventProcessing().registerSequencingPolicy("task-views", config -> byTask());
         };
+    }
+
+    /** Events naming a task are handled in order per task, whatever aggregate they come from. */
+    static SequencingPolicy<EventMessage<?>> byTask() {
+        SequentialPerAggregatePolicy perAggregate = SequentialPerAggregatePolicy.instance();
+        return event -> event.getPayload() instanceof TaskEvent task ? task.videoId().value()
+                : perAggregate.getSequenceIdentifierFor(event);
+    }
+
+    /** A user's account stream grows with every task: load it from a snapshot taken every 100 events. */
+    @Bean
+    SnapshotTriggerDefinition accountSnapshotTrigger(Snapshotter snapshotter) {
+        return new EventCountSnapshotTriggerDefinition(snapshotter, 100);
     }
 }

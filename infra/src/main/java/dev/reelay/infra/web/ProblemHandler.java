@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.kernel.task.QuotaExceededException;
 import dev.reelay.kernel.task.FieldViolation;
 import dev.reelay.kernel.task.TaskRejectedException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -28,6 +29,8 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -53,6 +56,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                  IDEMPOTENCY_KEY_IN_USE -> HttpStatus.CONFLICT;
             case VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED -> HttpStatus.UNPROCESSABLE_ENTITY;
             case MALFORMED_REQUEST -> HttpStatus.BAD_REQUEST;
+            case QUOTA_EXCEEDED -> HttpStatus.TOO_MANY_REQUESTS;
             case PAYLOAD_TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
             case UNSUPPORTED_MEDIA_TYPE -> HttpStatus.UNSUPPORTED_MEDIA_TYPE;
             default -> HttpStatus.INTERNAL_SERVER_ERROR;
@@ -61,7 +65,27 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(TaskRejectedException.class)
     ResponseEntity<Object> rejected(TaskRejectedException e, HttpServletRequest request) {
+        if (e instanceof QuotaExceededException quota) {
+            return quotaExceeded(quota, request);
+        }
         return respond(statusOf(e.code()), e.code().name(), e.getMessage(), e.violations(), request);
+    }
+
+    /** 429 saying when the quota period resets: {@code Retry-After} in seconds and {@code resetsAt} in the body. */
+    private ResponseEntity<Object> quotaExceeded(QuotaExceededException e, HttpServletRequest request) {
+        long seconds = Math.max(1, (long) Math.ceil(Duration.between(Instant.now(), e.resetsAt()).toMillis() / 1000.0));
+        Object body = problems.body(HttpStatus.TOO_MANY_REQUESTS, e.code().name(), e.getMessage(), List.of(),
+                request.getRequestURI());
+        if (body instanceof ProblemDetail problem) {
+            problem.setProperty("resetsAt", e.resetsAt().toString());
+            problem.setProperty("limit", e.limit());
+            problem.setProperty("used", e.used());
+            problem.setProperty("requested", e.requested());
+        }
+        return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
+                .header(HttpHeaders.RETRY_AFTER, String.valueOf(seconds))
+                .contentType(problems.contentType(request.getRequestURI()))
+                .body(body);
     }
 
     @ExceptionHandler(CommandExecutionException.class)

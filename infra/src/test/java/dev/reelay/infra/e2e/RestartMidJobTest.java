@@ -26,14 +26,14 @@ class RestartMidJobTest {
     @TempDir
     Path dataDir;
 
-    private ConfigurableApplicationContext start(String[] db) {
-        return new SpringApplicationBuilder(ReelayApplication.class)
-                .profiles("test")
-                // command-line arguments, not builder defaults: these must win over application.yml
-                .run("--spring.datasource.url=" + db[0], "--spring.datasource.username=" + db[1],
-                        "--spring.datasource.password=" + db[2], "--reelay.embedded-db.enabled=false",
-                        "--server.port=0", "--reelay.data-dir=" + dataDir, "--reelay.sandbox.job-duration=4s",
-                        "--reelay.upstream.submission-watchdog=5s");
+    private ConfigurableApplicationContext start(String[] db, String... more) {
+        List<String> args = new java.util.ArrayList<>(List.of("--spring.datasource.url=" + db[0],
+                "--spring.datasource.username=" + db[1], "--spring.datasource.password=" + db[2],
+                "--reelay.embedded-db.enabled=false", "--server.port=0", "--reelay.data-dir=" + dataDir,
+                "--reelay.sandbox.job-duration=4s", "--reelay.upstream.submission-watchdog=5s"));
+        args.addAll(List.of(more));
+        // command-line arguments, not builder defaults: these must win over application.yml
+        return new SpringApplicationBuilder(ReelayApplication.class).profiles("test").run(args.toArray(String[]::new));
     }
 
     private static int port(ConfigurableApplicationContext context) {
@@ -97,5 +97,39 @@ class RestartMidJobTest {
         }
         assertThat(jdbc.queryForObject("select count(*) from sandbox_job where prompt = 'cut off early'", Integer.class))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void aTaskWaitingInReelaysQueueIsAdmittedByTheNextNodeAfterARestart() {
+        String[] db = TestDatabase.newDatabase();
+        String running;
+        String waiting;
+        try (ConfigurableApplicationContext first = start(db, "--reelay.guardrails.max-concurrent=1")) {
+            HttpApi api = new HttpApi(port(first));
+            String token = api.token("bob");
+            running = api.postJson("/api/video/tasks", token, "{\"prompt\":\"holds the slot\",\"model\":\"sora-2\"}")
+                    .json().at("/data/videoId").asText();
+            HttpApi.Response queued = api.postJson("/api/video/tasks", token,
+                    "{\"prompt\":\"waits for the slot\",\"model\":\"sora-2\"}");
+            assertThat(queued.status()).isEqualTo(201);
+            waiting = queued.json().at("/data/videoId").asText();
+            // the queue is only in the event store: stop before anything of the waiting task happened upstream
+        }
+        JdbcTemplate jdbc = new JdbcTemplate(org.springframework.boot.jdbc.DataSourceBuilder.create()
+                .url(db[0]).username(db[1]).password(db[2]).build());
+        try (ConfigurableApplicationContext second = start(db, "--reelay.guardrails.max-concurrent=1")) {
+            HttpApi api = new HttpApi(port(second));
+            String token = api.token("bob");
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                assertThat(api.get("/api/video/tasks/" + running, token).json().at("/data/status").asText()).isEqualTo("COMPLETED");
+                assertThat(api.get("/api/video/tasks/" + waiting, token).json().at("/data/status").asText()).isEqualTo("COMPLETED");
+            });
+        }
+        assertThat(jdbc.queryForObject("select count(*) from sandbox_job where prompt = 'waits for the slot'", Integer.class))
+                .isEqualTo(1);
+        List<String> account = jdbc.queryForList("select payload_type from domain_event_entry where aggregate_identifier = "
+                + "'account:bob' order by sequence_number", String.class);
+        assertThat(account).containsSubsequence("dev.reelay.kernel.event.TaskQueuedForSlot",
+                "dev.reelay.kernel.event.QuotaCaptured", "dev.reelay.kernel.event.TaskAdmitted");
     }
 }

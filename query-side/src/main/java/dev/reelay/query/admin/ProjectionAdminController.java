@@ -28,7 +28,7 @@ import java.util.Set;
 class ProjectionAdminController {
 
     private static final Logger audit = LoggerFactory.getLogger("reelay.audit");
-    static final Set<String> REBUILDABLE = Set.of("task-views", "lineage");
+    static final Set<String> REBUILDABLE = Set.of("task-views", "lineage", "accounts");
 
     private final EventProcessingConfiguration processing;
 

@@ -67,6 +67,15 @@ class StatsController {
                 })
                 .toList();
         data.put("perDay", perDay);
+        data.put("spend", stats.spend().stream().map(spend -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("owner", spend.owner());
+            row.put("model", spend.model());
+            row.put("tasks", spend.tasks());
+            row.put("seconds", spend.seconds());
+            row.put("videoSeconds", spend.videoSeconds());
+            return row;
+        }).toList());
         Map<String, Object> envelope = new LinkedHashMap<>();
         envelope.put("success", true);
         envelope.put("data", data);

@@ -41,8 +41,12 @@ class StatsQueries {
     record Day(LocalDate day, long count) {
     }
 
+    /** Captured quota of one owner on one model: {@code videoSeconds} is seconds × price factor. */
+    record Spend(String owner, String model, long tasks, long seconds, java.math.BigDecimal videoSeconds) {
+    }
+
     record Stats(long total, Map<String, Long> byStatus, Map<String, Long> byModel, Map<String, Long> byProvider,
-                 Double successRate, Percentiles secondsToComplete, List<Day> perDay) {
+                 Double successRate, Percentiles secondsToComplete, List<Day> perDay, List<Spend> spend) {
     }
 
     Stats stats(Scope scope) {
@@ -97,6 +101,13 @@ class StatsQueries {
                 + "count(*) as n from task_view" + where + " group by 1 order by 1", params,
                 (rs, i) -> new Day(rs.getObject("day", LocalDate.class), rs.getLong("n"))));
 
-        return new Stats(total, byStatus, byModel, byProvider, successRate, percentiles, perDay);
+        // spend is booked when a task completes, so it is scoped by capture time
+        List<Spend> spend = jdbc.query("select owner, model, count(*) as tasks, sum(seconds) as seconds, "
+                + "sum(captured) as captured from spend_entry" + where.toString().replace("created_at", "captured_at")
+                + " group by owner, model order by owner, model", params,
+                (rs, i) -> new Spend(rs.getString("owner"), rs.getString("model"), rs.getLong("tasks"),
+                        rs.getLong("seconds"), rs.getBigDecimal("captured")));
+
+        return new Stats(total, byStatus, byModel, byProvider, successRate, percentiles, perDay, spend);
     }
 }

@@ -50,6 +50,14 @@ public class TaskQueries {
         return views.findById(videoId);
     }
 
+    /** 1 for the owner's next task to be admitted; only for a task waiting in Reelay. */
+    long queuePosition(TaskView waiting) {
+        Long ahead = jdbc.queryForObject("select count(*) from task_view where owner = :owner and queued_seq is not null "
+                + "and queued_seq < :seq", new MapSqlParameterSource("owner", waiting.owner).addValue("seq", waiting.queuedSeq),
+                Long.class);
+        return (ahead == null ? 0 : ahead) + 1;
+    }
+
     Page list(Filter filter, String cursor, Integer pageNumber, int limit) {
         StringBuilder where = new StringBuilder(" where 1=1");
         MapSqlParameterSource params = new MapSqlParameterSource();

@@ -36,7 +36,7 @@ class TaskQueryController {
     Map<String, Object> get(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
         long started = System.currentTimeMillis();
         TaskView view = visible(videoId, principal, request);
-        Map<String, Object> data = representation(view);
+        Map<String, Object> data = withQueuePosition(view);
         if (view.remixFrom != null) {
             queries.find(view.remixFrom).map(source -> source.externalTaskId).ifPresent(external ->
                     ((Map<String, Object>) data.get("metadata")).put("remix_from_external", external));
@@ -72,7 +72,7 @@ class TaskQueryController {
                 enumValue("mediaType", mediaType, MediaType.class), model, createdFrom, createdTo, remixOf, root),
                 cursor, page, pageSize);
         Map<String, Object> data = new LinkedHashMap<>();
-        data.put("items", result.items().stream().map(TaskQueryController::representation).toList());
+        data.put("items", result.items().stream().map(this::withQueuePosition).toList());
         data.put("nextCursor", result.nextCursor());
         if (page != null) {
             data.put("page", page);
@@ -95,6 +95,16 @@ class TaskQueryController {
         return view;
     }
 
+    /** The representation, with the place in its owner's queue for a task waiting in Reelay. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> withQueuePosition(TaskView v) {
+        Map<String, Object> m = representation(v);
+        if (v.status == TaskStatus.QUEUED && v.queuedSeq != null) {
+            ((Map<String, Object>) m.get("queue")).put("position", queries.queuePosition(v));
+        }
+        return m;
+    }
+
     static Map<String, Object> representation(TaskView v) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("videoId", v.videoId);
@@ -108,6 +118,12 @@ class TaskQueryController {
         m.put("mediaType", v.mediaType);
         m.put("provider", v.providerId);
         m.put("videoUrl", v.status == TaskStatus.COMPLETED ? "/api/video/tasks/" + v.videoId + "/content" : null);
+        if (v.status == TaskStatus.QUEUED) {
+            // waiting in Reelay for one of the owner's concurrency slots, or already on its way to / queued at a provider
+            Map<String, Object> queue = new LinkedHashMap<>();
+            queue.put("waitingIn", v.queuedSeq != null ? "reelay" : "provider");
+            m.put("queue", queue);
+        }
         if (v.errorCode != null) {
             m.put("error", Map.of("code", v.errorCode, "message", v.errorMessage == null ? "" : v.errorMessage));
         }

@@ -69,6 +69,9 @@ class TaskView {
     Instant completedAt;
     @Column(name = "expired_at")
     Instant expiredAt;
+    /** global position of its TaskQueuedForSlot while it waits in Reelay for a slot; null otherwise */
+    @Column(name = "queued_seq")
+    Long queuedSeq;
 
     protected TaskView() {
     }

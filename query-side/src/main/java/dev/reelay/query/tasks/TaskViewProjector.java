@@ -1,10 +1,12 @@
 package dev.reelay.query.tasks;
 
 import dev.reelay.kernel.event.ProgressUpdated;
+import dev.reelay.kernel.event.TaskAdmitted;
 import dev.reelay.kernel.event.TaskCancelled;
 import dev.reelay.kernel.event.TaskCompleted;
 import dev.reelay.kernel.event.TaskExpired;
 import dev.reelay.kernel.event.TaskFailed;
+import dev.reelay.kernel.event.TaskQueuedForSlot;
 import dev.reelay.kernel.event.TaskSubmitted;
 import dev.reelay.kernel.event.UpstreamTaskAccepted;
 import dev.reelay.kernel.task.ErrorCode;
@@ -12,6 +14,7 @@ import dev.reelay.kernel.task.TaskStatus;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.ResetHandler;
+import org.axonframework.eventhandling.TrackingToken;
 import org.springframework.stereotype.Component;
 
 import java.time.Instant;
@@ -65,6 +68,7 @@ class TaskViewProjector {
             v.providerId = event.providerId();
             v.externalTaskId = event.externalTaskId();
             v.status = TaskStatus.PROCESSING;
+            v.queuedSeq = null;
         });
     }
 
@@ -116,6 +120,16 @@ class TaskViewProjector {
         });
     }
 
+    @EventHandler
+    void on(TaskQueuedForSlot event, TrackingToken token) {
+        update(event.videoId().value(), event.queuedAt(), v -> v.queuedSeq = token.position().orElse(0L));
+    }
+
+    @EventHandler
+    void on(TaskAdmitted event) {
+        update(event.videoId().value(), event.admittedAt(), v -> v.queuedSeq = null);
+    }
+
     @ResetHandler
     void reset() {
         views.deleteAllInBatch();
@@ -124,6 +138,9 @@ class TaskViewProjector {
     private void update(String videoId, Instant at, Consumer<TaskView> change) {
         views.findById(videoId).ifPresent(view -> {
             change.accept(view);
+            if (view.status != TaskStatus.QUEUED) {
+                view.queuedSeq = null;
+            }
             view.updatedAt = at;
             views.save(view);
         });

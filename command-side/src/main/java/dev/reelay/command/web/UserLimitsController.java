@@ -1,0 +1,93 @@
+package dev.reelay.command.web;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.reelay.kernel.account.AccountId;
+import dev.reelay.kernel.command.SetUserLimits;
+import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.kernel.task.FieldViolation;
+import dev.reelay.kernel.task.TaskRejectedException;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+import java.math.BigDecimal;
+import java.security.Principal;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Admin: a user's own concurrency cap and quota ({@code /api/admin/**} is admin-only). {@code null} (or an absent
+ * field) puts the configured default back. Raising the cap admits waiting tasks at once.
+ */
+@RestController
+class UserLimitsController {
+
+    static final int MAX_CONCURRENT_CEILING = 10_000;
+    static final BigDecimal QUOTA_CEILING = new BigDecimal("1000000000");
+
+    private final CommandGateway commands;
+    private final Clock clock;
+
+    UserLimitsController(CommandGateway commands, Optional<Clock> clock) {
+        this.commands = commands;
+        this.clock = clock.orElse(Clock.systemUTC());
+    }
+
+    @PutMapping(path = "/api/admin/users/{owner}/limits", consumes = MediaType.APPLICATION_JSON_VALUE)
+    Map<String, Object> setLimits(@PathVariable String owner, @RequestBody JsonNode body, Principal principal) {
+        if (body == null || !body.isObject()) {
+            throw new TaskRejectedException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object");
+        }
+        List<FieldViolation> violations = new ArrayList<>();
+        if (owner.isBlank() || owner.length() > 255) {
+            violations.add(new FieldViolation("owner", "LENGTH", "owner must be 1-255 characters"));
+        }
+        Integer maxConcurrent = null;
+        JsonNode cap = body.get("maxConcurrent");
+        if (cap != null && !cap.isNull()) {
+            if (!cap.isIntegralNumber() || !cap.canConvertToInt() || cap.intValue() < 0 || cap.intValue() > MAX_CONCURRENT_CEILING) {
+                violations.add(new FieldViolation("maxConcurrent", "RANGE",
+                        "maxConcurrent must be an integer from 0 (hold every task) to " + MAX_CONCURRENT_CEILING));
+            } else {
+                maxConcurrent = cap.intValue();
+            }
+        }
+        BigDecimal quota = null;
+        JsonNode seconds = body.get("quotaVideoSeconds");
+        if (seconds != null && !seconds.isNull()) {
+            if (!seconds.isNumber() || seconds.decimalValue().signum() < 0 || seconds.decimalValue().compareTo(QUOTA_CEILING) > 0
+                    || seconds.decimalValue().stripTrailingZeros().scale() > 3) {
+                violations.add(new FieldViolation("quotaVideoSeconds", "RANGE",
+                        "quotaVideoSeconds must be a number from 0 to " + QUOTA_CEILING.toPlainString() + " with at most 3 decimals"));
+            } else {
+                quota = seconds.decimalValue().stripTrailingZeros();
+            }
+        }
+        body.fieldNames().forEachRemaining(name -> {
+            if (!name.equals("maxConcurrent") && !name.equals("quotaVideoSeconds")) {
+                String shown = name.length() > 64 ? name.substring(0, 64) : name;
+                violations.add(new FieldViolation(shown, "UNKNOWN", "unknown field " + shown));
+            }
+        });
+        if (!violations.isEmpty()) {
+            throw new TaskRejectedException(ErrorCode.VALIDATION_FAILED, "The limits are not valid", violations);
+        }
+        commands.sendAndWait(new SetUserLimits(AccountId.of(owner), owner, maxConcurrent, quota, principal.getName(),
+                clock.instant()));
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("owner", owner);
+        data.put("maxConcurrent", maxConcurrent);
+        data.put("quotaVideoSeconds", quota);
+        Map<String, Object> envelope = new LinkedHashMap<>();
+        envelope.put("success", true);
+        envelope.put("data", data);
+        return envelope;
+    }
+}
