@@ -172,6 +172,7 @@ sandbox_provider_args() {
 
 # app_launch <name> <db> [extra spring args...]: starts the app without waiting; sets APP_PID and APP_URL
 # (also written to $WORK/<name>.pid/.port/.url).
+# The guardrails (rate limits, per-user cap and quota) are lifted: a benchmark's few users stand for many.
 app_launch() {
   local name="$1" db="$2"; shift 2
   [ -f "$REELAY_JAR" ] || die "no app jar at $REELAY_JAR (build it: ./mvnw -B -q install -DskipTests)"
@@ -185,6 +186,8 @@ app_launch() {
     --spring.datasource.username=bench --spring.datasource.password= \
     --reelay.data-dir="$WORK/data-$name" \
     --reelay.security.dev-issuer=true --reelay.sandbox.enabled=true \
+    --reelay.rate-limit.per-user.capacity=100000000 --reelay.rate-limit.per-address.capacity=100000000 \
+    --reelay.guardrails.max-concurrent=100000 --reelay.guardrails.quota.video-seconds=1000000000 \
     "$@" > "$BENCH_OUT/app-$name.log" 2>&1 &
   APP_PID=$!
   echo "$APP_PID" >> "$PIDFILE"

@@ -61,6 +61,7 @@ class FuzzedInputTest {
     static final int REQUESTS = Math.max(1000, Integer.getInteger("reelay.fuzz.requests", 1200));
     static final ObjectMapper JSON = new ObjectMapper();
     static final String TASK_SUBMITTED = "dev.reelay.kernel.event.TaskSubmitted";
+    static final String QUOTA_HELD = "dev.reelay.kernel.event.QuotaHeld";
     static final int KB = 1024;
     static final int MB = 1024 * KB;
 
@@ -170,6 +171,7 @@ class FuzzedInputTest {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.queryForList(
                 "select status from task_view where video_id = ?", String.class, completedTask)).containsExactly("COMPLETED"));
         long submittedBefore = taskSubmittedCount();
+        long heldBefore = countOf(QUOTA_HELD);
 
         List<Fuzz> cases = generate();
         Set<String> createdIds = new LinkedHashSet<>();
@@ -227,6 +229,9 @@ class FuzzedInputTest {
 
         // nothing half-created: exactly one TaskSubmitted per task a 2xx told us about, and none besides
         soft.assertThat(taskSubmittedCount() - submittedBefore).as("TaskSubmitted events written during the fuzz run")
+                .isEqualTo(createdIds.size());
+        // and exactly one quota hold per created task: a refused request holds nothing
+        soft.assertThat(countOf(QUOTA_HELD) - heldBefore).as("QuotaHeld events written during the fuzz run")
                 .isEqualTo(createdIds.size());
         for (String id : createdIds) {
             soft.assertThat(jdbc.queryForObject("select count(*) from domain_event_entry where aggregate_identifier = ? "
@@ -1044,8 +1049,12 @@ class FuzzedInputTest {
     }
 
     private long taskSubmittedCount() {
+        return countOf(TASK_SUBMITTED);
+    }
+
+    private long countOf(String payloadType) {
         Long count = jdbc.queryForObject("select count(*) from domain_event_entry where payload_type = ?", Long.class,
-                TASK_SUBMITTED);
+                payloadType);
         return count == null ? 0 : count;
     }
 

@@ -106,7 +106,8 @@ class TaskCreationValidationTest {
         return response;
     }
 
-    /** Runs a request that must create exactly one task, and returns the 201 response. */
+    /** Runs a request that must create exactly one task (its TaskSubmitted, plus its QuotaHeld and TaskAdmitted on the
+     * owner's account), and returns the 201 response. */
     private HttpApi.Response created(Supplier<HttpApi.Response> request) {
         long before = events();
         HttpApi.Response response = request.get();
@@ -114,7 +115,7 @@ class TaskCreationValidationTest {
         assertThat(response.json().get("success").asBoolean()).isTrue();
         String videoId = response.json().at("/data/videoId").asText();
         assertThat(videoId).startsWith("video_");
-        assertThat(events()).as("events after a create").isEqualTo(before + 1);
+        assertThat(events()).as("events after a create").isEqualTo(before + 3);
         assertThat(jdbc.queryForObject("select count(*) from domain_event_entry where aggregate_identifier = ?",
                 Long.class, videoId)).isEqualTo(1L);
         return response;
@@ -414,7 +415,7 @@ class TaskCreationValidationTest {
         assertThat(second.json().at("/data/videoId").asText()).isEqualTo(videoId);
         assertThat(first.header("Idempotent-Replayed")).isNull();
         assertThat(second.header("Idempotent-Replayed")).isEqualTo("true");
-        assertThat(events()).isEqualTo(before + 1);
+        assertThat(events()).isEqualTo(before + 3);
     }
 
     @Test
