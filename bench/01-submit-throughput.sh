@@ -24,7 +24,9 @@ createdb_bench pgb
 
 # shellcheck disable=SC2046
 app_start submit reelay --reelay.sandbox.job-duration=1h $(sandbox_provider_args 10m 1s 20s)
-TOKEN="$(token "$APP_URL" bench)"
+# one user per client, as in real traffic: each user's submissions go through that user's account (guardrails)
+MAX_CLIENTS=$(printf '%s\n' $CLIENTS | sort -n | tail -1)
+for i in $(seq 1 "$MAX_CLIENTS"); do token "$APP_URL" "bench-$i"; done > "$WORK/tokens.txt"
 BODY='{"prompt":"benchmark submission {n}: a red fox running through fresh snow at dawn, cinematic, 35mm","model":"sora-2","seconds":4}'
 
 # pgbench: one ~500-byte row per transaction
@@ -87,7 +89,7 @@ sample_during() { # sample_during <label> <start after s> <samples>
 }
 
 log "warm-up: ${WARMUP_S}s at 8 clients (not reported)"
-loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --header "Authorization: Bearer $TOKEN" \
+loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
   --concurrency 8 --duration "$WARMUP_S" --expect 201 --label warmup --out "$BENCH_OUT/warmup.json" >/dev/null
 log "warm-up drained in $(drain warmup) s"
 
@@ -103,7 +105,7 @@ for c in $CLIENTS; do
   fi
   n0=$(submitted_count)
   before=$(cpu_snap "$APP_PID")
-  loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --header "Authorization: Bearer $TOKEN" \
+  loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
     --concurrency "$c" --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
     --label "submit-c$c" --out "$BENCH_OUT/app-c$c.json"
   if [ "$c" = "$TOP" ]; then

@@ -25,8 +25,10 @@ import java.util.regex.Pattern;
  * <pre>
  * java LoadGen --url http://127.0.0.1:8080/api/video/tasks --method POST --body '{"prompt":"p {n}"}' \
  *      --header 'Authorization: Bearer X' --concurrency 8 --duration 20 --warmup 2 --max-requests 100000 \
- *      --expect 201 --label submit-c8 --out result.json [--ids-out ids.txt]
+ *      --expect 201 --label submit-c8 --out result.json [--ids-out ids.txt] [--bearer-file tokens.txt]
  * </pre>
+ * With {@code --bearer-file}, client thread {@code t} sends line {@code t mod lines} as its bearer token (one user per
+ * client, as in real traffic).
  * Each of {@code concurrency} threads sends one request at a time on a kept-alive connection. Requests that start
  * during the first {@code warmup} seconds are not measured. {@code {n}} in the body becomes a unique number.
  * Prints one JSON object (and writes it to {@code --out}): throughput over the measured window and latency
@@ -48,6 +50,9 @@ public class LoadGen {
         String out = one(opts, "out", null);
         String idsOut = one(opts, "ids-out", null);
         List<String> headers = opts.getOrDefault("header", List.of());
+        String bearerFile = one(opts, "bearer-file", null);
+        List<String> bearers = bearerFile == null ? List.of()
+                : Files.readAllLines(Path.of(bearerFile)).stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
         if (url == null || !(url.startsWith("http://127.0.0.1") || url.startsWith("http://localhost"))) {
             throw new IllegalArgumentException("--url must be a loopback http URL");
         }
@@ -67,6 +72,7 @@ public class LoadGen {
         AtomicLong lastMeasuredEnd = new AtomicLong(measureFrom);
         CountDownLatch done = new CountDownLatch(concurrency);
         for (int t = 0; t < concurrency; t++) {
+            String bearer = bearers.isEmpty() ? null : bearers.get(t % bearers.size());
             Thread thread = new Thread(() -> {
                 long[] lat = new long[1024];
                 int n = 0;
@@ -80,6 +86,9 @@ public class LoadGen {
                         for (String h : headers) {
                             int colon = h.indexOf(':');
                             b.header(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+                        }
+                        if (bearer != null) {
+                            b.header("Authorization", "Bearer " + bearer);
                         }
                         if (body != null) {
                             b.header("Content-Type", "application/json");

@@ -84,7 +84,7 @@ machine_info() {
     echo "postgres: $("$PG_BIN/postgres" --version)"
     echo "jar: $REELAY_JAR ($(stat -c %y "$REELAY_JAR" 2>/dev/null | cut -d. -f1))"
     echo "git_head: $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo n/a)"
-    echo "note: measured while other builds ran on the same 2 cores; provisional"
+    echo "note: ${BENCH_NOTE:-none} (other processes' CPU shows as 'everything else' in the cpu lines)"
     echo "other_java_processes_at_start: $(pgrep -c java || true)"
   } > "$BENCH_OUT/machine.txt"
   cat "$BENCH_OUT/machine.txt" >&2
