@@ -19,6 +19,7 @@ import dev.reelay.kernel.task.VideoId;
 import org.axonframework.commandhandling.CommandHandler;
 import org.axonframework.eventsourcing.EventSourcingHandler;
 import org.axonframework.modelling.command.AggregateCreationPolicy;
+import org.axonframework.serialization.Revision;
 import org.axonframework.modelling.command.AggregateIdentifier;
 import org.axonframework.modelling.command.CreationPolicy;
 import org.axonframework.spring.stereotype.Aggregate;
@@ -44,6 +45,7 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
  * task), so the state is plain Jackson-serialisable data.
  */
 @Aggregate(snapshotTriggerDefinition = "accountSnapshotTrigger")
+@Revision("1") // the snapshot's shape: bump it when a field changes, and older snapshots are ignored (rebuilt from events)
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)
 class UserAccount {
@@ -64,7 +66,8 @@ class UserAccount {
     private Instant capturedPeriod;
     private BigDecimal capturedInPeriod = BigDecimal.ZERO;
 
-    record Hold(String model, BigDecimal priceFactor, BigDecimal amount, Instant periodStart) {
+    /** {@code seconds} is what was asked for: a completion that reports no duration captures that much. */
+    record Hold(String model, int seconds, BigDecimal priceFactor, BigDecimal amount, Instant periodStart) {
     }
 
     protected UserAccount() {
@@ -108,7 +111,7 @@ class UserAccount {
         Slot slot = active.contains(videoId) ? Slot.ACTIVE : Slot.WAITING;
         if (command.outcome() == TaskStatus.COMPLETED) {
             int seconds = command.actualSeconds() == null || command.actualSeconds() <= 0
-                    ? hold.amount().divide(hold.priceFactor(), 0, RoundingMode.HALF_UP).intValue()
+                    ? hold.seconds()
                     : command.actualSeconds();
             BigDecimal captured = hold.priceFactor().multiply(BigDecimal.valueOf(seconds)).setScale(SCALE, RoundingMode.HALF_UP);
             apply(new QuotaCaptured(owner, command.videoId(), hold.model(), hold.amount(), captured, seconds,
@@ -160,7 +163,8 @@ class UserAccount {
             accountId = AccountId.of(event.owner());
             owner = event.owner();
         }
-        holds.put(event.videoId().value(), new Hold(event.model(), event.priceFactor(), event.amount(), event.periodStart()));
+        holds.put(event.videoId().value(),
+                new Hold(event.model(), event.seconds(), event.priceFactor(), event.amount(), event.periodStart()));
     }
 
     @EventSourcingHandler

@@ -62,7 +62,7 @@ class UserLimitsController {
         BigDecimal quota = null;
         JsonNode seconds = body.get("quotaVideoSeconds");
         if (seconds != null && !seconds.isNull()) {
-            if (!seconds.isNumber() || seconds.decimalValue().signum() < 0 || seconds.decimalValue().compareTo(QUOTA_CEILING) > 0
+            if (!seconds.isNumber() || !Double.isFinite(seconds.doubleValue()) || seconds.decimalValue().signum() < 0 || seconds.decimalValue().compareTo(QUOTA_CEILING) > 0
                     || seconds.decimalValue().stripTrailingZeros().scale() > 3) {
                 violations.add(new FieldViolation("quotaVideoSeconds", "RANGE",
                         "quotaVideoSeconds must be a number from 0 to " + QUOTA_CEILING.toPlainString() + " with at most 3 decimals"));

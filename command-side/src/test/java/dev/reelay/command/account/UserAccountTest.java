@@ -228,6 +228,16 @@ class UserAccountTest {
         }
 
         @Test
+        void aFreeModelCapturesZeroAndACompletionWithoutADurationUsesTheAskedSeconds() {
+            QuotaHeld free = new QuotaHeld(OWNER, v1, "free-model", "1280x720", 8, BigDecimal.ZERO,
+                    new BigDecimal("0.000"), DAY_START, DAY_END, T0);
+            fixture.given(free, admitted(v1, false, T0))
+                    .when(new SettleTask(ACCOUNT, v1, TaskStatus.COMPLETED, null, T0.plusSeconds(90)))
+                    .expectEvents(new QuotaCaptured(OWNER, v1, "free-model", new BigDecimal("0.000"),
+                            new BigDecimal("0.000"), 8, DAY_START, Slot.ACTIVE, T0.plusSeconds(90)));
+        }
+
+        @Test
         void aRepeatedEndSignalSettlesNothingTwice() {
             fixture.given(held(v1, 4, DAY_START, T0), admitted(v1, false, T0),
                             new QuotaReleased(OWNER, v1, "sora-2", amount(4), TaskStatus.FAILED, DAY_START, Slot.ACTIVE, T0))

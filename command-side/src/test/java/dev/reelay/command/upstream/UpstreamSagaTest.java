@@ -825,6 +825,17 @@ class UpstreamSagaTest {
             assertThat(admissions.settlements).containsExactly(new Settlement("alice", videoId, TaskStatus.CANCELLED, null));
         }
 
+        /** A saga started before guardrails existed has no owner in its stored state, and its task holds nothing. */
+        @Test
+        void aSagaFromBeforeGuardrailsEndsWithoutSettlingAnything() throws Exception {
+            fixture.givenAPublished(new TaskSubmitted(videoId, null, SPEC, null, T0)).andThenAPublished(accepted(PROVIDER))
+                    .whenPublishingA(new TaskCompleted(videoId, "https://cdn/x.mp4", null, 7, "1280x720", T0.plusSeconds(60)))
+                    .expectActiveSagas(0)
+                    .expectNoScheduledDeadlines();
+
+            assertThat(admissions.settlements).isEmpty();
+        }
+
         @Test
         void anAdmissionAfterACancelSubmitsNothing() throws Exception {
             fixture.givenAPublished(submitted()).andThenAPublished(admitted()).andThenAPublished(cancelled())

@@ -23,7 +23,9 @@ import java.util.List;
  * Production tokens: the standard {@code issuer-uri} / {@code jwk-set-uri}, checked exactly like the dev issuer's —
  * only the allowed algorithms ({@code reelay.security.jws-algorithms}, RS256 by default), the issuer, the audience,
  * and the validity window with {@code reelay.security.clock-skew} (Spring Boot's own decoder would allow 60 s). The
- * issuer's metadata is fetched on first use, so the app starts while the issuer is unreachable.
+ * issuer's metadata is fetched on first use, so the app starts while the issuer is unreachable. {@code issuer-uri} is
+ * required (with {@code jwk-set-uri} alone there would be nothing to check {@code iss} against); {@code jwk-set-uri},
+ * when set too, says where the keys are and skips the discovery document.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnExpression("!${reelay.security.dev-issuer:false} and ('${spring.security.oauth2.resourceserver.jwt.issuer-uri:}' != '' "
@@ -43,6 +45,10 @@ class IssuerJwtConfiguration {
             throw new IllegalStateException("reelay.security.jws-algorithms must name JWS algorithms such as RS256, ES256; got "
                     + properties.jwsAlgorithms());
         }
+        if (issuerUri == null || issuerUri.isBlank()) {
+            throw new IllegalStateException("spring.security.oauth2.resourceserver.jwt.issuer-uri must be set: every token's "
+                    + "'iss' is checked against it (jwk-set-uri alone only says where the keys are)");
+        }
         return new SupplierJwtDecoder(() -> {
             NimbusJwtDecoder decoder = (jwkSetUri == null || jwkSetUri.isBlank()
                     ? NimbusJwtDecoder.withIssuerLocation(issuerUri)
@@ -52,9 +58,7 @@ class IssuerJwtConfiguration {
                     .build();
             List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
             validators.add(new JwtTimestampValidator(properties.clockSkew()));
-            if (issuerUri != null && !issuerUri.isBlank()) {
-                validators.add(new JwtIssuerValidator(issuerUri));
-            }
+            validators.add(new JwtIssuerValidator(issuerUri));
             validators.add(new JwtClaimValidator<List<String>>(JwtClaimNames.AUD,
                     aud -> aud != null && aud.contains(properties.audience())));
             decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));

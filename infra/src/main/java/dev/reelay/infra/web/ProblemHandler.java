@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.axonframework.commandhandling.CommandExecutionException;
 import org.axonframework.commandhandling.NoHandlerForCommandException;
 import org.axonframework.modelling.command.AggregateNotFoundException;
+import org.axonframework.modelling.command.ConcurrencyException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -53,7 +54,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return switch (code) {
             case TASK_NOT_FOUND -> HttpStatus.NOT_FOUND;
             case TASK_ALREADY_EXISTS, TASK_ALREADY_TERMINAL, REMIX_SOURCE_NOT_COMPLETED, INVALID_TRANSITION,
-                 IDEMPOTENCY_KEY_IN_USE -> HttpStatus.CONFLICT;
+                 IDEMPOTENCY_KEY_IN_USE, CONCURRENT_UPDATE -> HttpStatus.CONFLICT;
             case VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED -> HttpStatus.UNPROCESSABLE_ENTITY;
             case MALFORMED_REQUEST -> HttpStatus.BAD_REQUEST;
             case QUOTA_EXCEEDED -> HttpStatus.TOO_MANY_REQUESTS;
@@ -97,7 +98,26 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (cause instanceof AggregateNotFoundException) {
             return respond(HttpStatus.NOT_FOUND, ErrorCode.TASK_NOT_FOUND.name(), "No such task", List.of(), request);
         }
+        if (cause instanceof ConcurrencyException concurrent) {
+            return concurrentUpdate(concurrent, request);
+        }
         return unexpected(e, request);
+    }
+
+    /**
+     * Two nodes appended to the same stream (a user's account, most often) at once: the loser's whole unit of work
+     * rolled back, so nothing of the request is stored. 409 with {@code Retry-After: 1}; with the same
+     * {@code Idempotency-Key} a retry is safe.
+     */
+    @ExceptionHandler(ConcurrencyException.class)
+    ResponseEntity<Object> concurrentUpdate(ConcurrencyException e, HttpServletRequest request) {
+        log.info("Concurrent update on {} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
+        return ResponseEntity.status(HttpStatus.CONFLICT)
+                .header(HttpHeaders.RETRY_AFTER, "1")
+                .contentType(problems.contentType(request.getRequestURI()))
+                .body(problems.body(HttpStatus.CONFLICT, ErrorCode.CONCURRENT_UPDATE.name(),
+                        "Another request changed the same data at the same moment; nothing was stored, retry shortly",
+                        List.of(), request.getRequestURI()));
     }
 
     @ExceptionHandler(AggregateNotFoundException.class)

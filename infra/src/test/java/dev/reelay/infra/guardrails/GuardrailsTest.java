@@ -187,6 +187,13 @@ class GuardrailsTest {
         assertThat(bad.json().get("errors").findValuesAsText("field")).containsExactlyInAnyOrder("maxConcurrent",
                 "quotaVideoSeconds");
 
+        for (String outOfRange : List.of("1e400", "-1e400", "123456789012345678901234567890", "0.0001", "99999999999999999999.5")) {
+            HttpApi.Response refused = api().send("PUT", "/api/admin/users/" + owner + "/limits", api().token("root", "admin"),
+                    "application/json", ("{\"quotaVideoSeconds\":" + outOfRange + "}").getBytes(StandardCharsets.UTF_8), Map.of());
+            assertThat(refused.status()).as(outOfRange).isEqualTo(422);
+            assertThat(refused.json().get("errors").findValuesAsText("field")).as(outOfRange).containsExactly("quotaVideoSeconds");
+        }
+
         setLimits(owner, "{\"maxConcurrent\":3,\"quotaVideoSeconds\":42.5}");
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             JsonNode view = api().get("/api/admin/users/" + owner + "/quota", api().token("root", "admin")).json().get("data");

@@ -100,6 +100,14 @@ class IssuerJwtConfigurationTest {
     }
 
     @Test
+    void aKeySetWithoutAnIssuerToCheckIsRefusedAtStartup() {
+        SecurityProperties properties = new SecurityProperties(false, null, "reelay", Duration.ofSeconds(30), null,
+                List.of("RS256"));
+        assertThatThrownBy(() -> IssuerJwtConfiguration.decoder("", jwks.url("/jwks.json").toString(), properties))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("issuer-uri must be set");
+    }
+
+    @Test
     void aWrongIssuerOrAudienceIsRefused() {
         assertThatThrownBy(() -> decoder.decode(rs256(claims(c -> c.issuer("https://evil.example.test/")))))
                 .isInstanceOf(JwtException.class).hasMessageContaining("iss");

@@ -8,6 +8,8 @@ public enum ErrorCode {
     TASK_ALREADY_TERMINAL,
     REMIX_SOURCE_NOT_COMPLETED,
     INVALID_TRANSITION,
+    /** another node changed the same aggregate at the same moment; nothing was stored, retrying is safe */
+    CONCURRENT_UPDATE,
     // request validation
     VALIDATION_FAILED,
     MALFORMED_REQUEST,
