@@ -8,7 +8,7 @@
 #    ids and owners until the event store holds EVENTS events; every processor's token is then moved to the head, so nothing reacts to the clones live
 #    (the upstream saga must never submit them).
 # 3. Starts the app again and, for each projection in PROJECTIONS (default "task-views lineage accounts"), calls
-#    POST /api/admin/projections/{name}/rebuild and polls GET /api/admin/projections until it is no longer replaying
+#    POST /api/admin/projections/{name}/rebuild and polls GET /api/admin/projections until its replayDone is true
 #    and its position is at the head: events/s = events in the store / wall time of the replay.
 #
 # Knobs: EVENTS=1000000 PROJECTIONS="task-views lineage accounts" REBUILD_TIMEOUT=1800
@@ -74,15 +74,17 @@ import json, sys
 name = sys.argv[1]
 for p in json.load(sys.stdin)["data"]:
     if p["name"] == name:
-        print(str(p["replaying"]).lower(), p["position"])' "$1"
+        print(str(p.get("replayDone", False)).lower(), p["position"])' "$1"
 }
 for name in $PROJECTIONS; do
   before=$(cpu_snap "$APP_PID")
   start_ns=$(date +%s%N)
   curl -fs -XPOST "$APP_URL/api/admin/projections/$name/rebuild" -H "Authorization: Bearer $ADMIN" > /dev/null
   while true; do
-    read -r replaying position < <(status "$name")
-    [ "$replaying" = "false" ] && [ "$position" -ge "$HEAD" ] && break
+    # Axon keeps "replaying" until an event beyond the reset point arrives, so the route's replayDone (every segment
+    # caught up, at or past the reset position) marks the end of the re-reading
+    read -r done position < <(status "$name")
+    [ "$done" = "true" ] && [ "$position" -ge "$HEAD" ] && break
     [ $(( ($(date +%s%N) - start_ns) / 1000000000 )) -gt "$REBUILD_TIMEOUT" ] && { log "$name: not done after $REBUILD_TIMEOUT s (at $position of $HEAD)"; break; }
     sleep 0.5
   done

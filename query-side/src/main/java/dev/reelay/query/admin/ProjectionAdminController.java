@@ -66,10 +66,19 @@ class ProjectionAdminController {
         info.put("name", processor.getName());
         info.put("running", processor.isRunning());
         Map<Integer, EventTrackerStatus> status = processor.processingStatus();
+        long position = status.values().stream().mapToLong(s -> s.getCurrentPosition().orElse(-1)).min().orElse(-1);
+        long resetPosition = status.values().stream().mapToLong(s -> s.getResetPosition().orElse(-1)).max().orElse(-1);
+        // Axon keeps a segment "replaying" until it handles an event beyond the reset point, which on a quiet system
+        // can be long after it has re-read everything: replayDone says when the re-reading itself is over
         info.put("replaying", status.values().stream().anyMatch(EventTrackerStatus::isReplaying));
+        info.put("replayDone", !status.isEmpty() && status.values().stream().allMatch(EventTrackerStatus::isCaughtUp)
+                && position >= resetPosition);
+        info.put("caughtUp", !status.isEmpty() && status.values().stream().allMatch(EventTrackerStatus::isCaughtUp));
         info.put("segments", status.size());
-        info.put("position", status.values().stream()
-                .mapToLong(s -> s.getCurrentPosition().orElse(-1)).min().orElse(-1));
+        info.put("position", position);
+        if (resetPosition >= 0) {
+            info.put("resetPosition", resetPosition);
+        }
         return info;
     }
 }
