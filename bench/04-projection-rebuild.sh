@@ -12,6 +12,7 @@
 #    and its position is at the head: events/s = events in the store / wall time of the replay.
 #
 # Knobs: EVENTS=1000000 PROJECTIONS="task-views lineage accounts" REBUILD_TIMEOUT=1800
+#        REBUILD_APP_ARGS="--axon.eventhandling.processors.task-views.batch-size=500" (extra app arguments for step 3)
 . "$(dirname "$0")/lib/common.sh"
 
 EVENTS="${EVENTS:-1000000}"
@@ -65,7 +66,8 @@ sql -c "update token_entry set token = convert_to('{\"index\":$HEAD,\"gaps\":[]}
           token_type = 'org.axonframework.eventhandling.GapAwareTrackingToken'" > /dev/null
 log "cloned in $(( $(date +%s) - t0 )) s: $TOTAL events in the store (head $HEAD), $(sql -c "select pg_size_pretty(pg_total_relation_size('domain_event_entry'))")"
 
-app_start rebuild reelay --reelay.sandbox.job-duration=1h
+# shellcheck disable=SC2086
+app_start rebuild reelay --reelay.sandbox.job-duration=1h ${REBUILD_APP_ARGS:-}
 ADMIN="$(token "$APP_URL" bench-admin admin)"
 echo "projection events seconds events_per_s rows" > "$BENCH_OUT/summary.tsv"
 status() { # status <name>: "<replaying> <position>"

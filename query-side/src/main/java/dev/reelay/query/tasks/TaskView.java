@@ -7,14 +7,21 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
+import jakarta.persistence.PostLoad;
+import jakarta.persistence.PostPersist;
 import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
+import org.springframework.data.domain.Persistable;
 
 import java.time.Instant;
 
-/** One row per task: what the list and detail routes show. Rebuilt from events at will. */
+/**
+ * One row per task: what the list and detail routes show. Rebuilt from events at will. {@link Persistable} so saving a
+ * new row is one INSERT, not a merge that first SELECTs the id it just looked up.
+ */
 @Entity
 @Table(name = "task_view")
-class TaskView {
+class TaskView implements Persistable<String> {
 
     @Id
     @Column(name = "video_id", length = 64)
@@ -73,10 +80,30 @@ class TaskView {
     @Column(name = "queued_seq")
     Long queuedSeq;
 
+    @Transient
+    private boolean fresh;
+
     protected TaskView() {
     }
 
     TaskView(String videoId) {
         this.videoId = videoId;
+        this.fresh = true;
+    }
+
+    @Override
+    public String getId() {
+        return videoId;
+    }
+
+    @Override
+    public boolean isNew() {
+        return fresh;
+    }
+
+    @PostLoad
+    @PostPersist
+    void stored() {
+        fresh = false;
     }
 }

@@ -135,6 +135,10 @@ class TaskViewProjector {
         views.deleteAllInBatch();
     }
 
+    /**
+     * The row is managed in the batch's transaction (the processor runs every batch in one), so the change is flushed
+     * at commit without a save: a task's events in one batch cost one SELECT and one UPDATE.
+     */
     private void update(String videoId, Instant at, Consumer<TaskView> change) {
         views.findById(videoId).ifPresent(view -> {
             change.accept(view);
@@ -142,7 +146,6 @@ class TaskViewProjector {
                 view.queuedSeq = null;
             }
             view.updatedAt = at;
-            views.save(view);
         });
     }
 
