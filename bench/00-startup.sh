@@ -3,18 +3,20 @@
 # `curl -sf 127.0.0.1:<port>/actuator/health` answers status UP.
 #   fresh   = an empty REELAY_DATA_DIR (initdb, then every Flyway migration)
 #   restart = the same directory again (PostgreSQL recovers nothing, Flyway has nothing to do)
-# Variants: "jar"    = plain `java -jar $REELAY_JAR` (how production starts it; JVM defaults)
-#           "reelay" = the ./reelay dev launcher (extracted jar, AppCDS archive, C1 only); one untimed run first
-#                      so its one-off build/extract/training happens outside the timings.
+# Variants: "jar"      = plain `java -jar $REELAY_JAR` (how production starts it; JVM defaults)
+#           "reelay"   = the ./reelay dev launcher (extracted jar, AppCDS archive, C1 only); one untimed run first
+#                        so its one-off build/extract/training happens outside the timings
+#           "baseline" = plain `java -jar $BASELINE_JAR`, e.g. a build from before a change (added when set)
+# The variants take turns within each run, so a change in the machine's load hits all of them alike.
 # Each run uses its own temp data directory and a free loopback port; every app is stopped and the temp
 # directories are deleted on exit. Nothing talks to anything but 127.0.0.1.
 #
-# Knobs: VARIANTS="jar reelay"  RUNS=5  START_TIMEOUT=120 (s per start)  REELAY_JAR (for "jar")
+# Knobs: VARIANTS="jar reelay"  RUNS=5  START_TIMEOUT=120 (s per start)  REELAY_JAR (for "jar")  BASELINE_JAR
 #        JAR_JAVA_OPTS (extra JVM options for the "jar" variant)
 # Bounded: RUNS x 2 starts per variant, each at most START_TIMEOUT plus a 30 s stop; ~3-5 min with the defaults.
 . "$(dirname "$0")/lib/common.sh"
 
-VARIANTS="${VARIANTS:-jar reelay}"
+VARIANTS="${VARIANTS:-${BASELINE_JAR:+baseline }jar reelay}"
 RUNS="${RUNS:-5}"
 START_TIMEOUT="${START_TIMEOUT:-120}"
 
@@ -31,9 +33,10 @@ launch() {
   # simple commands put in the background: $! is then the JVM's own pid (./reelay execs java too), so SIGTERM
   # reaches the JVM and Spring's shutdown runs
   case "$variant" in
-    jar)    REELAY_DATA_DIR="$dir" java ${JAR_JAVA_OPTS:-} -jar "$REELAY_JAR" --server.port="$port" > "$out" 2>&1 & ;;
-    reelay) REELAY_DATA_DIR="$dir" "$REPO_DIR/reelay" --server.port="$port" > "$out" 2>&1 & ;;
-    *)      die "unknown variant $variant" ;;
+    jar)      REELAY_DATA_DIR="$dir" java ${JAR_JAVA_OPTS:-} -jar "$REELAY_JAR" --server.port="$port" > "$out" 2>&1 & ;;
+    baseline) REELAY_DATA_DIR="$dir" java ${JAR_JAVA_OPTS:-} -jar "$BASELINE_JAR" --server.port="$port" > "$out" 2>&1 & ;;
+    reelay)   REELAY_DATA_DIR="$dir" "$REPO_DIR/reelay" --server.port="$port" > "$out" 2>&1 & ;;
+    *)        die "unknown variant $variant" ;;
   esac
   LAUNCHED_PID=$!
   echo "$LAUNCHED_PID" >> "$PIDFILE"
@@ -81,13 +84,16 @@ one_start() {
 }
 
 for variant in $VARIANTS; do
-  if [ "$variant" = reelay ]; then
-    log "reelay: one untimed run (builds, extracts and trains the CDS archive when they are missing or stale)"
-    one_start reelay warmup 0 "$WORK/warmup"
-  elif [ ! -f "$REELAY_JAR" ]; then
-    die "no jar at $REELAY_JAR (./mvnw -B -q -DskipTests package -pl infra -am)"
-  fi
-  for run in $(seq 1 "$RUNS"); do
+  case "$variant" in
+    reelay)   log "reelay: one untimed run (builds, extracts and trains the CDS archive when missing or stale)"
+              one_start reelay warmup 0 "$WORK/warmup" ;;
+    jar)      [ -f "$REELAY_JAR" ] || die "no jar at $REELAY_JAR (./mvnw -B -q -DskipTests package -pl infra -am)" ;;
+    baseline) [ -f "${BASELINE_JAR:-}" ] || die "variant baseline needs BASELINE_JAR" ;;
+  esac
+done
+echo "variants: $VARIANTS; jar: $REELAY_JAR${BASELINE_JAR:+; baseline: $BASELINE_JAR}" >> "$BENCH_OUT/machine.txt"
+for run in $(seq 1 "$RUNS"); do
+  for variant in $VARIANTS; do
     dir="$WORK/$variant-$run"
     one_start "$variant" fresh "$run" "$dir"
     one_start "$variant" restart "$run" "$dir"
@@ -98,12 +104,14 @@ done
 python3 - "$RAW" > "$SUMMARY" <<'PYEOF'
 import csv, statistics, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1]), delimiter='\t') if r['kind'] != 'warmup']
-print(f"{'variant':8} {'kind':8} {'runs':>4} {'median s':>9} {'min s':>7} {'max s':>7}  all")
+print(f"{'variant':8} {'kind':8} {'runs':>4} {'median s':>9} {'min s':>7} {'max s':>7} {'load1 med':>9}  all")
 for variant in dict.fromkeys(r['variant'] for r in rows):
     for kind in ('fresh', 'restart'):
         s = [float(r['seconds']) for r in rows if r['variant'] == variant and r['kind'] == kind]
+        load = [float(r['loadavg_1m_before']) for r in rows if r['variant'] == variant and r['kind'] == kind]
         if s:
-            print(f"{variant:8} {kind:8} {len(s):>4} {statistics.median(s):>9.2f} {min(s):>7.2f} {max(s):>7.2f}  "
+            print(f"{variant:8} {kind:8} {len(s):>4} {statistics.median(s):>9.2f} {min(s):>7.2f} {max(s):>7.2f} "
+                  f"{statistics.median(load):>9.2f}  "
                   + ' '.join(f'{x:.2f}' for x in s))
 PYEOF
 cat "$SUMMARY" >&2
