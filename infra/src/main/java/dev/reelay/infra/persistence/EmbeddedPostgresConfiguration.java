@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -20,6 +21,9 @@ import java.time.Duration;
  * The default profile's database: a PostgreSQL 15 started in-process from Maven-Central binaries, with a data
  * directory kept between runs, so a fresh machine runs Reelay with no database set up. Production points
  * {@code spring.datasource.*} at a real server and sets {@code reelay.embedded-db.enabled=false}.
+ * <p>
+ * PostgreSQL is usually already starting when this configuration is reached: {@link EmbeddedPostgresEarlyStart}
+ * begins it as soon as the environment is known, so initdb and the postmaster overlap the context refresh.
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(prefix = "reelay.embedded-db", name = "enabled", havingValue = "true")
@@ -32,13 +36,20 @@ class EmbeddedPostgresConfiguration {
     record EmbeddedDbProperties(boolean enabled, Path dataDir, int port) {
     }
 
-    @Bean(destroyMethod = "close")
-    EmbeddedPostgres embeddedPostgres(EmbeddedDbProperties properties) throws IOException {
+    /**
+     * Starts PostgreSQL on the configured data directory and returns once it accepts connections. The caller
+     * closes it. Zonky's own JVM shutdown hook is off: it would stop PostgreSQL at the same time as Spring closes
+     * the context (JVM hooks run concurrently), under Hikari, Axon's processors and db-scheduler. Spring stops it
+     * instead, last: as this bean's destroy method, or, if the context never got that far, from a Spring Boot
+     * shutdown handler, which runs after every context has closed.
+     */
+    static EmbeddedPostgres start(EmbeddedDbProperties properties) throws IOException {
         Path dataDir = properties.dataDir().toAbsolutePath();
         Files.createDirectories(dataDir);
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(false)
+                .setRegisterShutdownHook(false)
                 .setPGStartupWait(Duration.ofSeconds(30));
         if (properties.port() > 0) {
             builder.setPort(properties.port());
@@ -47,6 +58,21 @@ class EmbeddedPostgresConfiguration {
         log.info("Embedded PostgreSQL 15 on port {} with data in {} (kept between runs; set REELAY_DATA_DIR to move it)",
                 postgres.getPort(), dataDir);
         return postgres;
+    }
+
+    @Bean(destroyMethod = "close")
+    EmbeddedPostgres embeddedPostgres(EmbeddedDbProperties properties,
+                                      ObjectProvider<EmbeddedPostgresEarlyStart.Started> earlyStart) throws IOException {
+        EmbeddedPostgresEarlyStart.Started started = earlyStart.getIfAvailable();
+        if (started != null) {
+            if (started.properties().equals(properties)) {
+                return started.join();
+            }
+            // something after the environment was prepared changed the settings: the early instance is not ours
+            log.info("Embedded PostgreSQL settings changed after the early start; starting it again with {}", properties);
+            started.close();
+        }
+        return start(properties);
     }
 
     @Bean

@@ -20,13 +20,12 @@ class EmbeddedPostgresRestartTest {
     @Test
     void dataSurvivesARestartOnTheSameDataDirectory() throws Exception {
         var properties = new EmbeddedPostgresConfiguration.EmbeddedDbProperties(true, dir.resolve("pgdata"), 0);
-        var configuration = new EmbeddedPostgresConfiguration();
-        try (EmbeddedPostgres first = configuration.embeddedPostgres(properties);
+        try (EmbeddedPostgres first = EmbeddedPostgresConfiguration.start(properties);
              Connection c = first.getPostgresDatabase().getConnection(); Statement st = c.createStatement()) {
             st.execute("create table kept(v text)");
             st.execute("insert into kept values ('still here')");
         }
-        try (EmbeddedPostgres second = configuration.embeddedPostgres(properties);
+        try (EmbeddedPostgres second = EmbeddedPostgresConfiguration.start(properties);
              Connection c = second.getPostgresDatabase().getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("select v from kept")) {
             assertThat(rs.next()).isTrue();

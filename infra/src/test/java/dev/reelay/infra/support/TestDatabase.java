@@ -1,6 +1,7 @@
 package dev.reelay.infra.support;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.springframework.boot.SpringApplication;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.PostgreSQLContainer;
 
@@ -70,14 +71,16 @@ public final class TestDatabase {
             return new Server(container.getJdbcUrl(), container.getUsername(), container.getPassword(), "testcontainers");
         }
         try {
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder().start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // Stopped by a Spring Boot shutdown handler, which runs after the hook has closed every cached test
+            // context; zonky's own JVM hook (and a plain one) would stop it under their closing pools instead.
+            EmbeddedPostgres postgres = EmbeddedPostgres.builder().setRegisterShutdownHook(false).start();
+            SpringApplication.getShutdownHandlers().add(() -> {
                 try {
                     postgres.close();
                 } catch (Exception ignored) {
                     // the JVM is going away
                 }
-            }));
+            });
             return new Server(postgres.getJdbcUrl("postgres", "postgres"), "postgres", "", "embedded");
         } catch (Exception e) {
             throw new IllegalStateException("no PostgreSQL for tests: set REELAY_TEST_DB_URL, or run Docker, "
