@@ -35,7 +35,7 @@ pg_start
 # provider_args <index> <id> <model> <poll-initial> <poll-min> <poll-max> [webhooks] [secret]
 provider_args() {
   local p="--reelay.providers[$1]"
-  printf '%s\n' "$p.id=$2" "$p.format=openai-videos" "$p.base-url=local:/sandbox/v1" "$p.api-key=$REELAY_SANDBOX_API_KEY" \
+  printf '%s\n' "$p.id=$2" "$p.format=openai-videos" "$p.base-url=local:/sandbox/v1" "$p.api-key=\${REELAY_SANDBOX_API_KEY}" \
     "$p.priority=100" "$p.models=$3" "$p.idempotency-keys=true" "$p.poll-initial=$4" "$p.poll-min=$5" \
     "$p.poll-max=$6" "$p.give-up-after=30m" "$p.webhooks=${7:-false}"
   [ -n "${8:-}" ] && printf '%s\n' "$p.webhook-secret=$8"

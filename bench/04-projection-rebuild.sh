@@ -11,7 +11,7 @@
 #    POST /api/admin/projections/{name}/rebuild and polls GET /api/admin/projections until its replayDone is true
 #    and its position is at the head: events/s = events in the store / wall time of the replay.
 #
-# Knobs: EVENTS=1000000 PROJECTIONS="task-views lineage accounts" REBUILD_TIMEOUT=1800
+# Knobs: POLL_S=1 EVENTS=1000000 PROJECTIONS="task-views lineage accounts" REBUILD_TIMEOUT=1800
 #        REBUILD_APP_ARGS="--axon.eventhandling.processors.task-views.batch-size=500" (extra app arguments for step 3)
 . "$(dirname "$0")/lib/common.sh"
 
@@ -88,7 +88,7 @@ for name in $PROJECTIONS; do
     read -r done position < <(status "$name")
     [ "$done" = "true" ] && [ "$position" -ge "$HEAD" ] && break
     [ $(( ($(date +%s%N) - start_ns) / 1000000000 )) -gt "$REBUILD_TIMEOUT" ] && { log "$name: not done after $REBUILD_TIMEOUT s (at $position of $HEAD)"; break; }
-    sleep 0.5
+    sleep "${POLL_S:-1}"   # each poll costs a curl and a python start (~0.15 CPU-s): more often steals from the replay
   done
   ms=$(( ($(date +%s%N) - start_ns) / 1000000 ))
   after=$(cpu_snap "$APP_PID")

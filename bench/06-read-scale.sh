@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark 6: read routes at scale. Bulk-inserts ROWS task_view rows spread over OWNERS owners directly with SQL
 # (generate_series; no events behind them: this measures the read side only), then times, sequentially (one client,
-# REQUESTS measured requests after a short warm-up):
+# REQUESTS measured requests after WARMUP warm-up requests, at most 15 s):
 #   list first page   GET /api/video/tasks?limit=20                        (one owner)
 #   list next page    GET /api/video/tasks?limit=20&cursor=<nextCursor>    (one owner)
 #   list by status    GET /api/video/tasks?status=COMPLETED&limit=20       (one owner)
@@ -15,13 +15,14 @@
 #                     task_lineage closure table and the route exist; else reported as pending)
 # and runs EXPLAIN (ANALYZE, BUFFERS) of the SQL shapes of TaskQueries.list (query-side .../tasks/TaskQueries.java).
 #
-# Knobs: ROWS=1000000 OWNERS=1000 REQUESTS=200 LINEAGE_DEPTH=1000 LINEAGE_NODES=10000
+# Knobs: ROWS=1000000 OWNERS=1000 REQUESTS=200 WARMUP=300 LINEAGE_DEPTH=1000 LINEAGE_NODES=10000
 # Bounded: the bulk load takes ~1-3 min for 1,000,000 rows; every timed case is at most REQUESTS requests / 120 s.
 . "$(dirname "$0")/lib/common.sh"
 
 ROWS="${ROWS:-1000000}"
 OWNERS="${OWNERS:-1000}"
 REQUESTS="${REQUESTS:-200}"
+WARMUP="${WARMUP:-300}"   # per case, within 15 s: both JVMs (app and load generator) start cold for each case
 LINEAGE_DEPTH="${LINEAGE_DEPTH:-1000}"
 LINEAGE_NODES="${LINEAGE_NODES:-10000}"
 OWNER="owner-$(printf '%04d' $((OWNERS / 2)))"
@@ -68,7 +69,7 @@ echo "case requests p50_ms p95_ms p99_ms max_ms errors" > "$BENCH_OUT/summary.ts
 timed() { # timed <case> <path> <token> [expect]
   local name="$1" path="$2" tok="$3" expect="${4:-200}"
   loadgen --url "$APP_URL$path" --header "Authorization: Bearer $tok" --concurrency 1 --duration 15 \
-    --max-requests 30 --expect "$expect" --label "warmup-$name" > /dev/null
+    --max-requests "$WARMUP" --expect "$expect" --label "warmup-$name" > /dev/null
   loadgen --url "$APP_URL$path" --header "Authorization: Bearer $tok" --concurrency 1 --duration 120 \
     --max-requests "$REQUESTS" --expect "$expect" --label "$name" --out "$BENCH_OUT/read-$name.json" > /dev/null
   python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(sys.argv[2], r["measured_ok"], r["p50_ms"], r["p95_ms"], r["p99_ms"], r["max_ms"], r["errors_or_unexpected"])' \

@@ -162,7 +162,7 @@ createdb_bench() { psql_db postgres -c "create database $1"; }
 # sandbox_provider_args <poll-initial> <poll-min> <poll-max> [webhooks=false] [webhook-secret] [webhook-safety-poll]
 sandbox_provider_args() {
   local p="--reelay.providers[0]"
-  printf '%s\n' "$p.id=sandbox" "$p.format=openai-videos" "$p.base-url=local:/sandbox/v1" "$p.api-key=$REELAY_SANDBOX_API_KEY" \
+  printf '%s\n' "$p.id=sandbox" "$p.format=openai-videos" "$p.base-url=local:/sandbox/v1" "$p.api-key=\${REELAY_SANDBOX_API_KEY}" \
     "$p.priority=100" "$p.models=sora-2,sora-2-pro,sora_video2" "$p.idempotency-keys=true" \
     "$p.poll-initial=$1" "$p.poll-min=$2" "$p.poll-max=$3" "$p.give-up-after=30m" "$p.webhooks=${4:-false}"
   [ -n "${5:-}" ] && printf '%s\n' "$p.webhook-secret=$5"
