@@ -44,7 +44,7 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
  * what was captured in it plus what is still held in it. Snapshots keep loading cheap (the stream grows with every
  * task), so the state is plain Jackson-serialisable data.
  */
-@Aggregate(snapshotTriggerDefinition = "accountSnapshotTrigger")
+@Aggregate(snapshotTriggerDefinition = "accountSnapshotTrigger", cache = "accountCache")
 @Revision("1") // the snapshot's shape: bump it when a field changes, and older snapshots are ignored (rebuilt from events)
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)

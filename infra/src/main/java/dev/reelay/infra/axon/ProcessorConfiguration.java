@@ -2,6 +2,9 @@ package dev.reelay.infra.axon;
 
 import dev.reelay.command.upstream.UpstreamSaga;
 import dev.reelay.kernel.event.TaskEvent;
+import org.axonframework.common.caching.Cache;
+import org.axonframework.common.caching.NoCache;
+import org.axonframework.common.caching.WeakReferenceCache;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.async.SequencingPolicy;
@@ -10,6 +13,7 @@ import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.messaging.StreamableMessageSource;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -38,6 +42,18 @@ class ProcessorConfiguration {
         SequentialPerAggregatePolicy perAggregate = SequentialPerAggregatePolicy.instance();
         return event -> event.getPayload() instanceof TaskEvent task ? task.videoId().value()
                 : perAggregate.getSequenceIdentifierFor(event);
+    }
+
+    /**
+     * A user's account is loaded by every create and every end of one of their tasks, and its state grows with their
+     * tasks in flight: keep loaded accounts in memory (weakly, so the heap decides) instead of reading a snapshot and
+     * up to 100 events each time. With several nodes a cached account can be behind another node's append; that
+     * append conflict rolls back, evicts the entry and answers 409 with Retry-After, so such deployments may turn the
+     * cache off ({@code reelay.guardrails.account-cache=false}).
+     */
+    @Bean
+    Cache accountCache(@Value("${reelay.guardrails.account-cache:true}") boolean enabled) {
+        return enabled ? new WeakReferenceCache() : NoCache.INSTANCE;
     }
 
     /** A user's account stream grows with every task: load it from a snapshot taken every 100 events. */
