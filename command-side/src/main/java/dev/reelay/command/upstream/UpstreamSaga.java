@@ -137,19 +137,38 @@ public class UpstreamSaga {
 
     /**
      * Adaptive cadence: from the progress rate so far, aim the next poll at the predicted finish (80 % of the time
-     * left, so a slow-down is caught), within the provider's min/max. With webhooks on, a slow safety cadence.
+     * left, so a slow-down is caught), within the provider's min/max; without a rate, back off with the time waited.
+     * With webhooks on, a slow safety cadence.
      */
     Duration nextPollIn(ProviderRoute route, Instant now) {
         if (route.webhooks()) {
             return route.webhookSafetyPoll();
         }
         if (lastProgress <= 0 || lastProgressAt == null || acceptedAt == null || !lastProgressAt.isAfter(acceptedAt)) {
-            return route.pollInitial();
+            return withoutRate(route, now);
         }
         double elapsedMs = Duration.between(acceptedAt, lastProgressAt).toMillis();
         double msPerPercent = elapsedMs / lastProgress;
         double remainingMs = (100 - lastProgress) * msPerPercent - Duration.between(lastProgressAt, now).toMillis();
         Duration candidate = Duration.ofMillis((long) Math.max(0, remainingMs * 0.8));
+        if (candidate.compareTo(route.pollMin()) < 0) {
+            return route.pollMin();
+        }
+        return candidate.compareTo(route.pollMax()) > 0 ? route.pollMax() : candidate;
+    }
+
+    /**
+     * No progress rate yet (a job still queued at the provider reports 0 %): back off with the time already waited, a
+     * quarter of it, from the initial interval up to the longest. A job waiting for minutes is no longer polled every
+     * few seconds (thousands of queued jobs would otherwise cost a retrieve each per interval), and one that has
+     * waited only briefly is still checked soon.
+     */
+    private Duration withoutRate(ProviderRoute route, Instant now) {
+        Duration waited = acceptedAt == null || now.isBefore(acceptedAt) ? Duration.ZERO : Duration.between(acceptedAt, now);
+        Duration candidate = waited.dividedBy(4);
+        if (candidate.compareTo(route.pollInitial()) < 0) {
+            candidate = route.pollInitial();
+        }
         if (candidate.compareTo(route.pollMin()) < 0) {
             return route.pollMin();
         }

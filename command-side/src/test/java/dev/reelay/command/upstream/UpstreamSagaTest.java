@@ -364,10 +364,21 @@ class UpstreamSagaTest {
         private final UpstreamSaga saga = new UpstreamSaga();
 
         @Test
-        void withoutProgressItIsTheInitialInterval() throws Exception {
+        void withoutProgressItBacksOffFromTheInitialIntervalToTheLongestWithTheTimeWaited() throws Exception {
             saga.acceptedAt = T0;
 
-            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(40))).isEqualTo(POLL_INITIAL);
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(8))).isEqualTo(POLL_INITIAL);
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(40))).isEqualTo(Duration.ofSeconds(10));
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(600))).isEqualTo(POLL_MAX);
+        }
+
+        @Test
+        void aFixedCadenceStaysFixedWithoutProgress() throws Exception {
+            saga.acceptedAt = T0;
+            ProviderRoute fixed = new ProviderRoute(PROVIDER, 1, true, false, POLL_MIN, POLL_MIN, POLL_MIN,
+                    SAFETY_POLL, GIVE_UP_AFTER, Duration.ofMinutes(1));
+
+            assertThat(saga.nextPollIn(fixed, T0.plusSeconds(600))).isEqualTo(POLL_MIN);
         }
 
         @Test
