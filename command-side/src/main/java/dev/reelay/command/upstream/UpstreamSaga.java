@@ -150,11 +150,7 @@ public class UpstreamSaga {
         double elapsedMs = Duration.between(acceptedAt, lastProgressAt).toMillis();
         double msPerPercent = elapsedMs / lastProgress;
         double remainingMs = (100 - lastProgress) * msPerPercent - Duration.between(lastProgressAt, now).toMillis();
-        Duration candidate = Duration.ofMillis((long) Math.max(0, remainingMs * 0.8));
-        if (candidate.compareTo(route.pollMin()) < 0) {
-            return route.pollMin();
-        }
-        return candidate.compareTo(route.pollMax()) > 0 ? route.pollMax() : candidate;
+        return within(route, Duration.ofMillis((long) Math.max(0, remainingMs * 0.8)));
     }
 
     /**
@@ -165,10 +161,12 @@ public class UpstreamSaga {
      */
     private Duration withoutRate(ProviderRoute route, Instant now) {
         Duration waited = acceptedAt == null || now.isBefore(acceptedAt) ? Duration.ZERO : Duration.between(acceptedAt, now);
-        Duration candidate = waited.dividedBy(4);
-        if (candidate.compareTo(route.pollInitial()) < 0) {
-            candidate = route.pollInitial();
-        }
+        Duration quarter = waited.dividedBy(4);
+        return within(route, quarter.compareTo(route.pollInitial()) < 0 ? route.pollInitial() : quarter);
+    }
+
+    /** The provider's bounds: never sooner than {@code poll-min}, never later than {@code poll-max}. */
+    private static Duration within(ProviderRoute route, Duration candidate) {
         if (candidate.compareTo(route.pollMin()) < 0) {
             return route.pollMin();
         }

@@ -62,12 +62,14 @@ class UserLimitsController {
         BigDecimal quota = null;
         JsonNode seconds = body.get("quotaVideoSeconds");
         if (seconds != null && !seconds.isNull()) {
-            if (!seconds.isNumber() || !Double.isFinite(seconds.doubleValue()) || seconds.decimalValue().signum() < 0 || seconds.decimalValue().compareTo(QUOTA_CEILING) > 0
-                    || seconds.decimalValue().stripTrailingZeros().scale() > 3) {
+            // a double beyond its range (1e400) is infinite, and has no decimal value
+            BigDecimal value = seconds.isNumber() && Double.isFinite(seconds.doubleValue()) ? seconds.decimalValue() : null;
+            if (value == null || value.signum() < 0 || value.compareTo(QUOTA_CEILING) > 0
+                    || value.stripTrailingZeros().scale() > 3) {
                 violations.add(new FieldViolation("quotaVideoSeconds", "RANGE",
                         "quotaVideoSeconds must be a number from 0 to " + QUOTA_CEILING.toPlainString() + " with at most 3 decimals"));
             } else {
-                quota = seconds.decimalValue().stripTrailingZeros();
+                quota = value.stripTrailingZeros();
             }
         }
         body.fieldNames().forEachRemaining(name -> {

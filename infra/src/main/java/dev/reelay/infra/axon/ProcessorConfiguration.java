@@ -1,6 +1,7 @@
 package dev.reelay.infra.axon;
 
 import dev.reelay.command.upstream.UpstreamSaga;
+import dev.reelay.infra.guardrails.GuardrailProperties;
 import dev.reelay.kernel.event.TaskEvent;
 import org.axonframework.common.caching.Cache;
 import org.axonframework.common.caching.NoCache;
@@ -13,7 +14,6 @@ import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.messaging.StreamableMessageSource;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -52,8 +52,8 @@ class ProcessorConfiguration {
      * cache off ({@code reelay.guardrails.account-cache=false}).
      */
     @Bean
-    Cache accountCache(@Value("${reelay.guardrails.account-cache:true}") boolean enabled) {
-        return enabled ? new WeakReferenceCache() : NoCache.INSTANCE;
+    Cache accountCache(GuardrailProperties guardrails) {
+        return guardrails.accountCache() ? new WeakReferenceCache() : NoCache.INSTANCE;
     }
 
     /** A user's account stream grows with every task: load it from a snapshot taken every 100 events. */

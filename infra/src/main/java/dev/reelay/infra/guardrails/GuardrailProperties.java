@@ -11,10 +11,12 @@ import java.util.List;
 
 /**
  * {@code reelay.guardrails}: the per-user defaults (admins override them per user) and the price factors. A factor
- * for a model and size wins over one for the model alone; anything unlisted costs 1 per second.
+ * for a model and size wins over one for the model alone; anything unlisted costs 1 per second. {@code account-cache}
+ * keeps loaded user accounts in memory (see the {@code accountCache} bean).
  */
 @ConfigurationProperties("reelay.guardrails")
-public record GuardrailProperties(@DefaultValue("4") int maxConcurrent, Quota quota) implements GuardrailPolicy, AccountDefaults {
+public record GuardrailProperties(@DefaultValue("4") int maxConcurrent, Quota quota, @DefaultValue("true") boolean accountCache)
+        implements GuardrailPolicy, AccountDefaults {
 
     public GuardrailProperties {
         if (maxConcurrent < 0) {

@@ -75,18 +75,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     /** 429 saying when the quota period resets: {@code Retry-After} in seconds and {@code resetsAt} in the body. */
     private ResponseEntity<Object> quotaExceeded(QuotaExceededException e, HttpServletRequest request) {
         long seconds = Math.max(1, (long) Math.ceil(Duration.between(Instant.now(), e.resetsAt()).toMillis() / 1000.0));
-        Object body = problems.body(HttpStatus.TOO_MANY_REQUESTS, e.code().name(), e.getMessage(), List.of(),
-                request.getRequestURI());
-        if (body instanceof ProblemDetail problem) {
+        ResponseEntity<Object> response = respond(statusOf(e.code()), e.code().name(), e.getMessage(), List.of(), request);
+        if (response.getBody() instanceof ProblemDetail problem) {
             problem.setProperty("resetsAt", e.resetsAt().toString());
             problem.setProperty("limit", e.limit());
             problem.setProperty("used", e.used());
             problem.setProperty("requested", e.requested());
         }
-        return ResponseEntity.status(HttpStatus.TOO_MANY_REQUESTS)
-                .header(HttpHeaders.RETRY_AFTER, String.valueOf(seconds))
-                .contentType(problems.contentType(request.getRequestURI()))
-                .body(body);
+        return withRetryAfter(response, seconds);
     }
 
     @ExceptionHandler(CommandExecutionException.class)
@@ -112,12 +108,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(ConcurrencyException.class)
     ResponseEntity<Object> concurrentUpdate(ConcurrencyException e, HttpServletRequest request) {
         log.info("Concurrent update on {} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
-        return ResponseEntity.status(HttpStatus.CONFLICT)
-                .header(HttpHeaders.RETRY_AFTER, "1")
-                .contentType(problems.contentType(request.getRequestURI()))
-                .body(problems.body(HttpStatus.CONFLICT, ErrorCode.CONCURRENT_UPDATE.name(),
-                        "Another request changed the same data at the same moment; nothing was stored, retry shortly",
-                        List.of(), request.getRequestURI()));
+        return withRetryAfter(respond(statusOf(ErrorCode.CONCURRENT_UPDATE), ErrorCode.CONCURRENT_UPDATE.name(),
+                "Another request changed the same data at the same moment; nothing was stored, retry shortly",
+                List.of(), request), 1);
     }
 
     @ExceptionHandler(AggregateNotFoundException.class)
@@ -221,6 +214,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(status)
                 .contentType(problems.contentType(request.getRequestURI()))
                 .body(problems.body(status, code, detail, errors, request.getRequestURI()));
+    }
+
+    private static ResponseEntity<Object> withRetryAfter(ResponseEntity<Object> response, long seconds) {
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, String.valueOf(seconds)).body(response.getBody());
     }
 
     private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {

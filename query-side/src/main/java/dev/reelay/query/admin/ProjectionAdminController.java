@@ -70,10 +70,10 @@ class ProjectionAdminController {
         long resetPosition = status.values().stream().mapToLong(s -> s.getResetPosition().orElse(-1)).max().orElse(-1);
         // Axon keeps a segment "replaying" until it handles an event beyond the reset point, which on a quiet system
         // can be long after it has re-read everything: replayDone says when the re-reading itself is over
+        boolean caughtUp = !status.isEmpty() && status.values().stream().allMatch(EventTrackerStatus::isCaughtUp);
         info.put("replaying", status.values().stream().anyMatch(EventTrackerStatus::isReplaying));
-        info.put("replayDone", !status.isEmpty() && status.values().stream().allMatch(EventTrackerStatus::isCaughtUp)
-                && position >= resetPosition);
-        info.put("caughtUp", !status.isEmpty() && status.values().stream().allMatch(EventTrackerStatus::isCaughtUp));
+        info.put("replayDone", caughtUp && position >= resetPosition);
+        info.put("caughtUp", caughtUp);
         info.put("segments", status.size());
         info.put("position", position);
         if (resetPosition >= 0) {
