@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Benchmark 2: the sustained pipeline with fast sandbox jobs. For DURATION seconds, CLIENTS closed-loop clients
+# (one user each) submit through POST /api/video/tasks; every task then goes submit -> accepted upstream (the saga's
+# create call to the in-process sandbox over loopback HTTP) -> polled -> completed, and each step must show in the list
+# (the task-views projection). Reported:
+#   - submissions/s over the window (201 = TaskSubmitted committed) and their p50/p99;
+#   - projection lag of task-views, sampled SAMPLE_HZ times a second: the age of the oldest event the processor has
+#     not yet committed its token past (0 when it is at the head), p50/p95/p99/max; tokens are stored at the end of
+#     each batch, so this is an upper bound on how stale the list is;
+#   - submit -> accepted upstream and submit -> completed per task (event timestamps), p50/p99, and how many tasks got
+#     there inside the window;
+#   - how long the backlog took to drain after the load stopped, and the CPU per task.
+#
+# Knobs: CLIENTS=16  DURATION=60  WARMUP_S=10  JOB_DURATION=2s  SAMPLE_HZ=4  DRAIN_TIMEOUT=300  MAX_REQUESTS=200000
+#        APP_ARGS (extra app arguments, e.g. processor settings)
+# Bounded: warm-up + DURATION + drain (<= DRAIN_TIMEOUT) + start-up; ~3-6 min with the defaults.
+. "$(dirname "$0")/lib/common.sh"
+
+CLIENTS="${CLIENTS:-16}"
+DURATION="${DURATION:-60}"
+WARMUP_S="${WARMUP_S:-10}"
+JOB_DURATION="${JOB_DURATION:-2s}"
+SAMPLE_HZ="${SAMPLE_HZ:-4}"
+DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-300}"
+MAX_REQUESTS="${MAX_REQUESTS:-200000}"
+
+machine_info
+pg_start
+createdb_bench reelay
+
+# shellcheck disable=SC2046,SC2086
+app_start pipeline reelay --reelay.sandbox.job-duration="$JOB_DURATION" $(sandbox_provider_args 1s 1s 5s) ${APP_ARGS:-}
+for i in $(seq 1 "$CLIENTS"); do token "$APP_URL" "bench-$i"; done > "$WORK/tokens.txt"
+BODY='{"prompt":"pipeline task {n}: a paper boat drifting down a rain gutter, macro lens, soft light","model":"sora-2","seconds":4}'
+
+count_of() { psql_db reelay -c "select count(*) from domain_event_entry where payload_type like '%$1'"; }
+# Age in ms of the oldest event task-views has not passed yet (0 at the head); token_entry holds a JSON
+# GapAwareTrackingToken per segment, the slowest segment counts.
+LAG_SQL="with t as (select min(substring(convert_from(token, 'UTF8') from '\"index\":([0-9]+)')::bigint) as i
+                    from token_entry where processor_name = 'task-views' and token is not null)
+         select to_char(clock_timestamp() at time zone 'UTC', 'HH24:MI:SS.MS'),
+                coalesce(round(extract(epoch from clock_timestamp()
+                  - (select e.time_stamp::timestamptz from domain_event_entry e, t
+                     where e.global_index > t.i order by e.global_index limit 1)) * 1000), 0)
+         from t"
+
+drained() {
+  psql_db reelay -c "
+    select (select count(*) from domain_event_entry where payload_type like '%.TaskCompleted' or payload_type like '%.TaskFailed')
+           >= (select count(*) from domain_event_entry where payload_type like '%.TaskSubmitted')
+       and coalesce((select min(substring(convert_from(token, 'UTF8') from '\"index\":([0-9]+)')::bigint)
+                     from token_entry where token is not null), -1)
+           >= (select coalesce(max(global_index), 0) from domain_event_entry)"
+}
+drain() {
+  local label="$1" t0
+  t0=$(date +%s.%N)
+  until [ "$(drained)" = t ]; do
+    if (( $(echo "$(date +%s.%N) - $t0 > $DRAIN_TIMEOUT" | bc) )); then
+      log "$label: not drained after $DRAIN_TIMEOUT s"
+      jcmd "$APP_PID" Thread.print > "$BENCH_OUT/stall-$label-threads.txt" 2>/dev/null || true
+      python3 "$BENCH_DIR/lib/threaddump_summary.py" "$BENCH_OUT/stall-$label-threads.txt" \
+        > "$BENCH_OUT/stall-$label-threads-summary.txt" 2>&1 || true
+      break
+    fi
+    sleep 0.5
+  done
+  printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)"
+}
+
+log "warm-up: ${WARMUP_S}s at $CLIENTS clients (not reported), then drain"
+loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
+  --concurrency "$CLIENTS" --duration "$WARMUP_S" --expect 201 --label warmup --out "$BENCH_OUT/warmup.json" >/dev/null
+log "warm-up drained in $(drain warmup) s"
+HEAD0=$(psql_db reelay -c "select coalesce(max(global_index), 0) from domain_event_entry")
+
+# lag sampler, bounded by the load window plus a little
+( end=$(( $(date +%s) + DURATION + 5 ))
+  while [ "$(date +%s)" -lt "$end" ]; do
+    psql_db reelay -F ' ' -c "$LAG_SQL" 2>/dev/null || true
+    sleep "$(echo "scale=3; 1 / $SAMPLE_HZ" | bc)"
+  done > "$BENCH_OUT/lag-samples.txt" ) &
+SAMPLER=$!
+( sleep $((DURATION / 2))
+  jcmd "$APP_PID" Thread.print > "$BENCH_OUT/threads-mid.txt" 2>/dev/null || true
+  curl -fs -m 2 "$APP_URL/actuator/prometheus" 2>/dev/null \
+    | grep -E '^(hikaricp_connections_(active|pending|max)|executor_(active|queued)_tasks)' > "$BENCH_OUT/pools-mid.txt" || true ) &
+MID=$!
+
+log "load: $CLIENTS clients for ${DURATION}s (+2 s unmeasured ramp), sandbox jobs of $JOB_DURATION"
+T_START=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+before=$(cpu_snap "$APP_PID")
+jcmd "$APP_PID" JFR.start name=bench settings=profile filename="$BENCH_OUT/app.jfr" >/dev/null 2>&1 || true
+loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
+  --concurrency "$CLIENTS" --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
+  --label "pipeline-c$CLIENTS" --out "$BENCH_OUT/load.json"
+T_END=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+jcmd "$APP_PID" JFR.stop name=bench >/dev/null 2>&1 || true
+wait "$SAMPLER" "$MID" || true
+D=$(drain load)
+after=$(cpu_snap "$APP_PID")
+log "backlog drained $D s after the load stopped"
+
+N_TASKS=$(psql_db reelay -c "select count(*) from domain_event_entry where payload_type like '%.TaskSubmitted' and global_index > $HEAD0")
+cpu_report "$before" "$after" "$N_TASKS" | tee "$BENCH_OUT/cpu.txt" >&2
+
+# per task: submit -> accepted upstream -> completed, from the event timestamps of tasks submitted in the window
+psql_db reelay -F ' ' -c "
+  with s as (select aggregate_identifier as id, time_stamp::timestamptz as t from domain_event_entry
+             where payload_type like '%.TaskSubmitted' and global_index > $HEAD0),
+       a as (select aggregate_identifier as id, min(time_stamp::timestamptz) as t from domain_event_entry
+             where payload_type like '%.UpstreamTaskAccepted' and global_index > $HEAD0 group by 1),
+       c as (select aggregate_identifier as id, min(time_stamp::timestamptz) as t from domain_event_entry
+             where payload_type like '%.TaskCompleted' and global_index > $HEAD0 group by 1)
+  select 'accepted', count(a.t),
+         round(1000 * percentile_cont(0.5) within group (order by extract(epoch from a.t - s.t)))::bigint,
+         round(1000 * percentile_cont(0.99) within group (order by extract(epoch from a.t - s.t)))::bigint,
+         count(*) filter (where a.t <= '$T_END'::timestamptz)
+  from s join a using (id)
+  union all
+  select 'completed', count(c.t),
+         round(1000 * percentile_cont(0.5) within group (order by extract(epoch from c.t - s.t)))::bigint,
+         round(1000 * percentile_cont(0.99) within group (order by extract(epoch from c.t - s.t)))::bigint,
+         count(*) filter (where c.t <= '$T_END'::timestamptz)
+  from s join c using (id)" > "$BENCH_OUT/stages.txt"
+psql_db reelay -c "select count(*) from task_view where status = 'COMPLETED'" > "$BENCH_OUT/list-completed.txt"
+psql_db reelay -F ' ' -c "select payload_type, count(*) from domain_event_entry where global_index > $HEAD0 group by 1 order by 2 desc" \
+  > "$BENCH_OUT/events-written.txt"
+psql_db reelay -F ' ' -c "select operation, coalesce(http_status, -1), count(*) from upstream_call group by 1, 2 order by 1, 2" \
+  > "$BENCH_OUT/upstream-calls.txt"
+python3 "$BENCH_DIR/lib/jfr_summary.py" "$BENCH_OUT/app.jfr" 30 > "$BENCH_OUT/profile.txt" 2>&1 || true
+[ -f "$BENCH_OUT/threads-mid.txt" ] && python3 "$BENCH_DIR/lib/threaddump_summary.py" "$BENCH_OUT/threads-mid.txt" \
+  > "$BENCH_OUT/threads-mid-summary.txt" 2>&1 || true
+
+python3 - "$BENCH_OUT" "$DURATION" "$D" "$N_TASKS" "$T_START" "$T_END" <<'PYEOF' | tee "$BENCH_OUT/summary.txt" >&2
+import json, sys
+out, duration, drain, n_tasks, t_start, t_end = sys.argv[1:7]
+load = json.load(open(f"{out}/load.json"))
+lags = sorted(float(l.split()[1]) for l in open(f"{out}/lag-samples.txt") if len(l.split()) == 2)
+def pct(xs, p):
+    return xs[min(len(xs) - 1, max(0, -(-int(p * 1000) * len(xs) // 1000) - 1))] if xs else float("nan")
+stages = {l.split()[0]: l.split()[1:] for l in open(f"{out}/stages.txt") if l.strip()}
+print(f"window {t_start} .. {t_end} ({duration} s of load), tasks submitted in it: {n_tasks}")
+print(f"submissions: {load['throughput_per_s']}/s, p50 {load['p50_ms']} ms, p99 {load['p99_ms']} ms, "
+      f"unexpected {load['errors_or_unexpected']}  (goal >= 500/s for 60 s)")
+print(f"task-views lag over {len(lags)} samples: p50 {pct(lags, .5):.0f} ms, p95 {pct(lags, .95):.0f} ms, "
+      f"p99 {pct(lags, .99):.0f} ms, max {max(lags) if lags else float('nan'):.0f} ms  (goal p99 <= 200 ms)")
+for stage in ("accepted", "completed"):
+    if stage in stages:
+        n, p50, p99, inside = stages[stage]
+        print(f"submit -> {stage}: {n} tasks, p50 {p50} ms, p99 {p99} ms; {inside} of them inside the load window")
+print(f"backlog drained {drain} s after the load stopped")
+PYEOF
+cat "$BENCH_OUT/cpu.txt" "$BENCH_OUT/upstream-calls.txt" >&2
+head -40 "$BENCH_OUT/profile.txt" >&2 || true
