@@ -12,11 +12,14 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * Statistics from the rollup the task-views projection keeps ({@code task_stats} per owner and hour,
@@ -61,33 +64,29 @@ class StatsQueries {
         List<Piece> pieces = new ArrayList<>();
         split(scope.from(), scope.to(), scope.owner() == null ? ALL_OWNERS : ONE_OWNER, 0, pieces);
         MapSqlParameterSource params = new MapSqlParameterSource("owner", scope.owner());
-        List<String> countSql = new ArrayList<>();
-        List<String> histogramSql = new ArrayList<>();
+        List<String> countRows = new ArrayList<>();
+        List<String> histogramRows = new ArrayList<>();
         for (int i = 0; i < pieces.size(); i++) {
             Piece piece = pieces.get(i);
             String where = piece.where(scope.owner() != null, i, params);
             switch (piece.source()) {
                 case DAY -> {
-                    countSql.add("select day, model, provider_id, status, sum(count) as n from task_stats_day"
-                            + where + " group by 1, 2, 3, 4");
-                    histogramSql.add("select u.i, sum(u.n) as n from task_stats_day s cross join lateral "
-                            + "unnest(s.seconds_histogram) with ordinality as u(n, i)" + where
-                            + " and s.status = 'COMPLETED' group by u.i");
+                    countRows.add("select day, model, provider_id, status, count as n from task_stats_day" + where);
+                    histogramRows.add("select seconds_histogram as h from task_stats_day" + where
+                            + " and status = 'COMPLETED'");
                 }
                 case HOUR -> {
-                    countSql.add("select (hour at time zone 'UTC')::date as day, model, provider_id, status, "
-                            + "sum(count) as n from task_stats" + where + " group by 1, 2, 3, 4");
-                    histogramSql.add("select u.i, sum(u.n) as n from task_stats s cross join lateral "
-                            + "unnest(s.seconds_histogram) with ordinality as u(n, i)" + where
-                            + " and s.status = 'COMPLETED' group by u.i");
+                    countRows.add("select (hour at time zone 'UTC')::date as day, model, provider_id, status, count as n "
+                            + "from task_stats" + where);
+                    histogramRows.add("select seconds_histogram as h from task_stats" + where
+                            + " and status = 'COMPLETED'");
                 }
                 case EXACT -> {
-                    countSql.add("select (created_at at time zone 'UTC')::date as day, model, "
-                            + "coalesce(provider_id, '') as provider_id, status, count(*) as n from task_view" + where
-                            + " group by 1, 2, 3, 4");
-                    histogramSql.add("select task_stats_bucket(extract(epoch from completed_at - created_at)::double "
-                            + "precision) as i, count(*) as n from task_view" + where
-                            + " and status = 'COMPLETED' and completed_at is not null group by 1");
+                    countRows.add("select (created_at at time zone 'UTC')::date as day, model, "
+                            + "coalesce(provider_id, '') as provider_id, status, 1 as n from task_view" + where);
+                    histogramRows.add("select array_fill(0, array[task_stats_bucket(extract(epoch from completed_at - "
+                            + "created_at)::double precision) - 1]) || 1 as h from task_view" + where
+                            + " and status = 'COMPLETED' and completed_at is not null");
                 }
             }
         }
@@ -99,25 +98,38 @@ class StatsQueries {
         Map<String, Long> byModel = new HashMap<>();
         Map<String, Long> byProvider = new HashMap<>();
         Map<LocalDate, Long> days = new TreeMap<>();
-        jdbc.query(String.join(" union all ", countSql), params, rs -> {
+        // one pass over the rows of every piece; each grouping set answers one of the breakdowns
+        jdbc.query("select day, model, provider_id, status, grouping(day) as g_day, grouping(model) as g_model, "
+                + "grouping(provider_id) as g_provider, sum(n) as n from (" + String.join(" union all ", countRows)
+                + ") t group by grouping sets ((day), (model), (provider_id), (status))", params, rs -> {
             long n = rs.getLong("n");
-            String provider = rs.getString("provider_id");
-            byStatus.merge(rs.getString("status"), n, Long::sum);
-            byModel.merge(rs.getString("model"), n, Long::sum);
-            byProvider.merge(provider.isEmpty() ? NO_PROVIDER : provider, n, Long::sum);
-            days.merge(rs.getObject("day", LocalDate.class), n, Long::sum);
+            if (rs.getInt("g_day") == 0) {
+                days.put(rs.getObject("day", LocalDate.class), n);
+            } else if (rs.getInt("g_model") == 0) {
+                byModel.put(rs.getString("model"), n);
+            } else if (rs.getInt("g_provider") == 0) {
+                String provider = rs.getString("provider_id");
+                byProvider.put(provider.isEmpty() ? NO_PROVIDER : provider, n);
+            } else {
+                byStatus.put(rs.getString("status"), n);
+            }
         });
         long total = byStatus.values().stream().mapToLong(Long::longValue).sum();
         long completed = byStatus.get(TaskStatus.COMPLETED.name());
         long failed = byStatus.get(TaskStatus.FAILED.name());
         Double successRate = completed + failed == 0 ? null : (double) completed / (completed + failed);
 
+        // a sum per bucket: cheaper than unnesting every row's histogram and grouping the elements
         long[] histogram = new long[SecondsHistogram.buckets()];
-        jdbc.query(String.join(" union all ", histogramSql), params, rs -> {
-            histogram[rs.getInt("i") - 1] += rs.getLong("n");
+        jdbc.query(IntStream.rangeClosed(1, histogram.length).mapToObj(b -> "sum(h[" + b + "])")
+                .collect(Collectors.joining(", ", "select ", " from (" + String.join(" union all ", histogramRows)
+                        + ") t")), params, rs -> {
+            for (int b = 0; b < histogram.length; b++) {
+                histogram[b] = rs.getLong(b + 1);
+            }
         });
         Percentiles percentiles = new Percentiles(SecondsHistogram.percentile(histogram, 0.5),
-                SecondsHistogram.percentile(histogram, 0.95), java.util.Arrays.stream(histogram).sum());
+                SecondsHistogram.percentile(histogram, 0.95), Arrays.stream(histogram).sum());
 
         List<Day> perDay = days.entrySet().stream().filter(d -> d.getValue() != 0)
                 .map(d -> new Day(d.getKey(), d.getValue())).toList();
