@@ -14,7 +14,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Reset and replay of the task views reproduces exactly the same rows. */
+/** Reset and replay of the task views reproduces exactly the same rows, and the same statistics rollup. */
 @ReelayIntegrationTest
 class ProjectionRebuildTest {
 
@@ -40,6 +40,11 @@ class ProjectionRebuildTest {
         // other test classes share this context's database: compare this test's rows only
         String mine = "select * from task_view where owner = 'rebuild-user' order by video_id";
         List<Map<String, Object>> before = jdbc.queryForList(mine);
+        String myStats = "select owner, hour, model, provider_id, status, count, seconds_histogram::text as histogram "
+                + "from task_stats where owner = 'rebuild-user' and count <> 0 order by 1, 2, 3, 4, 5";
+        List<Map<String, Object>> statsBefore = jdbc.queryForList(myStats);
+        assertThat(statsBefore).isEqualTo(jdbc.queryForList(myStats.replace("from task_stats ", "from task_stats_exact ")));
+        jdbc.update("update task_stats set count = count + 1 where owner = 'rebuild-user'");
         // damage the view: only a replay from the event store can restore it
         jdbc.update("update task_view set prompt = 'tampered', progress = 7 where video_id = ?", cancelled);
         jdbc.update("delete from task_view where video_id = (select min(video_id) from task_view "
@@ -54,6 +59,8 @@ class ProjectionRebuildTest {
 
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
                 assertThat(jdbc.queryForList(mine)).isEqualTo(before));
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).untilAsserted(() ->
+                assertThat(jdbc.queryForList(myStats)).isEqualTo(statsBefore));
         long head = jdbc.queryForObject("select max(global_index) from domain_event_entry", Long.class);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             com.fasterxml.jackson.databind.JsonNode views = null;

@@ -18,6 +18,7 @@ import java.util.Map;
 /**
  * Task statistics over the caller's tasks created in {@code [from, to)}. {@code all=true} widens them to every owner
  * for admins only; anyone else asking for it still gets their own (never a 403), and {@code scope} says which it was.
+ * Counts are exact; the percentiles of seconds to complete are approximate ({@code secondsToComplete.approximate}).
  */
 @RestController
 class StatsController {
@@ -57,6 +58,8 @@ class StatsController {
         seconds.put("p50", stats.secondsToComplete().p50());
         seconds.put("p95", stats.secondsToComplete().p95());
         seconds.put("samples", stats.secondsToComplete().samples());
+        // estimated from fixed buckets whose bounds differ by at most x1.28 (SecondsHistogram)
+        seconds.put("approximate", true);
         data.put("secondsToComplete", seconds);
         List<Map<String, Object>> perDay = stats.perDay().stream()
                 .map(d -> {

@@ -22,7 +22,8 @@ import java.util.function.Consumer;
 
 /**
  * Keeps {@code task_view} in step with the events. Every handler is an upsert that only assigns, so replaying the
- * stream from the start reproduces the same rows; the processor's token commits in the same transaction.
+ * stream from the start reproduces the same rows; the processor's token commits in the same transaction. The
+ * statistics rollup ({@link TaskStatsRollup}) moves with each row, from the slot read off the row before the change.
  */
 @Component
 @ProcessingGroup(TaskViewProjector.GROUP)
@@ -31,14 +32,17 @@ class TaskViewProjector {
     static final String GROUP = "task-views";
 
     private final TaskViewRepository views;
+    private final TaskStatsRollup rollup;
 
-    TaskViewProjector(TaskViewRepository views) {
+    TaskViewProjector(TaskViewRepository views, TaskStatsRollup rollup) {
         this.views = views;
+        this.rollup = rollup;
     }
 
     @EventHandler
     void on(TaskSubmitted event) {
         TaskView view = views.findById(event.videoId().value()).orElseGet(() -> new TaskView(event.videoId().value()));
+        TaskStatsRollup.Slot before = TaskStatsRollup.Slot.of(view);
         view.owner = event.owner();
         view.status = TaskStatus.QUEUED;
         view.progress = 0;
@@ -60,6 +64,7 @@ class TaskViewProjector {
         view.createdAt = event.submittedAt();
         view.updatedAt = event.submittedAt();
         views.save(view);
+        rollup.moved(before, TaskStatsRollup.Slot.of(view));
     }
 
     @EventHandler
@@ -133,6 +138,7 @@ class TaskViewProjector {
     @ResetHandler
     void reset() {
         views.deleteAllInBatch();
+        rollup.clear();
     }
 
     /**
@@ -141,11 +147,13 @@ class TaskViewProjector {
      */
     private void update(String videoId, Instant at, Consumer<TaskView> change) {
         views.findById(videoId).ifPresent(view -> {
+            TaskStatsRollup.Slot before = TaskStatsRollup.Slot.of(view);
             change.accept(view);
             if (view.status != TaskStatus.QUEUED) {
                 view.queuedSeq = null;
             }
             view.updatedAt = at;
+            rollup.moved(before, TaskStatsRollup.Slot.of(view));
         });
     }
 
