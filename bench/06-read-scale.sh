@@ -12,7 +12,9 @@
 #   one task          GET /api/video/tasks/{id}
 #   stats             GET /api/video/stats      (only if the route exists in this build; else reported as pending)
 #   lineage           GET /api/video/tasks/{id}/lineage on a 10,001-node tree of depth 1,000 (only if the
-#                     task_lineage closure table and the route exist; else reported as pending)
+#                     task_lineage closure table and the route exist; else reported as pending): the whole tree from
+#                     the root, a page of 1,000 (?maxNodes=1000), the next page (&after=<cursor>), the root's children
+#                     (?maxDepth=1&maxNodes=100), and the whole lineage from the deepest and a middle node
 # and runs EXPLAIN (ANALYZE, BUFFERS) of the SQL shapes of TaskQueries.list (query-side .../tasks/TaskQueries.java).
 #
 # Knobs: ROWS=1000000 OWNERS=1000 REQUESTS=200 WARMUP=300 LINEAGE_DEPTH=1000 LINEAGE_NODES=10000
@@ -127,26 +129,36 @@ if [ "$has_lineage" = 3 ] && [ -n "$lineage_route" ]; then
                    case when parent is null then null else 'REMIX' end, parent, 'video_' || md5('chain0')::uuid, depth,
                    now() - interval '1 day' + depth * interval '1 second', now(), now()
             from lin_nodes;
-          insert into task_lineage (ancestor_id, descendant_id, depth)
-            select 'video_' || md5('chain' || j)::uuid, 'video_' || md5('chain' || i)::uuid, i - j
-            from generate_series(0, $LINEAGE_DEPTH) i, generate_series(0, i) j
-            union all
-            select 'video_' || md5('leaf' || k)::uuid, 'video_' || md5('leaf' || k)::uuid, 0 from generate_series(1, $LEAVES) k
-            union all
-            select 'video_' || md5('chain0')::uuid, 'video_' || md5('leaf' || k)::uuid, 1 from generate_series(1, $LEAVES) k;
+          insert into task_lineage (ancestor_id, descendant_id, depth, created_at, owner, owner_path)
+            select c.ancestor_id, c.descendant_id, c.depth, v.created_at, v.owner, true
+            from (select 'video_' || md5('chain' || j)::uuid as ancestor_id, 'video_' || md5('chain' || i)::uuid as descendant_id,
+                         i - j as depth
+                  from generate_series(0, $LINEAGE_DEPTH) i, generate_series(0, i) j
+                  union all
+                  select 'video_' || md5('leaf' || k)::uuid, 'video_' || md5('leaf' || k)::uuid, 0 from generate_series(1, $LEAVES) k
+                  union all
+                  select 'video_' || md5('chain0')::uuid, 'video_' || md5('leaf' || k)::uuid, 1 from generate_series(1, $LEAVES) k) c
+            join task_view v on v.video_id = c.descendant_id;
           analyze task_lineage; analyze task_view;"
   log "lineage tree built in $(( $(date +%s) - t0 )) s: $(sql -c "select count(*) from task_lineage") closure rows"
   ROOT=$(sql -c "select 'video_' || md5('chain0')::uuid")
   DEEPEST=$(sql -c "select 'video_' || md5('chain$LINEAGE_DEPTH')::uuid")
   MIDDLE=$(sql -c "select 'video_' || md5('chain$((LINEAGE_DEPTH / 2))')::uuid")
   timed lineage-root "/api/video/tasks/$ROOT/lineage" "$TOKEN"
+  # paging (opt-in): the first 1,000 tasks of the root's tree, then the next 1,000 after its cursor
+  PAGE_CURSOR=$(curl -fs "$APP_URL/api/video/tasks/$ROOT/lineage?maxNodes=1000" -H "Authorization: Bearer $TOKEN" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["nextCursor"])')
+  timed lineage-root-page "/api/video/tasks/$ROOT/lineage?maxNodes=1000" "$TOKEN"
+  timed lineage-root-next-page "/api/video/tasks/$ROOT/lineage?maxNodes=1000&after=$PAGE_CURSOR" "$TOKEN"
+  timed lineage-root-children "/api/video/tasks/$ROOT/lineage?maxDepth=1&maxNodes=100" "$TOKEN"
   timed lineage-deepest "/api/video/tasks/$DEEPEST/lineage" "$TOKEN"
   timed lineage-middle "/api/video/tasks/$MIDDLE/lineage" "$TOKEN"
   curl -fs "$APP_URL/api/video/tasks/$DEEPEST/lineage" -H "Authorization: Bearer $TOKEN" | head -c 600 > "$BENCH_OUT/lineage-deepest-sample.json" || true
   {
     echo "== closure shape: a task's subtree (root: $((LINEAGE_NODES + 1)) descendants)"
-    sql -c "explain (analyze, buffers) select v.video_id from task_lineage l join task_view v on v.video_id = l.descendant_id
-            where l.ancestor_id = '$ROOT' order by l.depth, v.created_at, v.video_id limit 1000"
+    sql -c "explain (analyze, buffers) select v.video_id from (select descendant_id, depth, created_at from task_lineage
+            where ancestor_id = '$ROOT' and owner = '$OWNER' and owner_path order by depth, created_at, descendant_id limit 1001) l
+            left join task_view v on v.video_id = l.descendant_id order by l.depth, l.created_at, l.descendant_id"
     echo "== closure shape: a task's ancestors (deepest node: $LINEAGE_DEPTH ancestors)"
     sql -c "explain (analyze, buffers) select v.video_id from task_lineage l join task_view v on v.video_id = l.ancestor_id
             where l.descendant_id = '$DEEPEST' and l.depth > 0 order by l.depth asc"

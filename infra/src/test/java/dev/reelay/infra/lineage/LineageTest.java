@@ -55,7 +55,8 @@ import static org.awaitility.Awaitility.await;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LineageTest {
 
-    private static final String ROWS = "select ancestor_id, descendant_id, depth from task_lineage order by ancestor_id, descendant_id";
+    private static final String ROWS = "select ancestor_id, descendant_id, depth, created_at, owner, owner_path from task_lineage "
+            + "order by ancestor_id, descendant_id";
     /** The deep tree nests two JSON levels per task: more than Jackson reads by default. */
     private static final ObjectMapper DEEP_JSON = new ObjectMapper(JsonFactory.builder()
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(10_000).build()).build());
@@ -216,7 +217,10 @@ class LineageTest {
 
         List<Map<String, Object>> before = jdbc.queryForList(ROWS);
         assertThat(before).hasSizeGreaterThanOrEqualTo(6)
-                .contains(Map.of("ancestor_id", root, "descendant_id", grandchild, "depth", 2));
+                .filteredOn(row -> row.get("ancestor_id").equals(root) && row.get("descendant_id").equals(grandchild))
+                .singleElement()
+                .satisfies(row -> assertThat(row).containsEntry("depth", 2).containsEntry("owner", "lineage-carol")
+                        .containsEntry("owner_path", true).containsKey("created_at"));
 
         StreamingEventProcessor lineage = processing.eventProcessor("lineage", StreamingEventProcessor.class).orElseThrow();
         lineage.shutDown();

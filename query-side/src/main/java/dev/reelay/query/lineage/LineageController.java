@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
-import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.VideoId;
 import jakarta.servlet.http.HttpServletRequest;
@@ -14,33 +13,44 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.util.ArrayDeque;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A task's lineage: its ancestors (root first) and the tree of everything remixed from it, in two queries whatever the
  * depth. Someone else's task is a 404; for a non-admin, tasks of other owners (and what hangs below them) are left
  * out. The tree is written with a streaming generator and an explicit stack, so a chain of thousands of remixes
  * neither overflows the stack nor hits Jackson's default nesting limit.
+ *
+ * <p>Without parameters the answer is the whole tree, as the frontend expects, up to {@link #MAX_TREE_NODES} tasks.
+ * Paging is opt-in: {@code maxNodes} caps the tasks of this response, {@code maxDepth} the levels below the task, and a
+ * response cut short says {@code truncated} and gives a {@code nextCursor}; {@code after=<nextCursor>} then answers
+ * the next tasks in the same breadth-first order (distance, then oldest first, then id) as a flat list of
+ * {@code nodes}, each naming its {@code parent}, so a client can hang them under the tasks it already has.
  */
 @RestController
 class LineageController {
 
     private static final Logger audit = LoggerFactory.getLogger("reelay.audit");
 
-    /** The most tasks one tree shows; beyond it the deepest (then newest) are left out and {@code truncated} is set. */
+    /** The most tasks one response shows; beyond it {@code truncated} is set and {@code nextCursor} continues. */
     static final int MAX_TREE_NODES = 10_000;
 
     private static final JsonFactory JSON = JsonFactory.builder()
@@ -54,16 +64,26 @@ class LineageController {
     }
 
     @GetMapping("/api/video/tasks/{videoId}/lineage")
-    ResponseEntity<byte[]> lineage(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
+    ResponseEntity<byte[]> lineage(@PathVariable String videoId,
+                                   @RequestParam(required = false) Integer maxNodes,
+                                   @RequestParam(required = false) Integer maxDepth,
+                                   @RequestParam(required = false) String after,
+                                   Principal principal, HttpServletRequest request) {
         long started = System.currentTimeMillis();
         if (!VideoId.isWellFormed(videoId)) {
             throw TaskRejectedException.taskNotFound(videoId);
         }
-        List<LineageQueries.Row> subtree = queries.subtree(videoId, MAX_TREE_NODES + 1);
-        if (subtree.isEmpty() || subtree.get(0).distance() != 0) {
-            throw TaskRejectedException.taskNotFound(videoId); // unknown, or not projected yet
+        int limit = maxNodes == null ? MAX_TREE_NODES : maxNodes;
+        if (limit < 1 || limit > MAX_TREE_NODES) {
+            throw TaskRejectedException.invalidField("maxNodes", "RANGE", "maxNodes must be between 1 and " + MAX_TREE_NODES);
         }
-        LineageQueries.Row self = subtree.get(0);
+        if (maxDepth != null && maxDepth < 0) {
+            throw TaskRejectedException.invalidField("maxDepth", "RANGE", "maxDepth must be 0 or more");
+        }
+        LineageQueries.Position from = after == null ? null : Cursor.decode(after, videoId);
+
+        LineageQueries.Row self = queries.task(videoId)
+                .orElseThrow(() -> TaskRejectedException.taskNotFound(videoId)); // unknown, or not projected yet
         boolean admin = request.isUserInRole("admin");
         String caller = principal.getName();
         if (!self.owner().equals(caller)) {
@@ -72,12 +92,23 @@ class LineageController {
             }
             audit.info("admin {} read the lineage of task {} owned by {}", caller, videoId, self.owner());
         }
-        boolean truncated = subtree.size() > MAX_TREE_NODES;
-        Node tree = tree(truncated ? subtree.subList(0, MAX_TREE_NODES) : subtree, caller, admin);
-        List<LineageQueries.Row> ancestors = queries.ancestors(videoId).stream()
-                .filter(a -> admin || a.owner().equals(caller))
-                .toList();
-        byte[] body = write(self, ancestors, tree, truncated, started);
+
+        List<LineageQueries.Entry> entries = queries.subtree(videoId, from, maxDepth == null ? Integer.MAX_VALUE : maxDepth,
+                admin ? null : caller, limit + 1);
+        boolean truncated = entries.size() > limit;
+        List<LineageQueries.Entry> page = truncated ? entries.subList(0, limit) : entries;
+        String nextCursor = truncated ? Cursor.encode(videoId, page.get(limit - 1).position()) : null;
+        List<LineageQueries.Row> rows = page.stream().map(LineageQueries.Entry::row).filter(Objects::nonNull).toList();
+
+        byte[] body;
+        if (from == null) {
+            List<LineageQueries.Row> ancestors = queries.ancestors(videoId).stream()
+                    .filter(a -> admin || a.owner().equals(caller))
+                    .toList();
+            body = write(self, ancestors, tree(self, rows), truncated, nextCursor, started);
+        } else {
+            body = writeNodes(self, rows, truncated, nextCursor, started);
+        }
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(body);
     }
 
@@ -85,14 +116,17 @@ class LineageController {
     private record Node(LineageQueries.Row row, List<Node> children) {
     }
 
-    /** Rows come shallowest first, so a task's source is always placed before it. */
-    private static Node tree(List<LineageQueries.Row> rows, String caller, boolean admin) {
-        Node top = new Node(rows.get(0), new ArrayList<>());
+    /**
+     * Rows come shallowest first, so a task's source is always placed before it. The query has already left out what a
+     * non-admin may not see; a task whose source has no place (not in {@code task_view} yet) is left out too.
+     */
+    private static Node tree(LineageQueries.Row self, List<LineageQueries.Row> rows) {
+        Node top = new Node(self, new ArrayList<>());
         Map<String, Node> placed = new HashMap<>();
-        placed.put(top.row().videoId(), top);
-        for (LineageQueries.Row row : rows.subList(1, rows.size())) {
-            if (!admin && !row.owner().equals(caller)) {
-                continue; // others' tasks are not shown, nor (having no place) anything below them
+        placed.put(self.videoId(), top);
+        for (LineageQueries.Row row : rows) {
+            if (row.distance() == 0) {
+                continue; // the task itself, already at the top
             }
             Node parent = row.remixFrom() == null ? null : placed.get(row.remixFrom());
             if (parent != null) {
@@ -105,7 +139,7 @@ class LineageController {
     }
 
     private static byte[] write(LineageQueries.Row self, List<LineageQueries.Row> ancestors, Node tree, boolean truncated,
-                                long started) {
+                                String nextCursor, long started) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
             g.writeStartObject();
@@ -136,14 +170,51 @@ class LineageController {
                     g.writeEndObject();
                 }
             }
-            g.writeBooleanField("truncated", truncated);
-            g.writeEndObject();
-            g.writeNumberField("requestTime", System.currentTimeMillis() - started);
-            g.writeEndObject();
+            end(g, truncated, nextCursor, started);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
+    }
+
+    /** A page after the first: the tasks in order, flat, each with the task it was remixed from. */
+    private static byte[] writeNodes(LineageQueries.Row self, List<LineageQueries.Row> rows, boolean truncated,
+                                     String nextCursor, long started) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeBooleanField("success", true);
+            g.writeObjectFieldStart("data");
+            g.writeStringField("videoId", self.videoId());
+            g.writeStringField("root", self.rootId());
+            g.writeArrayFieldStart("nodes");
+            for (LineageQueries.Row row : rows) {
+                g.writeStartObject();
+                g.writeStringField("videoId", row.videoId());
+                g.writeStringField("parent", row.distance() == 0 ? null : row.remixFrom());
+                g.writeStringField("kind", kind(row));
+                g.writeNumberField("depth", row.distance());
+                g.writeStringField("status", row.status());
+                g.writeStringField("prompt", row.prompt());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            end(g, truncated, nextCursor, started);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** {@code nextCursor} is written only when there is more, so a whole tree reads exactly as before paging existed. */
+    private static void end(JsonGenerator g, boolean truncated, String nextCursor, long started) throws IOException {
+        g.writeBooleanField("truncated", truncated);
+        if (nextCursor != null) {
+            g.writeStringField("nextCursor", nextCursor);
+        }
+        g.writeEndObject();
+        g.writeNumberField("requestTime", System.currentTimeMillis() - started);
+        g.writeEndObject();
     }
 
     /** Starts a tree node up to its open {@code children} array; depth is relative to the task asked about. */
@@ -155,10 +226,46 @@ class LineageController {
 
     private static void fields(JsonGenerator g, LineageQueries.Row row, int depth) throws IOException {
         g.writeStringField("videoId", row.videoId());
-        g.writeStringField("kind", row.lineageKind() == null ? "generation" : row.lineageKind().toLowerCase(Locale.ROOT));
+        g.writeStringField("kind", kind(row));
         g.writeNumberField("depth", depth);
         g.writeStringField("status", row.status());
         g.writeStringField("prompt", row.prompt());
+    }
+
+    private static String kind(LineageQueries.Row row) {
+        return row.lineageKind() == null ? "generation" : row.lineageKind().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * An opaque place in one task's subtree: the task asked about and the last task a page showed. A cursor of another
+     * task's lineage, or one this API did not give out, is a 422 naming {@code after}.
+     */
+    static final class Cursor {
+
+        private Cursor() {
+        }
+
+        static String encode(String videoId, LineageQueries.Position last) {
+            String raw = videoId + ":" + last.distance() + ":" + last.createdAt().getEpochSecond() + ":"
+                    + last.createdAt().getNano() + ":" + last.videoId();
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+        }
+
+        static LineageQueries.Position decode(String cursor, String videoId) {
+            String[] parts;
+            LineageQueries.Position position;
+            try {
+                parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split(":", 5);
+                position = new LineageQueries.Position(Integer.parseInt(parts[1]),
+                        Instant.ofEpochSecond(Long.parseLong(parts[2]), Long.parseLong(parts[3])), parts[4]);
+            } catch (RuntimeException e) {
+                throw TaskRejectedException.invalidField("after", "MALFORMED", "after is not a cursor this API gave out");
+            }
+            if (!parts[0].equals(videoId) || position.distance() < 0 || !VideoId.isWellFormed(position.videoId())) {
+                throw TaskRejectedException.invalidField("after", "MALFORMED", "after is not a cursor of this task's lineage");
+            }
+            return position;
+        }
     }
 
 }
