@@ -3,7 +3,7 @@
 #
 # The sandbox provider's jobs take JOB_DURATION (default 60 s instead of a real ~3 min, to fit the time box).
 # Variants (TASKS tasks each):
-#   adaptive      default cadence: poll-initial 3s, poll-min 1s, poll-max 20s (as in application.yml)
+#   adaptive      default cadence: poll-initial 3s, poll-min 1s, poll-max 30s (as in application.yml)
 #   fixed30       poll-initial = poll-min = poll-max = 30s (baseline)
 #   fixed15       poll-initial = poll-min = poll-max = 15s (baseline)
 #   webhook       provider webhooks on (safety poll at its default 60s); this script plays the provider's webhook
@@ -49,13 +49,13 @@ app_args() {
   case "$1" in
     multi)
       model_args 0 bench-adaptive; model_args 1 bench-fixed30; model_args 2 bench-fixed15; model_args 3 bench-webhook
-      provider_args 0 sandbox bench-adaptive 3s 1s 20s
+      provider_args 0 sandbox bench-adaptive 3s 1s 30s
       provider_args 1 fixed30 bench-fixed30 30s 30s 30s
       provider_args 2 fixed15 bench-fixed15 15s 15s 15s
-      provider_args 3 wh bench-webhook 3s 1s 20s true "$WEBHOOK_SECRET" ;;
-    hint)  model_args 0 bench-hint; provider_args 0 sandbox bench-hint 3s 1s 20s
+      provider_args 3 wh bench-webhook 3s 1s 30s true "$WEBHOOK_SECRET" ;;
+    hint)  model_args 0 bench-hint; provider_args 0 sandbox bench-hint 3s 1s 30s
            echo "--reelay.sandbox.poll-after-ms=$HINT_MS" ;;
-    s200)  model_args 0 bench-adaptive-s200; provider_args 0 sandbox bench-adaptive-s200 3s 1s 20s
+    s200)  model_args 0 bench-adaptive-s200; provider_args 0 sandbox bench-adaptive-s200 3s 1s 30s
            echo "--db-scheduler.polling-interval=200ms" ;;
     *) die "unknown app $1" ;;
   esac

@@ -136,9 +136,13 @@ public class UpstreamSaga {
     }
 
     /**
-     * Adaptive cadence: from the progress rate so far, aim the next poll at the predicted finish (80 % of the time
-     * left, so a slow-down is caught), within the provider's min/max; without a rate, back off with the time waited.
-     * With webhooks on, a slow safety cadence.
+     * Adaptive cadence: from the progress rate so far, aim the next poll just past the predicted finish (by
+     * {@code poll-min}, which covers the rounding of a whole-percent progress), within the provider's min/max; a job
+     * slower than predicted is simply found unfinished there and predicted again. Without a rate, back off with the
+     * time waited. With webhooks on, a slow safety cadence.
+     * <p>
+     * Aiming at 80 % of the time left instead (as before) approached the finish geometrically: about six extra
+     * retrieves in the last 20 s of every job (16 calls for a 3-minute job in benchmark 3).
      */
     Duration nextPollIn(ProviderRoute route, Instant now) {
         if (route.webhooks()) {
@@ -150,7 +154,7 @@ public class UpstreamSaga {
         double elapsedMs = Duration.between(acceptedAt, lastProgressAt).toMillis();
         double msPerPercent = elapsedMs / lastProgress;
         double remainingMs = (100 - lastProgress) * msPerPercent - Duration.between(lastProgressAt, now).toMillis();
-        return within(route, Duration.ofMillis((long) Math.max(0, remainingMs * 0.8)));
+        return within(route, Duration.ofMillis((long) Math.max(0, remainingMs)).plus(route.pollMin()));
     }
 
     /**

@@ -41,7 +41,8 @@ public record ProviderProperties(List<Provider> providers) {
             pollInitial = or(pollInitial, Duration.ofSeconds(5));
             pollMin = or(pollMin, Duration.ofSeconds(2));
             pollMax = or(pollMax, Duration.ofSeconds(30));
-            webhookSafetyPoll = or(webhookSafetyPoll, Duration.ofSeconds(60));
+            // a safety poll is for a lost webhook; sooner than a typical job (~3 min) it costs calls on every job
+            webhookSafetyPoll = or(webhookSafetyPoll, Duration.ofMinutes(5));
             giveUpAfter = or(giveUpAfter, Duration.ofMinutes(30));
             submitBudget = or(submitBudget, Duration.ofMinutes(2));
             connectTimeout = or(connectTimeout, Duration.ofSeconds(5));
