@@ -136,10 +136,10 @@ public class UpstreamSaga {
     }
 
     /**
-     * Adaptive cadence: from the progress rate so far, aim the next poll just past the predicted finish (by
-     * {@code poll-min}, which covers the rounding of a whole-percent progress), within the provider's min/max; a job
-     * slower than predicted is simply found unfinished there and predicted again. Without a rate, back off with the
-     * time waited. With webhooks on, a slow safety cadence.
+     * Adaptive cadence: from the progress rate so far, aim the next poll at the predicted finish, within the
+     * provider's min/max; a job slower than predicted is found unfinished there and predicted again. Providers report
+     * whole percents, rounded down, so the prediction errs late (by up to one percent's share of the time elapsed).
+     * Without a rate, back off with the time waited. With webhooks on, a slow safety cadence.
      * <p>
      * Aiming at 80 % of the time left instead (as before) approached the finish geometrically: about six extra
      * retrieves in the last 20 s of every job (16 calls for a 3-minute job in benchmark 3).
@@ -154,19 +154,19 @@ public class UpstreamSaga {
         double elapsedMs = Duration.between(acceptedAt, lastProgressAt).toMillis();
         double msPerPercent = elapsedMs / lastProgress;
         double remainingMs = (100 - lastProgress) * msPerPercent - Duration.between(lastProgressAt, now).toMillis();
-        return within(route, Duration.ofMillis((long) Math.max(0, remainingMs)).plus(route.pollMin()));
+        return within(route, Duration.ofMillis((long) Math.max(0, remainingMs)));
     }
 
     /**
      * No progress rate yet (a job still queued at the provider reports 0 %): back off with the time already waited, a
-     * quarter of it, from the initial interval up to the longest. A job waiting for minutes is no longer polled every
+     * half of it, from the initial interval up to the longest. A job waiting for minutes is no longer polled every
      * few seconds (thousands of queued jobs would otherwise cost a retrieve each per interval), and one that has
      * waited only briefly is still checked soon.
      */
     private Duration withoutRate(ProviderRoute route, Instant now) {
         Duration waited = acceptedAt == null || now.isBefore(acceptedAt) ? Duration.ZERO : Duration.between(acceptedAt, now);
-        Duration quarter = waited.dividedBy(4);
-        return within(route, quarter.compareTo(route.pollInitial()) < 0 ? route.pollInitial() : quarter);
+        Duration half = waited.dividedBy(2);
+        return within(route, half.compareTo(route.pollInitial()) < 0 ? route.pollInitial() : half);
     }
 
     /** The provider's bounds: never sooner than {@code poll-min}, never later than {@code poll-max}. */

@@ -312,7 +312,7 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void progressAimsTheNextPollJustPastThePredictedFinish() throws Exception {
+        void progressAimsTheNextPollAtThePredictedFinish() throws Exception {
             // accepted at T0; polls every 5 s until 80 % is seen at T0+60s (0.75 s per percent → 15 s to go)
             fixture.givenAPublished(submitted()).andThenAPublished(admitted())
                     .andThenAPublished(accepted(PROVIDER))
@@ -320,9 +320,9 @@ class UpstreamSagaTest {
                     .andThenAPublished(progress(80, T0.plusSeconds(60)));
             effects.clear();
 
-            // the poll at T0+65s: 15 s - 5 s since the progress = 10 s left, plus poll-min (2 s) = 12 s
+            // the poll at T0+65s: 15 s - 5 s since the progress = 10 s left
             fixture.whenTimeElapses(POLL_INITIAL)
-                    .expectScheduledDeadlineWithName(Duration.ofSeconds(12), UpstreamSaga.POLL)
+                    .expectScheduledDeadlineWithName(Duration.ofSeconds(10), UpstreamSaga.POLL)
                     .expectNoScheduledDeadlineWithName(POLL_INITIAL, UpstreamSaga.POLL);
 
             assertThat(effects.callsTo("poll")).hasSize(1);
@@ -368,7 +368,7 @@ class UpstreamSagaTest {
             saga.acceptedAt = T0;
 
             assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(8))).isEqualTo(POLL_INITIAL);
-            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(40))).isEqualTo(Duration.ofSeconds(10));
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(40))).isEqualTo(Duration.ofSeconds(20));
             assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(600))).isEqualTo(POLL_MAX);
         }
 
@@ -391,23 +391,23 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void aRateWithinBoundsGivesTheTimeLeftPlusTheShortestInterval() throws Exception {
+        void aRateWithinBoundsGivesTheTimeLeft() throws Exception {
             saga.acceptedAt = T0;
             saga.lastProgress = 80;
             saga.lastProgressAt = T0.plusSeconds(60);
 
-            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(60))).isEqualTo(Duration.ofSeconds(17));
-            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(65))).isEqualTo(Duration.ofSeconds(12));
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(60))).isEqualTo(Duration.ofSeconds(15));
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(65))).isEqualTo(Duration.ofSeconds(10));
         }
 
         @Test
-        void nearTheEndTheNextPollIsJustPastThePredictedFinish() throws Exception {
+        void nearTheEndTheShortestIntervalWins() throws Exception {
             saga.acceptedAt = T0;
             saga.lastProgress = 95;
             saga.lastProgressAt = T0.plusSeconds(10);
 
-            // 10 s / 95 % → 526 ms for the last 5 %, then poll-min
-            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(10))).isEqualTo(Duration.ofMillis(526).plus(POLL_MIN));
+            // 10 s / 95 % → 526 ms for the last 5 %: sooner than poll-min
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(10))).isEqualTo(POLL_MIN);
         }
 
         @Test
