@@ -158,15 +158,15 @@ public class UpstreamSaga {
     }
 
     /**
-     * No progress rate yet (a job still queued at the provider reports 0 %): back off with the time already waited, a
-     * half of it, from the initial interval up to the longest. A job waiting for minutes is no longer polled every
-     * few seconds (thousands of queued jobs would otherwise cost a retrieve each per interval), and one that has
-     * waited only briefly is still checked soon.
+     * No progress rate yet (a job still queued at the provider reports 0 %): wait as long again as it has waited (the
+     * interval doubles), from the initial interval up to the longest. A job waiting for minutes is no longer polled
+     * every few seconds (thousands of queued jobs would otherwise cost a retrieve each per interval), and one that has
+     * waited only briefly is still checked soon. The saga learns a poll's progress only after it has scheduled the
+     * next poll, so this also covers the poll that first sees progress.
      */
     private Duration withoutRate(ProviderRoute route, Instant now) {
         Duration waited = acceptedAt == null || now.isBefore(acceptedAt) ? Duration.ZERO : Duration.between(acceptedAt, now);
-        Duration half = waited.dividedBy(2);
-        return within(route, half.compareTo(route.pollInitial()) < 0 ? route.pollInitial() : half);
+        return within(route, waited.compareTo(route.pollInitial()) < 0 ? route.pollInitial() : waited);
     }
 
     /** The provider's bounds: never sooner than {@code poll-min}, never later than {@code poll-max}. */

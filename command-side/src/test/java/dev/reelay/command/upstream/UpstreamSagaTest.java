@@ -367,8 +367,9 @@ class UpstreamSagaTest {
         void withoutProgressItBacksOffFromTheInitialIntervalToTheLongestWithTheTimeWaited() throws Exception {
             saga.acceptedAt = T0;
 
-            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(8))).isEqualTo(POLL_INITIAL);
-            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(40))).isEqualTo(Duration.ofSeconds(20));
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(4))).isEqualTo(POLL_INITIAL);
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(8))).isEqualTo(Duration.ofSeconds(8));
+            assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(40))).isEqualTo(POLL_MAX);
             assertThat(saga.nextPollIn(P1_ROUTE, T0.plusSeconds(600))).isEqualTo(POLL_MAX);
         }
 
