@@ -56,6 +56,8 @@ for _ in $(seq 1 200); do [ -f "$WORK/sse-ready.json" ] && break; kill -0 "$CLIE
 [ -f "$WORK/sse-ready.json" ] || { cat "$BENCH_OUT/sse-client.log" >&2; die "streams never got ready"; }
 log "ready: $(cat "$WORK/sse-ready.json")"
 snapshot "streams-open"
+jcmd "$APP_PID" GC.class_histogram 2>/dev/null | head -40 > "$BENCH_OUT/class-histogram-streams-open.txt" || true
+jcmd "$APP_PID" JFR.start name=bench settings=profile filename="$BENCH_OUT/app.jfr" >/dev/null 2>&1 || true
 
 log "trigger: $TRIGGER_RATE tasks/s for ${TRIGGER_S}s, round-robin over the owners"
 before=$(cpu_snap "$APP_PID")
@@ -79,6 +81,8 @@ log "submitted $n tasks; codes: $(sort "$WORK/trigger-codes.txt" | uniq -c | tr 
 sleep 15
 snapshot "after-fanout"
 after=$(cpu_snap "$APP_PID")
+jcmd "$APP_PID" JFR.stop name=bench >/dev/null 2>&1 || true
+python3 "$BENCH_DIR/lib/jfr_summary.py" "$BENCH_OUT/app.jfr" 30 > "$BENCH_OUT/profile.txt" 2>&1 || true
 touch "$WORK/sse-stop"
 for _ in $(seq 1 30); do kill -0 "$CLIENT" 2>/dev/null || break; sleep 1; done
 cpu_report "$before" "$after" | tee "$BENCH_OUT/cpu.txt" >&2
@@ -94,6 +98,8 @@ print(f"streams: {r['streams_open_at_ready']} of {streams} open after {r['open_m
 print(f"fan-out: {tasks} tasks in {secs} s -> {r['distinct_events']} distinct events, {r['measured_deliveries']} deliveries, "
       f"missing {r['missing_deliveries']}; latency p50 {r['p50_ms']} ms, p95 {r['p95_ms']} ms, p99 {r['p99_ms']} ms, "
       f"max {r['max_ms']} ms  (goal p99 <= 250 ms); heartbeats read {r['heartbeats']}")
+for t, v in r.get("by_type", {}).items():
+    print(f"  {t}: {v['n']} deliveries, p50 {v['p50_ms']} ms, p99 {v['p99_ms']} ms")
 for line in open(f"{out}/resources.txt"):
     print(line.rstrip())
 PYEOF

@@ -36,6 +36,11 @@ import java.util.regex.Pattern;
 public class SseFanout {
 
     private static final Pattern TIME = Pattern.compile("\"time\"\\s*:\\s*(\"([^\"]+)\"|([0-9.]+))");
+    private static final Pattern TYPE = Pattern.compile("\"type\"\\s*:\\s*\"([^\"]+)\"");
+    /** Latencies per event type: an event committed by the request that made it (TaskSubmitted) against those
+     *  committed by background work (saga, deadlines), whose timestamps precede their commit. */
+    private static final Map<String, long[]> BY_TYPE = new TreeMap<>();
+    private static final Map<String, Integer> BY_TYPE_COUNT = new TreeMap<>();
 
     static final class Conn {
         final int index;
@@ -276,7 +281,7 @@ public class SseFanout {
                 + ",\"distinct_events\":" + distinctEvents + ",\"missing_deliveries\":" + missing
                 + ",\"heartbeats\":" + heartbeats
                 + ",\"p50_ms\":" + pct(lat, 0.50) + ",\"p95_ms\":" + pct(lat, 0.95) + ",\"p99_ms\":" + pct(lat, 0.99)
-                + ",\"max_ms\":" + (lat.length == 0 ? -1 : lat[lat.length - 1]) + "}";
+                + ",\"max_ms\":" + (lat.length == 0 ? -1 : lat[lat.length - 1]) + ",\"by_type\":{" + byType() + "}}";
         Files.writeString(out, json + "\n");
         System.out.println(json);
         for (Conn c : conns) {
@@ -286,6 +291,21 @@ public class SseFanout {
                 // closing anyway
             }
         }
+    }
+
+    private static String byType() {
+        StringBuilder out = new StringBuilder();
+        for (var e : BY_TYPE.entrySet()) {
+            long[] sorted = Arrays.copyOf(e.getValue(), BY_TYPE_COUNT.get(e.getKey()));
+            Arrays.sort(sorted);
+            if (out.length() > 0) {
+                out.append(',');
+            }
+            out.append('"').append(e.getKey()).append("\":{\"n\":").append(sorted.length)
+                    .append(",\"p50_ms\":").append(pct(sorted, 0.5)).append(",\"p99_ms\":").append(pct(sorted, 0.99))
+                    .append('}');
+        }
+        return out.toString();
     }
 
     private static int statusesFailed(Map<Integer, Integer> statuses) {
@@ -323,6 +343,18 @@ public class SseFanout {
                 long eventMs = m.group(2) != null ? Instant.parse(m.group(2)).toEpochMilli()
                         : (long) (Double.parseDouble(m.group(3)) * 1000);
                 latency = readAt - eventMs;
+            }
+            Matcher t = TYPE.matcher(data);
+            if (readAt >= measureFrom && t.find()) {
+                String type = t.group(1);
+                int n = BY_TYPE_COUNT.getOrDefault(type, 0);
+                long[] arr = BY_TYPE.computeIfAbsent(type, k -> new long[1024]);
+                if (n == arr.length) {
+                    arr = Arrays.copyOf(arr, n * 2);
+                    BY_TYPE.put(type, arr);
+                }
+                arr[n] = latency;
+                BY_TYPE_COUNT.put(type, n + 1);
             }
             return new long[] {2, latency};
         }
