@@ -142,11 +142,7 @@ class LineageController {
                                 String nextCursor, long started) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            g.writeStartObject();
-            g.writeBooleanField("success", true);
-            g.writeObjectFieldStart("data");
-            g.writeStringField("videoId", self.videoId());
-            g.writeStringField("root", self.rootId());
+            begin(g, self);
             g.writeArrayFieldStart("ancestors");
             for (LineageQueries.Row a : ancestors) {
                 g.writeStartObject();
@@ -177,16 +173,21 @@ class LineageController {
         return out.toByteArray();
     }
 
+    /** The envelope's opening, shared by a whole tree and a page: {@code success}, then {@code data} with the task and its root. */
+    private static void begin(JsonGenerator g, LineageQueries.Row self) throws IOException {
+        g.writeStartObject();
+        g.writeBooleanField("success", true);
+        g.writeObjectFieldStart("data");
+        g.writeStringField("videoId", self.videoId());
+        g.writeStringField("root", self.rootId());
+    }
+
     /** A page after the first: the tasks in order, flat, each with the task it was remixed from. */
     private static byte[] writeNodes(LineageQueries.Row self, List<LineageQueries.Row> rows, boolean truncated,
                                      String nextCursor, long started) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            g.writeStartObject();
-            g.writeBooleanField("success", true);
-            g.writeObjectFieldStart("data");
-            g.writeStringField("videoId", self.videoId());
-            g.writeStringField("root", self.rootId());
+            begin(g, self);
             g.writeArrayFieldStart("nodes");
             for (LineageQueries.Row row : rows) {
                 g.writeStartObject();
