@@ -105,9 +105,10 @@ class LineageController {
             List<LineageQueries.Row> ancestors = queries.ancestors(videoId).stream()
                     .filter(a -> admin || a.owner().equals(caller))
                     .toList();
-            body = write(self, ancestors, tree(self, rows), truncated, nextCursor, started);
+            Node tree = tree(self, rows);
+            body = envelope(self, truncated, nextCursor, started, g -> writeTree(g, ancestors, tree));
         } else {
-            body = writeNodes(self, rows, truncated, nextCursor, started);
+            body = envelope(self, truncated, nextCursor, started, g -> writeNodes(g, rows));
         }
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(body);
     }
@@ -138,73 +139,70 @@ class LineageController {
         return top;
     }
 
-    private static byte[] write(LineageQueries.Row self, List<LineageQueries.Row> ancestors, Node tree, boolean truncated,
-                                String nextCursor, long started) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            begin(g, self);
-            g.writeArrayFieldStart("ancestors");
-            for (LineageQueries.Row a : ancestors) {
-                g.writeStartObject();
-                fields(g, a, a.treeDepth());
+    /** The whole-tree shape: the ancestors, then the descendants nested under the task asked about. */
+    private static void writeTree(JsonGenerator g, List<LineageQueries.Row> ancestors, Node tree) throws IOException {
+        g.writeArrayFieldStart("ancestors");
+        for (LineageQueries.Row a : ancestors) {
+            g.writeStartObject();
+            fields(g, a, a.treeDepth());
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+        g.writeFieldName("descendants");
+        Deque<Iterator<Node>> open = new ArrayDeque<>();
+        open(g, tree);
+        open.push(tree.children().iterator());
+        while (!open.isEmpty()) {
+            Iterator<Node> next = open.peek();
+            if (next.hasNext()) {
+                Node child = next.next();
+                open(g, child);
+                open.push(child.children().iterator());
+            } else {
+                open.pop();
+                g.writeEndArray();
                 g.writeEndObject();
             }
-            g.writeEndArray();
-            g.writeFieldName("descendants");
-            Deque<Iterator<Node>> open = new ArrayDeque<>();
-            open(g, tree);
-            open.push(tree.children().iterator());
-            while (!open.isEmpty()) {
-                Iterator<Node> next = open.peek();
-                if (next.hasNext()) {
-                    Node child = next.next();
-                    open(g, child);
-                    open.push(child.children().iterator());
-                } else {
-                    open.pop();
-                    g.writeEndArray();
-                    g.writeEndObject();
-                }
-            }
+        }
+    }
+
+    /** Page content inside the response envelope, written by {@link #envelope}. */
+    @FunctionalInterface
+    private interface Content {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    /**
+     * The response for either shape: {@code success}, then {@code data} with the task and its root, the content, and
+     * the paging fields; the JSON is streamed into one buffer.
+     */
+    private static byte[] envelope(LineageQueries.Row self, boolean truncated, String nextCursor, long started,
+                                   Content content) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
+            g.writeStartObject();
+            g.writeBooleanField("success", true);
+            g.writeObjectFieldStart("data");
+            g.writeStringField("videoId", self.videoId());
+            g.writeStringField("root", self.rootId());
+            content.write(g);
             end(g, truncated, nextCursor, started);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
-    }
-
-    /** The envelope's opening, shared by a whole tree and a page: {@code success}, then {@code data} with the task and its root. */
-    private static void begin(JsonGenerator g, LineageQueries.Row self) throws IOException {
-        g.writeStartObject();
-        g.writeBooleanField("success", true);
-        g.writeObjectFieldStart("data");
-        g.writeStringField("videoId", self.videoId());
-        g.writeStringField("root", self.rootId());
     }
 
     /** A page after the first: the tasks in order, flat, each with the task it was remixed from. */
-    private static byte[] writeNodes(LineageQueries.Row self, List<LineageQueries.Row> rows, boolean truncated,
-                                     String nextCursor, long started) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (JsonGenerator g = JSON.createGenerator(out, JsonEncoding.UTF8)) {
-            begin(g, self);
-            g.writeArrayFieldStart("nodes");
-            for (LineageQueries.Row row : rows) {
-                g.writeStartObject();
-                g.writeStringField("videoId", row.videoId());
-                g.writeStringField("parent", row.distance() == 0 ? null : row.remixFrom());
-                g.writeStringField("kind", kind(row));
-                g.writeNumberField("depth", row.distance());
-                g.writeStringField("status", row.status());
-                g.writeStringField("prompt", row.prompt());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            end(g, truncated, nextCursor, started);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    private static void writeNodes(JsonGenerator g, List<LineageQueries.Row> rows) throws IOException {
+        g.writeArrayFieldStart("nodes");
+        for (LineageQueries.Row row : rows) {
+            g.writeStartObject();
+            fields(g, row, row.distance());
+            g.writeStringField("parent", row.distance() == 0 ? null : row.remixFrom());
+            g.writeEndObject();
         }
-        return out.toByteArray();
+        g.writeEndArray();
     }
 
     /** {@code nextCursor} is written only when there is more, so a whole tree reads exactly as before paging existed. */

@@ -135,18 +135,8 @@ class StatsQueries {
                 .map(d -> new Day(d.getKey(), d.getValue())).toList();
 
         // spend is booked when a task completes, so it is scoped by capture time
-        StringBuilder where = new StringBuilder(" where 1=1");
-        if (scope.owner() != null) {
-            where.append(" and owner = :owner");
-        }
-        if (scope.from() != null) {
-            where.append(" and captured_at >= :from");
-            params.addValue("from", Timestamp.from(scope.from()));
-        }
-        if (scope.to() != null) {
-            where.append(" and captured_at < :to");
-            params.addValue("to", Timestamp.from(scope.to()));
-        }
+        String where = where(scope.owner() != null, "captured_at", timestamp(scope.from()), timestamp(scope.to()), "",
+                params);
         List<Spend> spend = jdbc.query("select owner, model, count(*) as tasks, sum(seconds) as seconds, "
                 + "sum(captured) as captured from spend_entry" + where
                 + " group by owner, model order by owner, model", params,
@@ -176,29 +166,42 @@ class StatsQueries {
     record Piece(Source source, Instant from, Instant to) {
 
         String where(boolean oneOwner, int index, MapSqlParameterSource params) {
-            StringBuilder where = new StringBuilder(" where 1=1");
-            if (oneOwner) {
-                where.append(" and owner = :owner");
-            }
-            String column = switch (source) {
-                case DAY -> "day";
-                case HOUR -> "hour";
-                case EXACT -> "created_at";
+            String suffix = String.valueOf(index);
+            return switch (source) {
+                case DAY -> StatsQueries.where(oneOwner, "day", day(from), day(to), suffix, params);
+                case HOUR -> StatsQueries.where(oneOwner, "hour", timestamp(from), timestamp(to), suffix, params);
+                case EXACT -> StatsQueries.where(oneOwner, "created_at", timestamp(from), timestamp(to), suffix, params);
             };
-            if (from != null) {
-                where.append(" and ").append(column).append(" >= :from").append(index);
-                params.addValue("from" + index, value(from));
-            }
-            if (to != null) {
-                where.append(" and ").append(column).append(" < :to").append(index);
-                params.addValue("to" + index, value(to));
-            }
-            return where.toString();
         }
 
-        private Object value(Instant at) {
-            return source == Source.DAY ? LocalDate.ofInstant(at, ZoneOffset.UTC) : Timestamp.from(at);
+        private static LocalDate day(Instant at) {
+            return at == null ? null : LocalDate.ofInstant(at, ZoneOffset.UTC);
         }
+    }
+
+    /**
+     * {@code " where 1=1"}, the owner when there is one, and {@code from <= column < to} for the ends given (null is
+     * open); the values are bound as {@code from<suffix>} / {@code to<suffix>}, so several windows share one query.
+     */
+    private static String where(boolean oneOwner, String column, Object from, Object to, String suffix,
+                                MapSqlParameterSource params) {
+        StringBuilder where = new StringBuilder(" where 1=1");
+        if (oneOwner) {
+            where.append(" and owner = :owner");
+        }
+        if (from != null) {
+            where.append(" and ").append(column).append(" >= :from").append(suffix);
+            params.addValue("from" + suffix, from);
+        }
+        if (to != null) {
+            where.append(" and ").append(column).append(" < :to").append(suffix);
+            params.addValue("to" + suffix, to);
+        }
+        return where.toString();
+    }
+
+    private static Timestamp timestamp(Instant at) {
+        return at == null ? null : Timestamp.from(at);
     }
 
     /**
