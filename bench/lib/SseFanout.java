@@ -105,14 +105,14 @@ public class SseFanout {
         long measureFrom = Long.MAX_VALUE;
         long endAt = Long.MAX_VALUE;
         int next = 0;
-        int headersSeen = 0;
+        int settled = 0; // streams with an answer (any status) or a failure before one
         boolean readyWritten = false;
         int openAtReady = 0;
 
         while (true) {
             long now = System.currentTimeMillis();
             // open the next batch once the previous one has its headers
-            if (next < streams && headersSeen + statusesFailed(statuses) >= next) {
+            if (next < streams && settled >= next) {
                 int until = Math.min(streams, next + batch);
                 for (; next < until; next++) {
                     SocketChannel channel = SocketChannel.open();
@@ -126,7 +126,7 @@ public class SseFanout {
                     channel.register(selector, SelectionKey.OP_CONNECT, conn);
                 }
             }
-            if (!readyWritten && (headersSeen + statusesFailed(statuses) >= streams || now - started > connectTimeoutMs)) {
+            if (!readyWritten && (settled >= streams || now - started > connectTimeoutMs)) {
                 openedAt = now;
                 openAtReady = (int) conns.stream().filter(c -> c.headersDone && c.status == 200 && !c.closed).count();
                 Files.writeString(ready, "{\"streams_open\":" + openAtReady + ",\"open_ms\":" + (now - started) + "}\n");
@@ -168,13 +168,12 @@ public class SseFanout {
                                 int end = conn.head.indexOf("\r\n\r\n");
                                 if (end >= 0) {
                                     conn.headersDone = true;
-                                    headersSeen++;
                                     String[] lines = conn.head.toString().split("\r\n");
                                     conn.status = Integer.parseInt(lines[0].split(" ")[1]);
                                     statuses.merge(conn.status, 1, Integer::sum);
+                                    settled++;
                                     conn.chunked = conn.head.toString().toLowerCase().contains("transfer-encoding: chunked");
                                     if (conn.status != 200) {
-                                        headersSeen--; // counted in statusesFailed
                                         throw new IOException("status " + conn.status);
                                     }
                                 }
@@ -243,6 +242,7 @@ public class SseFanout {
                             brokeAfterOpen++;
                         } else if (!conn.headersDone) {
                             statuses.merge(-1, 1, Integer::sum);
+                            settled++;
                         }
                     }
                     key.cancel();
@@ -306,16 +306,6 @@ public class SseFanout {
                     .append('}');
         }
         return out.toString();
-    }
-
-    private static int statusesFailed(Map<Integer, Integer> statuses) {
-        int failed = 0;
-        for (var e : statuses.entrySet()) {
-            if (e.getKey() != 200) {
-                failed += e.getValue();
-            }
-        }
-        return failed;
     }
 
     /**
