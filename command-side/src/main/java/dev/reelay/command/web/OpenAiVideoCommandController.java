@@ -42,13 +42,15 @@ class OpenAiVideoCommandController {
     private final CommandGateway commands;
     private final TaskRequestValidator validator;
     private final TaskSubmissions submissions;
+    private final WriteVisibility visibility;
     private final Clock clock;
 
     OpenAiVideoCommandController(CommandGateway commands, TaskRequestValidator validator, TaskSubmissions submissions,
-                                 Optional<Clock> clock) {
+                                 WriteVisibility visibility, Optional<Clock> clock) {
         this.commands = commands;
         this.validator = validator;
         this.submissions = submissions;
+        this.visibility = visibility;
         this.clock = clock.orElse(Clock.systemUTC());
     }
 
@@ -101,6 +103,7 @@ class OpenAiVideoCommandController {
             VideoId videoId = VideoId.random();
             Instant now = clock.instant();
             commands.sendAndWait(new SubmitTask(videoId, owner, spec, now));
+            visibility.awaitVisible(videoId);
             return ResponseEntity.ok(video(videoId, spec, now, null));
         });
     }
@@ -134,6 +137,7 @@ class OpenAiVideoCommandController {
             VideoId remixId = VideoId.random();
             Instant now = clock.instant();
             commands.sendAndWait(new RemixTask(source, remixId, owner, admin, prompt, null, now));
+            visibility.awaitVisible(remixId);
             Map<String, Object> video = new LinkedHashMap<>();
             video.put("id", remixId.value());
             video.put("object", "video");
@@ -150,6 +154,7 @@ class OpenAiVideoCommandController {
     Map<String, Object> delete(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
         VideoId id = wellFormed(videoId);
         commands.sendAndWait(new DeleteTask(id, principal.getName(), request.isUserInRole("admin"), clock.instant()));
+        visibility.awaitVisible(id);
         return Map.of("id", id.value(), "object", "video.deleted", "deleted", true);
     }
 

@@ -38,13 +38,15 @@ class TaskCommandController {
     private final CommandGateway commands;
     private final TaskRequestValidator validator;
     private final TaskSubmissions submissions;
+    private final WriteVisibility visibility;
     private final Clock clock;
 
     TaskCommandController(CommandGateway commands, TaskRequestValidator validator, TaskSubmissions submissions,
-                          java.util.Optional<Clock> clock) {
+                          WriteVisibility visibility, java.util.Optional<Clock> clock) {
         this.commands = commands;
         this.validator = validator;
         this.submissions = submissions;
+        this.visibility = visibility;
         this.clock = clock.orElse(Clock.systemUTC());
     }
 
@@ -76,6 +78,7 @@ class TaskCommandController {
             VideoId videoId = VideoId.random();
             Instant now = clock.instant();
             commands.sendAndWait(new SubmitTask(videoId, owner, spec, now));
+            visibility.awaitVisible(videoId);
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("videoId", videoId.value());
             data.put("status", TaskStatus.QUEUED);
@@ -103,6 +106,7 @@ class TaskCommandController {
                 ? limit(body.get("reason").asText(), 500) : "cancelled by user";
         Instant now = clock.instant();
         commands.sendAndWait(new CancelTask(id, principal.getName(), request.isUserInRole("admin"), reason, now));
+        visibility.awaitVisible(id);
         return ResponseEntity.ok(envelope(Map.of("videoId", id.value(), "status", TaskStatus.CANCELLED, "cancelledAt", now), started));
     }
 
@@ -123,6 +127,7 @@ class TaskCommandController {
             VideoId remixId = VideoId.random();
             Instant now = clock.instant();
             commands.sendAndWait(new RemixTask(source, remixId, owner, admin, prompt, model, now));
+            visibility.awaitVisible(remixId);
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("videoId", remixId.value());
             data.put("status", TaskStatus.QUEUED);

@@ -3,6 +3,8 @@ package dev.reelay.infra.axon;
 import dev.reelay.infra.web.TraceContextFilter;
 import org.axonframework.commandhandling.CommandBus;
 import org.axonframework.commandhandling.CommandMessage;
+import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
 import org.axonframework.messaging.MessageDispatchInterceptor;
 import org.axonframework.messaging.correlation.CorrelationDataProvider;
 import org.axonframework.messaging.correlation.SimpleCorrelationDataProvider;
@@ -16,6 +18,8 @@ import org.springframework.security.core.context.SecurityContextHolder;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiFunction;
 
 /**
@@ -34,6 +38,21 @@ public class AxonConfiguration {
     @Bean
     static CorrelationDataProvider auditCorrelationData() {
         return new SimpleCorrelationDataProvider(AUDIT_KEYS.toArray(String[]::new));
+    }
+
+    /**
+     * Axon's gateway, retrying commands that lost an append race ({@link ConflictRetryScheduler}): with several nodes
+     * a user's account stream is appended to from more than one place, and such a loss is nobody's fault.
+     */
+    @Bean(destroyMethod = "")
+    CommandGateway commandGateway(CommandBus commandBus) {
+        ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "command-retry");
+            thread.setDaemon(true);
+            return thread;
+        });
+        return DefaultCommandGateway.builder().commandBus(commandBus)
+                .retryScheduler(new ConflictRetryScheduler(retries)).build();
     }
 
     @Autowired

@@ -11,6 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.axonframework.commandhandling.CommandExecutionException;
 import org.axonframework.commandhandling.NoHandlerForCommandException;
 import org.axonframework.modelling.command.AggregateNotFoundException;
+import org.axonframework.modelling.command.AggregateStreamCreationException;
 import org.axonframework.modelling.command.ConcurrencyException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,6 +98,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (cause instanceof ConcurrencyException concurrent) {
             return concurrentUpdate(concurrent, request);
         }
+        if (cause instanceof AggregateStreamCreationException raced) {
+            return raceOnCreate(raced, request);
+        }
         return unexpected(e, request);
     }
 
@@ -111,6 +115,15 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return withRetryAfter(respond(statusOf(ErrorCode.CONCURRENT_UPDATE), ErrorCode.CONCURRENT_UPDATE.name(),
                 "Another request changed the same data at the same moment; nothing was stored, retry shortly",
                 List.of(), request), 1);
+    }
+
+    /**
+     * A create whose unit of work collided with another append (Axon reports any collision in a batch that creates a
+     * stream this way; fresh ids never collide with each other): the same as {@link #concurrentUpdate}.
+     */
+    @ExceptionHandler(AggregateStreamCreationException.class)
+    ResponseEntity<Object> raceOnCreate(AggregateStreamCreationException e, HttpServletRequest request) {
+        return concurrentUpdate(new ConcurrencyException(e.getMessage(), e), request);
     }
 
     @ExceptionHandler(AggregateNotFoundException.class)

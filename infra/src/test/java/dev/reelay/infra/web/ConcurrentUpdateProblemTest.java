@@ -31,6 +31,10 @@ class ConcurrentUpdateProblemTest {
             if (how.equals("wrapped")) {
                 throw new CommandExecutionException("command failed", conflict);
             }
+            if (how.equals("create")) {
+                throw new CommandExecutionException("command failed", new org.axonframework.modelling.command
+                        .AggregateStreamCreationException("Cannot reuse aggregate identifier [video_1] to create aggregate"));
+            }
             throw conflict;
         }
     }
@@ -41,7 +45,7 @@ class ConcurrentUpdateProblemTest {
 
     @Test
     void aConflictingAppendIsA409WithRetryAfter() throws Exception {
-        for (String how : new String[]{"bare", "wrapped"}) {
+        for (String how : new String[]{"bare", "wrapped", "create"}) {
             mvc.perform(post("/api/video/race/" + how))
                     .andExpect(status().isConflict())
                     .andExpect(header().string("Retry-After", "1"))

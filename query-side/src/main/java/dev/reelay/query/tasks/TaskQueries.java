@@ -22,10 +22,12 @@ public class TaskQueries {
 
     private final TaskViewRepository views;
     private final NamedParameterJdbcTemplate jdbc;
+    private final TaskViewFold fold;
 
-    TaskQueries(TaskViewRepository views, NamedParameterJdbcTemplate jdbc) {
+    TaskQueries(TaskViewRepository views, NamedParameterJdbcTemplate jdbc, TaskViewFold fold) {
         this.views = views;
         this.jdbc = jdbc;
+        this.fold = fold;
     }
 
     /** List filters; null means "any". {@code owner} null is only for admins. */
@@ -42,12 +44,25 @@ public class TaskQueries {
     }
 
     public Optional<Summary> summary(String videoId) {
-        return views.findById(videoId).map(v -> new Summary(v.videoId, v.owner, v.status, v.providerId, v.externalTaskId,
+        return find(videoId).map(v -> new Summary(v.videoId, v.owner, v.status, v.providerId, v.externalTaskId,
                 v.contentLocation));
     }
 
+    /**
+     * One task as of its last event, whatever the projection's lag (ADR 0009): the row when it has applied the
+     * task's head event, else the task folded from its events. An id the event store does not know is empty after
+     * one index lookup.
+     */
     Optional<TaskView> find(String videoId) {
-        return views.findById(videoId);
+        Optional<TaskView> row = views.findById(videoId);
+        long head = fold.head(videoId);
+        if (head < 0) {
+            return Optional.empty();
+        }
+        if (row.isPresent() && row.get().lastSeq >= head) {
+            return row;
+        }
+        return fold.fold(videoId, row.orElse(null));
     }
 
     /** 1 for the owner's next task to be admitted; only for a task waiting in Reelay. */

@@ -79,6 +79,9 @@ class TaskView implements Persistable<String> {
     /** global position of its TaskQueuedForSlot while it waits in Reelay for a slot; null otherwise */
     @Column(name = "queued_seq")
     Long queuedSeq;
+    /** sequence number of the last event of this task's own stream applied to the row (read-your-writes, ADR 0009) */
+    @Column(name = "last_seq", nullable = false)
+    long lastSeq = -1;
 
     @Transient
     private boolean fresh;

@@ -1,18 +1,14 @@
 package dev.reelay.query.tasks;
 
-import dev.reelay.kernel.event.ProgressUpdated;
 import dev.reelay.kernel.event.TaskAdmitted;
-import dev.reelay.kernel.event.TaskCancelled;
-import dev.reelay.kernel.event.TaskCompleted;
-import dev.reelay.kernel.event.TaskExpired;
-import dev.reelay.kernel.event.TaskFailed;
+import dev.reelay.kernel.event.TaskEvent;
 import dev.reelay.kernel.event.TaskQueuedForSlot;
 import dev.reelay.kernel.event.TaskSubmitted;
-import dev.reelay.kernel.event.UpstreamTaskAccepted;
-import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskStatus;
 import org.axonframework.config.ProcessingGroup;
+import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventHandler;
+import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.ResetHandler;
 import org.axonframework.eventhandling.TrackingToken;
 import org.springframework.stereotype.Component;
@@ -24,6 +20,8 @@ import java.util.function.Consumer;
  * Keeps {@code task_view} in step with the events. Every handler is an upsert that only assigns, so replaying the
  * stream from the start reproduces the same rows; the processor's token commits in the same transaction. The
  * statistics rollup ({@link TaskStatsRollup}) moves with each row, from the slot read off the row before the change.
+ * Each row also remembers the sequence number of the last event of its own task it has seen ({@code last_seq}), so
+ * writes and reads can tell whether the row is current (ADR 0009).
  */
 @Component
 @ProcessingGroup(TaskViewProjector.GROUP)
@@ -40,88 +38,30 @@ class TaskViewProjector {
     }
 
     @EventHandler
-    void on(TaskSubmitted event) {
+    void on(TaskSubmitted event, EventMessage<?> message) {
         TaskView view = views.findById(event.videoId().value()).orElseGet(() -> new TaskView(event.videoId().value()));
         TaskStatsRollup.Slot before = TaskStatsRollup.Slot.of(view);
-        view.owner = event.owner();
-        view.status = TaskStatus.QUEUED;
-        view.progress = 0;
-        view.prompt = event.spec().prompt();
-        view.model = event.spec().model();
-        view.size = event.spec().size();
-        view.seconds = event.spec().seconds();
-        view.mediaType = event.spec().mediaType();
-        view.referenceImageSha256 = event.spec().referenceImage() == null ? null : event.spec().referenceImage().sha256();
-        if (event.lineage() != null) {
-            view.lineageKind = event.lineage().kind().name();
-            view.remixFrom = event.lineage().source().value();
-            view.rootId = event.lineage().root().value();
-            view.depth = event.lineage().depth();
-        } else {
-            view.rootId = view.videoId;
-            view.depth = 0;
-        }
-        view.createdAt = event.submittedAt();
-        view.updatedAt = event.submittedAt();
+        TaskViewChanges.apply(view, event);
+        view.lastSeq = Math.max(view.lastSeq, ownSequence(message, view.videoId));
         views.save(view);
         rollup.moved(before, TaskStatsRollup.Slot.of(view));
     }
 
+    /** Every other event of a task's own stream; those that change nothing visible still move {@code last_seq}. */
     @EventHandler
-    void on(UpstreamTaskAccepted event) {
-        update(event.videoId().value(), event.acceptedAt(), v -> {
-            v.providerId = event.providerId();
-            v.externalTaskId = event.externalTaskId();
-            v.status = TaskStatus.PROCESSING;
-            v.queuedSeq = null;
-        });
-    }
-
-    @EventHandler
-    void on(ProgressUpdated event) {
-        update(event.videoId().value(), event.observedAt(), v -> {
-            v.progress = event.percent();
-            v.upstreamStatus = event.upstreamStatus();
-            v.status = TaskStatus.PROCESSING;
-        });
-    }
-
-    @EventHandler
-    void on(TaskCompleted event) {
-        update(event.videoId().value(), event.completedAt(), v -> {
-            v.status = TaskStatus.COMPLETED;
-            v.progress = 100;
-            v.contentLocation = event.contentLocation();
-            v.contentExpiresAt = event.contentExpiresAt();
-            v.completedAt = event.completedAt();
-            v.upstreamStatus = "completed";
-        });
-    }
-
-    @EventHandler
-    void on(TaskFailed event) {
-        update(event.videoId().value(), event.failedAt(), v -> {
-            v.status = TaskStatus.FAILED;
-            v.errorCode = event.errorCode().name();
-            v.errorMessage = event.message();
-        });
-    }
-
-    @EventHandler
-    void on(TaskCancelled event) {
-        update(event.videoId().value(), event.cancelledAt(), v -> {
-            v.status = TaskStatus.CANCELLED;
-            v.errorCode = ErrorCode.CANCELLED.name();
-            v.errorMessage = event.reason();
-        });
-    }
-
-    @EventHandler
-    void on(TaskExpired event) {
-        update(event.videoId().value(), event.expiredAt(), v -> {
-            v.status = TaskStatus.EXPIRED;
-            v.expiredAt = event.expiredAt();
-            v.contentLocation = null;
+    void on(TaskEvent event, EventMessage<?> message) {
+        long sequence = ownSequence(message, event.videoId().value());
+        if (sequence < 0) {
+            return; // an account's event about the task: not part of the task's own stream
+        }
+        views.findById(event.videoId().value()).ifPresent(view -> {
+            TaskStatsRollup.Slot before = TaskStatsRollup.Slot.of(view);
+            Instant at = TaskViewChanges.apply(view, event);
+            view.lastSeq = Math.max(view.lastSeq, sequence);
+            if (at != null) {
+                touched(view, at);
+                rollup.moved(before, TaskStatsRollup.Slot.of(view));
+            }
         });
     }
 
@@ -141,6 +81,12 @@ class TaskViewProjector {
         rollup.clear();
     }
 
+    /** The event's sequence number in the task's own stream, or -1 when it was applied by another aggregate. */
+    static long ownSequence(EventMessage<?> message, String videoId) {
+        return message instanceof DomainEventMessage<?> domain && videoId.equals(domain.getAggregateIdentifier())
+                ? domain.getSequenceNumber() : -1;
+    }
+
     /**
      * The row is managed in the batch's transaction (the processor runs every batch in one), so the change is flushed
      * at commit without a save: a task's events in one batch cost one SELECT and one UPDATE.
@@ -149,12 +95,15 @@ class TaskViewProjector {
         views.findById(videoId).ifPresent(view -> {
             TaskStatsRollup.Slot before = TaskStatsRollup.Slot.of(view);
             change.accept(view);
-            if (view.status != TaskStatus.QUEUED) {
-                view.queuedSeq = null;
-            }
-            view.updatedAt = at;
+            touched(view, at);
             rollup.moved(before, TaskStatsRollup.Slot.of(view));
         });
     }
 
+    private static void touched(TaskView view, Instant at) {
+        if (view.status != TaskStatus.QUEUED) {
+            view.queuedSeq = null;
+        }
+        view.updatedAt = at;
+    }
 }

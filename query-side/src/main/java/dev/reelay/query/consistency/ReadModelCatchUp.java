@@ -1,0 +1,60 @@
+package dev.reelay.query.consistency;
+
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Component;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Tells when the read models a client reads after a write (the task's row, which also moves the lists and the stats
+ * rollup in the same transaction, and its lineage rows) have caught up with the task's last event (ADR 0009). It polls
+ * the shared database, so it sees a projection running on any node.
+ */
+@Component
+public class ReadModelCatchUp {
+
+    /** Pauses between checks: short at first (a local projection is usually done within a few milliseconds). */
+    private static final long[] PAUSES_MS = {1, 2, 4, 8, 16, 25};
+
+    private final NamedParameterJdbcTemplate jdbc;
+
+    ReadModelCatchUp(NamedParameterJdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** True once the task's views show its last event; false when {@code bound} passed first. */
+    public boolean await(String videoId, Duration bound) {
+        MapSqlParameterSource id = new MapSqlParameterSource("id", videoId);
+        Long head = jdbc.queryForObject("select max(sequence_number) from domain_event_entry where aggregate_identifier = :id",
+                id, Long.class);
+        if (head == null) {
+            return true; // nothing written: nothing to wait for
+        }
+        long deadline = System.nanoTime() + bound.toNanos();
+        for (int attempt = 0; ; attempt++) {
+            if (caughtUp(id, head)) {
+                return true;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            long pause = TimeUnit.MILLISECONDS.toNanos(PAUSES_MS[Math.min(attempt, PAUSES_MS.length - 1)]);
+            LockSupport.parkNanos(Math.min(pause, left));
+            if (Thread.currentThread().isInterrupted()) {
+                return false;
+            }
+        }
+    }
+
+    private boolean caughtUp(MapSqlParameterSource id, long head) {
+        List<Boolean> rows = jdbc.query("select v.last_seq >= :head and exists (select 1 from task_lineage l "
+                        + "where l.ancestor_id = :id and l.descendant_id = :id) from task_view v where v.video_id = :id",
+                new MapSqlParameterSource(id.getValues()).addValue("head", head), (rs, n) -> rs.getBoolean(1));
+        return !rows.isEmpty() && rows.get(0);
+    }
+}

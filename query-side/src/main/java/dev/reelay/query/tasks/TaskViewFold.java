@@ -1,0 +1,68 @@
+package dev.reelay.query.tasks;
+
+import dev.reelay.kernel.event.TaskSubmitted;
+import org.axonframework.eventhandling.DomainEventMessage;
+import org.axonframework.eventsourcing.eventstore.DomainEventStream;
+import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.stereotype.Component;
+
+import java.util.Optional;
+
+/**
+ * The event store's word on one task, for reads that must not trail the caller's own writes (ADR 0009): the head of
+ * the task's stream (one lookup on the unique (aggregate, sequence) index) and, when the row is missing or behind it,
+ * the row as the projection will write it, folded from the task's own events.
+ */
+@Component
+class TaskViewFold {
+
+    private final EventStore eventStore;
+    private final NamedParameterJdbcTemplate jdbc;
+
+    TaskViewFold(EventStore eventStore, NamedParameterJdbcTemplate jdbc) {
+        this.eventStore = eventStore;
+        this.jdbc = jdbc;
+    }
+
+    /** The sequence number of the task's last event; -1 when the store has none (an unknown id). */
+    long head(String videoId) {
+        Long head = jdbc.queryForObject("select max(sequence_number) from domain_event_entry where aggregate_identifier = :id",
+                new MapSqlParameterSource("id", videoId), Long.class);
+        return head == null ? -1 : head;
+    }
+
+    /**
+     * The task's row folded from its events, starting from {@code stored} when there is one (its queue position comes
+     * from another stream and is kept). Empty when the stream is not a task's.
+     */
+    Optional<TaskView> fold(String videoId, TaskView stored) {
+        TaskView view = new TaskView(videoId);
+        if (stored != null) {
+            view.queuedSeq = stored.queuedSeq;
+        }
+        boolean submitted = false;
+        DomainEventStream stream = eventStore.readEvents(videoId);
+        while (stream.hasNext()) {
+            DomainEventMessage<?> event = stream.next();
+            Object payload = event.getPayload();
+            if (!submitted && !(payload instanceof TaskSubmitted)) {
+                return Optional.empty();
+            }
+            submitted = true;
+            java.time.Instant at = TaskViewChanges.apply(view, payload);
+            if (at != null) {
+                view.updatedAt = at;
+            }
+            view.lastSeq = event.getSequenceNumber();
+        }
+        if (!submitted) {
+            return Optional.empty();
+        }
+        if (view.status != dev.reelay.kernel.task.TaskStatus.QUEUED) {
+            view.queuedSeq = null;
+        }
+        return Optional.of(view);
+    }
+}
