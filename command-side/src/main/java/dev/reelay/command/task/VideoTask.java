@@ -64,7 +64,7 @@ class VideoTask {
     }
 
     @CommandHandler
-    VideoId handle(RemixTask command, Admissions admissions) throws Exception {
+    RemixTask.Accepted handle(RemixTask command, Admissions admissions) throws Exception {
         ensureVisibleTo(command.requestedBy(), command.admin());
         if (status != TaskStatus.COMPLETED) {
             throw new TaskRejectedException(ErrorCode.REMIX_SOURCE_NOT_COMPLETED,
@@ -77,11 +77,12 @@ class VideoTask {
         int depth = lineage == null ? 1 : lineage.depth() + 1;
         // The remix keeps the source's size, seconds and media type; it starts from the source's output, not its reference image.
         TaskSpec remixSpec = new TaskSpec(command.prompt(), model, spec.size(), spec.seconds(), spec.mediaType(), null);
+        Lineage childLineage = new Lineage(LineageKind.REMIX, videoId, root, depth);
         TaskSubmitted child = new TaskSubmitted(command.remixVideoId(), command.requestedBy(), remixSpec,
-                new Lineage(LineageKind.REMIX, videoId, root, depth), command.requestedAt());
+                childLineage, command.requestedAt());
         AggregateLifecycle.createNew(VideoTask.class, () -> new VideoTask(child));
         admissions.reserve(command.requestedBy(), command.remixVideoId(), remixSpec, command.requestedAt());
-        return command.remixVideoId();
+        return new RemixTask.Accepted(command.remixVideoId(), remixSpec, childLineage, externalTaskId);
     }
 
     @CommandHandler

@@ -126,18 +126,10 @@ class TaskCommandController {
         return submissions.once(owner, idempotencyKey, "remix|" + source + "|" + prompt + "|" + model, () -> {
             VideoId remixId = VideoId.random();
             Instant now = clock.instant();
-            commands.sendAndWait(new RemixTask(source, remixId, owner, admin, prompt, model, now));
+            RemixTask.Accepted accepted = commands.sendAndWait(new RemixTask(source, remixId, owner, admin, prompt, model, now));
             visibility.awaitVisible(remixId);
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("videoId", remixId.value());
-            data.put("status", TaskStatus.QUEUED);
-            data.put("createdAt", now);
-            data.put("prompt", prompt);
-            if (model != null) {
-                data.put("model", model);
-            }
-            data.put("remixed_from", source.value());
-            return ResponseEntity.created(URI.create("/api/video/tasks/" + remixId)).body(envelope(data, started));
+            return ResponseEntity.created(URI.create("/api/video/tasks/" + remixId))
+                    .body(SeedEnvelope.of(RemixResponse.of(accepted, now), clock.millis() - started));
         });
     }
 

@@ -59,7 +59,8 @@ class TaskRequestValidator {
             }
         }
         String size = text(raw.size(), "size", violations);
-        Integer seconds = seconds(raw.seconds(), violations);
+        String secondsField = raw.secondsField();
+        Integer seconds = seconds(raw, secondsField, violations);
         MediaType mediaType = mediaType(raw.mediaType(), violations);
 
         if (model.isPresent()) {
@@ -70,11 +71,11 @@ class TaskRequestValidator {
                 violations.add(new FieldViolation("size", "NOT_ALLOWED",
                         "size '" + abbreviate(size) + "' is not offered for " + caps.id() + "; one of " + caps.sizes()));
             }
-            if (seconds == null && !hasViolation(violations, "seconds")) {
+            if (seconds == null && !hasViolation(violations, secondsField)) {
                 seconds = caps.seconds().get(0);
             } else if (seconds != null && !caps.seconds().contains(seconds)) {
-                violations.add(new FieldViolation("seconds", "NOT_ALLOWED",
-                        "seconds " + seconds + " is not offered for " + caps.id() + "; one of " + caps.seconds()));
+                violations.add(new FieldViolation(secondsField, "NOT_ALLOWED",
+                        secondsField + " " + seconds + " is not offered for " + caps.id() + "; one of " + caps.seconds()));
             }
             if (mediaType != null && !caps.mediaTypes().contains(mediaType)) {
                 violations.add(new FieldViolation("mediaType", "NOT_ALLOWED",
@@ -211,8 +212,21 @@ class TaskRequestValidator {
         return node.asText();
     }
 
-    private static Integer seconds(JsonNode node, List<FieldViolation> violations) {
-        if (node == null || node.isNull()) {
+    /** {@code duration} is the seeds' name for {@code seconds}; a request that sends both must mean the same length. */
+    private static Integer seconds(RawTaskRequest raw, String field, List<FieldViolation> violations) {
+        Integer seconds = wholeNumber(field.equals("seconds") ? raw.seconds() : raw.duration(), field, violations);
+        if (field.equals("seconds") && RawTaskRequest.present(raw.duration())) {
+            Integer duration = wholeNumber(raw.duration(), "duration", violations);
+            if (seconds != null && duration != null && !seconds.equals(duration)) {
+                violations.add(new FieldViolation("duration", "CONFLICT",
+                        "duration " + duration + " differs from seconds " + seconds + "; send one of them"));
+            }
+        }
+        return seconds;
+    }
+
+    private static Integer wholeNumber(JsonNode node, String field, List<FieldViolation> violations) {
+        if (!RawTaskRequest.present(node)) {
             return null;
         }
         if (node.isIntegralNumber() && node.canConvertToInt()) {
@@ -221,7 +235,7 @@ class TaskRequestValidator {
         if (node.isTextual() && NUMBER.matcher(node.asText().trim()).matches()) {
             return Integer.parseInt(node.asText().trim());
         }
-        violations.add(new FieldViolation("seconds", "TYPE", "seconds must be a whole number, e.g. 4 or \"4\""));
+        violations.add(new FieldViolation(field, "TYPE", field + " must be a whole number, e.g. 4 or \"4\""));
         return null;
     }
 

@@ -266,7 +266,8 @@ class VideoTaskTest {
             fixture.given(submitted(), accepted(), completed())
                     .when(new RemixTask(videoId, remixId, OWNER, false, "now in space", "sora-2-pro", REMIXED_AT))
                     .expectSuccessfulHandlerExecution()
-                    .expectResultMessagePayload(remixId)
+                    .expectResultMessagePayload(new RemixTask.Accepted(remixId, childSpec,
+                            new Lineage(LineageKind.REMIX, videoId, videoId, 1), EXTERNAL_ID))
                     .expectEvents(
                             new RemixRequested(videoId, remixId, OWNER, "now in space", "sora-2-pro", REMIXED_AT),
                             new TaskSubmitted(remixId, OWNER, childSpec,

@@ -50,11 +50,15 @@ class OpenAiVideosClient implements ProviderClient {
                 summary, this::job, this::describe);
     }
 
+    /** The remix names its model too: relays route by it, and a remix may move to another model of the same family. */
     @Override
     public Mono<UpstreamJob> remix(String sourceExternalId, VideoId videoId, TaskSpec spec, int attempt) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("prompt", spec.prompt());
+        body.put("model", spec.model());
         return http.call("remix", videoId.value(), attempt, HttpMethod.POST, "/videos/" + sourceExternalId + "/remix",
-                headers(videoId), req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(Map.of("prompt", spec.prompt())),
-                "{\"source\":\"" + sourceExternalId + "\",\"prompt_chars\":" + spec.prompt().length() + "}", this::job, this::describe);
+                headers(videoId), req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(body),
+                remixSummary(sourceExternalId, spec), this::job, this::describe);
     }
 
     @Override
@@ -109,6 +113,11 @@ class OpenAiVideosClient implements ProviderClient {
     private String describe(UpstreamJob job) {
         return "{\"id\":\"" + job.externalTaskId() + "\",\"status\":\"" + job.state() + "\",\"progress\":" + job.progress()
                 + (job.errorCode() == null ? "" : ",\"error\":\"" + job.errorCode() + "\"") + "}";
+    }
+
+    static String remixSummary(String sourceExternalId, TaskSpec spec) {
+        return "{\"source\":\"" + sourceExternalId + "\",\"model\":\"" + spec.model() + "\",\"prompt_chars\":"
+                + spec.prompt().length() + "}";
     }
 
     static String summary(TaskSpec spec, boolean image) {

@@ -1,7 +1,6 @@
 package dev.reelay.infra.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.reelay.command.upstream.UpstreamException;
 import dev.reelay.command.upstream.UpstreamJob;
 import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.task.VideoId;
@@ -12,11 +11,14 @@ import org.springframework.http.client.MultipartBodyBuilder;
 import org.springframework.web.reactive.function.BodyInserters;
 import reactor.core.publisher.Mono;
 
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The seeds' relay: multipart create with {@code prompt, model, size, seconds/duration, input_reference}, the raw
- * key in {@code Authorization}, and status answers that carry a {@code video_url}. It has no remix and no delete.
+ * key in {@code Authorization}, status answers that carry a {@code video_url}, and remix with JSON {@code {prompt, model}}.
+ * It has no delete.
  */
 class RelayMultipartClient implements ProviderClient {
 
@@ -42,10 +44,15 @@ class RelayMultipartClient implements ProviderClient {
                 OpenAiVideosClient.summary(spec, image != null), this::job, this::describe);
     }
 
+    /** The seeds' remix: {@code POST /videos/{externalTaskId}/remix} with JSON {@code {prompt, model}}. */
     @Override
     public Mono<UpstreamJob> remix(String sourceExternalId, VideoId videoId, TaskSpec spec, int attempt) {
-        return Mono.error(new UpstreamException(UpstreamException.Kind.UNKNOWN, 0, "unsupported",
-                http.providerId() + " (relay-multipart) cannot remix", null));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("prompt", spec.prompt());
+        body.put("model", spec.model());
+        return http.call("remix", videoId.value(), attempt, HttpMethod.POST, "/videos/" + sourceExternalId + "/remix",
+                this::auth, req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(body),
+                OpenAiVideosClient.remixSummary(sourceExternalId, spec), this::job, this::describe);
     }
 
     @Override

@@ -89,7 +89,7 @@ class SandboxProvider {
         if (source == null || source.deleted()) {
             return error(HttpStatus.NOT_FOUND, "not_found", "no video " + id);
         }
-        return create(auth, key, source.model(), body.path("prompt").asText(null), source.size(),
+        return create(auth, key, body.path("model").asText(source.model()), body.path("prompt").asText(null), source.size(),
                 String.valueOf(source.seconds()), id);
     }
 

@@ -165,6 +165,57 @@ class TaskLifecycleEndToEndTest {
     }
 
     @Test
+    void aSandboxRemixAnswersLikeTheSeedsAndItsViewAndListItemCarryTheSeedsMetadata() {
+        String dora = api().token("dora");
+        String source = submit(dora, "a lantern on a lake");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                api().get("/api/video/tasks/" + source, dora).json().at("/data/status").asText()).isEqualTo("COMPLETED"));
+        JsonNode sourceView = api().get("/api/video/tasks/" + source, dora).json().get("data");
+        String sourceExternal = sourceView.get("externalTaskId").asText();
+        assertThat(sourceExternal).isNotBlank();
+        assertThat(sourceView.at("/metadata/externalTaskId").asText()).isEqualTo(sourceExternal);
+        assertThat(sourceView.at("/metadata/type").asText()).isEqualTo("generation");
+        assertThat(sourceView.get("metadata").has("remix_from")).isFalse();
+
+        HttpApi.Response remix = api().postJson("/api/video/tasks/" + source + "/remix", dora, "{\"prompt\":\"the lantern drifts away\"}");
+        assertThat(remix.status()).as(remix.body()).isEqualTo(201);
+        JsonNode answer = remix.json().get("data");
+        String remixId = answer.get("videoId").asText();
+        assertThat(answer.get("status").asText()).as("upper case, like every seed route").isEqualTo("QUEUED");
+        assertThat(answer.get("externalTaskId").isNull()).isTrue();
+        assertThat(answer.get("remixed_from").asText()).isEqualTo(source);
+        assertThat(answer.get("message").asText()).isNotBlank();
+        assertThat(answer.at("/metadata/type").asText()).isEqualTo("remix");
+        assertThat(answer.at("/metadata/remix_from").asText()).isEqualTo(source);
+        assertThat(answer.at("/metadata/remix_from_external").asText()).isEqualTo(sourceExternal);
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                api().get("/api/video/tasks/" + remixId, dora).json().at("/data/status").asText()).isEqualTo("COMPLETED"));
+        JsonNode view = api().get("/api/video/tasks/" + remixId, dora).json().get("data");
+        String remixExternal = view.get("externalTaskId").asText();
+        assertThat(remixExternal).isNotBlank().isNotEqualTo(sourceExternal);
+        JsonNode metadata = view.get("metadata");
+        assertThat(metadata.get("externalTaskId").asText()).isEqualTo(remixExternal);
+        assertThat(metadata.get("type").asText()).isEqualTo("remix");
+        assertThat(metadata.get("remix_from").asText()).isEqualTo(source);
+        assertThat(metadata.get("remix_from_external").asText()).isEqualTo(sourceExternal);
+        // the remix answer's metadata is the view's, bar what the provider said since
+        List<String> answered = new java.util.ArrayList<>();
+        answer.get("metadata").fieldNames().forEachRemaining(answered::add);
+        List<String> shown = new java.util.ArrayList<>();
+        metadata.fieldNames().forEachRemaining(shown::add);
+        assertThat(answered).containsExactlyElementsOf(shown);
+
+        JsonNode items = api().get("/api/video/tasks?remixOf=" + source, dora).json().at("/data/items");
+        assertThat(items).hasSize(1);
+        assertThat(items.get(0).get("metadata")).isEqualTo(metadata);
+        JsonNode all = api().get("/api/video/tasks?limit=10", dora).json().at("/data/items");
+        assertThat(all).hasSize(2);
+        assertThat(all.get(1).at("/metadata/externalTaskId").asText()).isEqualTo(sourceExternal);
+        assertThat(all.get(1).at("/metadata/type").asText()).isEqualTo("generation");
+    }
+
+    @Test
     void listsAreOwnerScopedAndPageByCursor() {
         String carol = api().token("carol");
         for (int i = 0; i < 5; i++) {

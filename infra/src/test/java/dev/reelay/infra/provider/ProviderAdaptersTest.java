@@ -350,6 +350,85 @@ class ProviderAdaptersTest {
         assertThat(view.get("externalTaskId").asText()).isEqualTo("r1");
     }
 
+    @Test
+    @Order(10)
+    void aRemixOnTheRelayPostsPromptAndModelAsJsonToTheSourcesJobAndCompletes() throws Exception {
+        RELAY.onCreate(json(200, "{\"id\":\"r-src\",\"status\":\"queued\"}"));
+        RELAY.onRetrieve("r-src", json(200, "{\"id\":\"r-src\",\"status\":\"success\",\"video_url\":\"https://cdn.example/r-src.mp4\"}"));
+        RELAY.onRemix(json(200, "{\"id\":\"r-remix\",\"status\":\"queued\"}"));
+        RELAY.onRetrieve("r-remix", json(200, "{\"id\":\"r-remix\",\"status\":\"processing\",\"progress\":50}"),
+                json(200, "{\"id\":\"r-remix\",\"status\":\"success\",\"video_url\":\"https://cdn.example/r-remix.mp4\"}"));
+
+        String source = post("/api/video/tasks",
+                "{\"prompt\":\"a paper crane\",\"model\":\"sora_video2\",\"size\":\"720x720\",\"duration\":5}")
+                .json().at("/data/videoId").asText();
+        awaitViewStatus(source, "COMPLETED");
+
+        JsonNode answer = post("/api/video/tasks/" + source + "/remix",
+                "{\"prompt\":\"the crane takes off\",\"model\":\"sora_video2\"}").json().get("data");
+        String remixId = answer.get("videoId").asText();
+        assertThat(answer.get("status").asText()).isEqualTo("QUEUED");
+        assertThat(answer.has("externalTaskId")).as("externalTaskId is written, as null: %s", answer).isTrue();
+        assertThat(answer.get("externalTaskId").isNull()).isTrue();
+        assertThat(answer.get("remixed_from").asText()).isEqualTo(source);
+        assertThat(answer.get("message").asText()).contains(source).contains(remixId);
+        assertThat(answer.at("/metadata/type").asText()).isEqualTo("remix");
+        assertThat(answer.at("/metadata/remix_from").asText()).isEqualTo(source);
+        assertThat(answer.at("/metadata/remix_from_external").asText()).isEqualTo("r-src");
+        assertThat(answer.at("/metadata/externalTaskId").isNull()).isTrue();
+        awaitViewStatus(remixId, "COMPLETED");
+
+        List<Seen> remixes = RELAY.remixes();
+        assertThat(remixes).hasSize(1);
+        Seen remix = remixes.get(0);
+        assertThat(remix.path()).isEqualTo("/v1/videos/r-src/remix");
+        assertThat(remix.header("Authorization")).isEqualTo(RELAY_KEY);
+        assertThat(remix.header("Content-Type")).startsWith("application/json");
+        JsonNode body = JSON.readTree(remix.body());
+        assertThat(body.get("prompt").asText()).isEqualTo("the crane takes off");
+        assertThat(body.get("model").asText()).isEqualTo("sora_video2");
+        assertThat(body.size()).as("only prompt and model: %s", body).isEqualTo(2);
+        assertThat(RELAY.creates()).as("the remix is not a second create").hasSize(1);
+
+        assertThat(eventTypes(remixId)).doesNotContain(EVENT + "TaskFailed").endsWith(EVENT + "TaskCompleted");
+        assertThat(eventPayload(remixId, "UpstreamTaskAccepted").get("externalTaskId").asText()).isEqualTo("r-remix");
+        JsonNode view = view(remixId);
+        assertThat(view.get("provider").asText()).isEqualTo("relay");
+        assertThat(view.get("externalTaskId").asText()).isEqualTo("r-remix");
+        assertThat(view.get("size").asText()).isEqualTo("720x720");
+        assertThat(view.get("seconds").asInt()).isEqualTo(5);
+        assertThat(view.at("/metadata/externalTaskId").asText()).isEqualTo("r-remix");
+        assertThat(view.at("/metadata/remix_from_external").asText()).isEqualTo("r-src");
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(jdbc.queryForList(
+                "select operation || ':' || coalesce(http_status::text, '-') from upstream_call where video_id = ? order by id",
+                String.class, remixId)).startsWith("remix:200"));
+    }
+
+    @Test
+    @Order(11)
+    void anOpenAiVideosRemixNamesItsModelBesideThePrompt() throws Exception {
+        PRIMARY.onCreate(job("vid_src", "queued", 0));
+        PRIMARY.onRetrieve("vid_src", job("vid_src", "completed", 100));
+        PRIMARY.onRemix(job("vid_rmx", "queued", 0));
+        PRIMARY.onRetrieve("vid_rmx", job("vid_rmx", "completed", 100));
+
+        String source = submitSora("a kite over the dunes");
+        awaitViewStatus(source, "COMPLETED");
+        String remixId = post("/api/video/tasks/" + source + "/remix", "{\"prompt\":\"at night\"}")
+                .json().at("/data/videoId").asText();
+        awaitViewStatus(remixId, "COMPLETED");
+
+        List<Seen> remixes = PRIMARY.remixes();
+        assertThat(remixes).hasSize(1);
+        assertThat(remixes.get(0).path()).isEqualTo("/v1/videos/vid_src/remix");
+        assertThat(remixes.get(0).header("Authorization")).isEqualTo("Bearer " + KEY);
+        assertThat(remixes.get(0).header("Idempotency-Key")).isEqualTo(remixId);
+        JsonNode body = JSON.readTree(remixes.get(0).body());
+        assertThat(body.get("prompt").asText()).isEqualTo("at night");
+        assertThat(body.get("model").asText()).as("the source's model, kept by the remix").isEqualTo("sora-2");
+        assertThat(view(remixId).at("/metadata/remix_from_external").asText()).isEqualTo("vid_src");
+    }
+
     // ---------------------------------------------------------------- the key never leaks
 
     @Test
@@ -476,7 +555,7 @@ class ProviderAdaptersTest {
     }
 
     /**
-     * A scripted provider: creates answer from a queue (the last answer repeats), status requests answer per
+     * A scripted provider: creates and remixes answer from queues (the last answer repeats), status requests answer per
      * external id (the last answer repeats); anything else, e.g. a stray poll of an earlier test's job, gets 404.
      */
     static final class Upstream extends Dispatcher {
@@ -484,6 +563,7 @@ class ProviderAdaptersTest {
         final MockWebServer server = new MockWebServer();
         final List<Seen> seen = new CopyOnWriteArrayList<>();
         private final Deque<MockResponse> creates = new ArrayDeque<>();
+        private final Deque<MockResponse> remixes = new ArrayDeque<>();
         private final Map<String, Deque<MockResponse>> retrieves = new ConcurrentHashMap<>();
 
         Upstream(String name) {
@@ -498,6 +578,7 @@ class ProviderAdaptersTest {
 
         synchronized void reset() {
             creates.clear();
+            remixes.clear();
             retrieves.clear();
             seen.clear();
             try {
@@ -513,12 +594,20 @@ class ProviderAdaptersTest {
             creates.addAll(List.of(answers));
         }
 
+        synchronized void onRemix(MockResponse... answers) {
+            remixes.addAll(List.of(answers));
+        }
+
         synchronized void onRetrieve(String externalId, MockResponse... answers) {
             retrieves.put(externalId, new ArrayDeque<>(List.of(answers)));
         }
 
         List<Seen> creates() {
             return seen.stream().filter(s -> s.method().equals("POST") && s.path().equals("/v1/videos")).toList();
+        }
+
+        List<Seen> remixes() {
+            return seen.stream().filter(s -> s.method().equals("POST") && s.path().matches("/v1/videos/[^/]+/remix")).toList();
         }
 
         List<Seen> retrieves(String externalId) {
@@ -533,6 +622,9 @@ class ProviderAdaptersTest {
             String path = request.getPath() == null ? "" : request.getPath();
             if (request.getMethod().equals("POST") && path.equals("/v1/videos")) {
                 return next(creates);
+            }
+            if (request.getMethod().equals("POST") && path.matches("/v1/videos/[^/]+/remix")) {
+                return next(remixes);
             }
             if (request.getMethod().equals("GET") && path.startsWith("/v1/videos/")) {
                 Deque<MockResponse> answers = retrieves.get(path.substring("/v1/videos/".length()));

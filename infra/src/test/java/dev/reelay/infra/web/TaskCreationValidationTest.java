@@ -296,6 +296,76 @@ class TaskCreationValidationTest {
         assertProblem(rejected(() -> postJson(token, body)), 422, "VALIDATION_FAILED", "seconds", "TYPE");
     }
 
+    // ---------------------------------------------------------------- the seeds' own examples (SEED-API.md)
+
+    @Test
+    void theSeedsJsonExampleWithDurationFiveIsAcceptedWithTheDefaultConfiguration() {
+        String token = token();
+        ObjectNode body = JSON.createObjectNode();
+        body.put("prompt", "a cat playing piano");
+        body.put("model", "sora_video2");
+        body.put("size", "720x720");
+        body.put("duration", 5);
+        JsonNode data = created(() -> postJson(token, body)).json().get("data");
+        assertThat(data.get("model").asText()).isEqualTo("sora_video2");
+        assertThat(data.get("size").asText()).isEqualTo("720x720");
+        assertThat(data.get("seconds").asInt()).isEqualTo(5);
+    }
+
+    @Test
+    void theSeedsRelayFormExampleWithSecondsTenIsAcceptedWithTheDefaultConfiguration() {
+        String token = token();
+        Map<String, String> form = new LinkedHashMap<>();
+        form.put("prompt", "a cat playing piano");
+        form.put("model", "sora_video2");
+        form.put("size", "720x720");
+        form.put("seconds", "10");
+        JsonNode data = created(() -> api().postMultipart(RELAY, token, form, null, null, null, null)).json().get("data");
+        assertThat(data.get("size").asText()).isEqualTo("720x720");
+        assertThat(data.get("seconds").asInt()).isEqualTo(10);
+    }
+
+    @Test
+    void durationNamesTheLengthOnEveryMultipartSeedRoute() {
+        String token = token();
+        for (String path : new String[]{TASKS, RELAY}) {
+            Map<String, String> form = new LinkedHashMap<>();
+            form.put("prompt", "a cat playing piano");
+            form.put("model", "sora_video2");
+            form.put("size", "720x720");
+            form.put("duration", "5");
+            JsonNode data = created(() -> api().postMultipart(path, token, form, null, null, null, null)).json().get("data");
+            assertThat(data.get("seconds").asInt()).as(path).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void aRefusedDurationIsReportedUnderTheNameTheClientSent() {
+        String token = token();
+        ObjectNode notOffered = valid();
+        notOffered.remove("seconds");
+        notOffered.put("duration", 7);
+        assertProblem(rejected(() -> postJson(token, notOffered)), 422, "VALIDATION_FAILED", "duration", "NOT_ALLOWED");
+
+        Map<String, String> form = validForm();
+        form.remove("seconds");
+        form.put("duration", "five");
+        assertProblem(rejected(() -> api().postMultipart(RELAY, token, form, null, null, null, null)),
+                422, "VALIDATION_FAILED", "duration", "TYPE");
+    }
+
+    @Test
+    void secondsAndDurationThatDisagreeAreRefusedAndThatAgreeAreAccepted() {
+        String token = token();
+        ObjectNode disagree = valid();
+        disagree.put("duration", 8);
+        assertProblem(rejected(() -> postJson(token, disagree)), 422, "VALIDATION_FAILED", "duration", "CONFLICT");
+
+        ObjectNode agree = valid();
+        agree.put("duration", "4");
+        assertThat(created(() -> postJson(token, agree)).json().at("/data/seconds").asInt()).isEqualTo(4);
+    }
+
     // ---------------------------------------------------------------- sizes
 
     @Test

@@ -2,6 +2,7 @@ package dev.reelay.query.tasks;
 
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -12,7 +13,10 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** Reads of {@code task_view}: one task, and keyset-paginated lists (newest first) with filters. */
@@ -63,6 +67,18 @@ public class TaskQueries {
             return row;
         }
         return fold.fold(videoId, row.orElse(null));
+    }
+
+    /** The provider's ids of those of these tasks that have one. */
+    Map<String, String> externalIds(Collection<String> videoIds) {
+        if (videoIds.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, String> ids = new HashMap<>();
+        jdbc.query("select video_id, external_task_id from task_view where video_id in (:ids) and external_task_id is not null",
+                new MapSqlParameterSource("ids", videoIds),
+                (RowCallbackHandler) rs -> ids.put(rs.getString(1), rs.getString(2)));
+        return ids;
     }
 
     /** 1 for the owner's next task to be admitted; only for a task waiting in Reelay. */

@@ -1,5 +1,6 @@
 package dev.reelay.query.tasks;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.reelay.kernel.task.MediaType;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
@@ -14,10 +15,10 @@ import org.springframework.web.bind.annotation.RestController;
 
 import java.security.Principal;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /** The seeds' read routes for one task and for lists, scoped to the caller (admins see all). */
 @RestController
@@ -32,20 +33,14 @@ class TaskQueryController {
     }
 
     @GetMapping("/api/video/tasks/{videoId}")
-    @SuppressWarnings("unchecked")
-    Map<String, Object> get(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
+    SeedEnvelope<TaskRepresentation> get(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
         long started = System.currentTimeMillis();
         TaskView view = visible(videoId, principal, request);
-        Map<String, Object> data = withQueuePosition(view);
-        if (view.remixFrom != null) {
-            queries.find(view.remixFrom).map(source -> source.externalTaskId).ifPresent(external ->
-                    ((Map<String, Object>) data.get("metadata")).put("remix_from_external", external));
-        }
-        return envelope(data, started);
+        return SeedEnvelope.of(represent(List.of(view)).get(0), System.currentTimeMillis() - started);
     }
 
     @GetMapping("/api/video/tasks")
-    Map<String, Object> list(Principal principal, HttpServletRequest request,
+    SeedEnvelope<TaskPage> list(Principal principal, HttpServletRequest request,
                              @RequestParam(required = false) String status,
                              @RequestParam(required = false) String mediaType,
                              @RequestParam(required = false) String model,
@@ -71,15 +66,15 @@ class TaskQueryController {
         TaskQueries.Page result = queries.list(new TaskQueries.Filter(scope, enumValue("status", status, TaskStatus.class),
                 enumValue("mediaType", mediaType, MediaType.class), model, createdFrom, createdTo, remixOf, root),
                 cursor, page, pageSize);
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("items", result.items().stream().map(this::withQueuePosition).toList());
-        data.put("nextCursor", result.nextCursor());
-        if (page != null) {
-            data.put("page", page);
-            data.put("size", pageSize);
-            data.put("total", result.total());
-        }
-        return envelope(data, started);
+        TaskPage data = new TaskPage(represent(result.items()), result.nextCursor(), page,
+                page != null ? pageSize : null, result.total());
+        return SeedEnvelope.of(data, System.currentTimeMillis() - started);
+    }
+
+    /** A list page: {@code nextCursor} always (null on the last page); {@code page}, {@code size}, {@code total} for page/size reads. */
+    record TaskPage(List<TaskRepresentation> items,
+                    @JsonInclude(JsonInclude.Include.ALWAYS) String nextCursor,
+                    Integer page, Integer size, Long total) {
     }
 
     /** Someone else's task is a 404, exactly like a missing one; an admin's read of it is logged. */
@@ -95,50 +90,17 @@ class TaskQueryController {
         return view;
     }
 
-    /** The representation, with the place in its owner's queue for a task waiting in Reelay. */
-    @SuppressWarnings("unchecked")
-    private Map<String, Object> withQueuePosition(TaskView v) {
-        Map<String, Object> m = representation(v);
-        if (v.status == TaskStatus.QUEUED && v.queuedSeq != null) {
-            ((Map<String, Object>) m.get("queue")).put("position", queries.queuePosition(v));
-        }
-        return m;
-    }
-
-    static Map<String, Object> representation(TaskView v) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("videoId", v.videoId);
-        m.put("externalTaskId", v.externalTaskId);
-        m.put("status", v.status);
-        m.put("progress", v.progress);
-        m.put("prompt", v.prompt);
-        m.put("model", v.model);
-        m.put("size", v.size);
-        m.put("seconds", v.seconds);
-        m.put("mediaType", v.mediaType);
-        m.put("provider", v.providerId);
-        m.put("videoUrl", v.status == TaskStatus.COMPLETED ? "/api/video/tasks/" + v.videoId + "/content" : null);
-        if (v.status == TaskStatus.QUEUED) {
-            // waiting in Reelay for one of the owner's concurrency slots, or already on its way to / queued at a provider
-            Map<String, Object> queue = new LinkedHashMap<>();
-            queue.put("waitingIn", v.queuedSeq != null ? "reelay" : "provider");
-            m.put("queue", queue);
-        }
-        if (v.errorCode != null) {
-            m.put("error", Map.of("code", v.errorCode, "message", v.errorMessage == null ? "" : v.errorMessage));
-        }
-        m.put("createdAt", v.createdAt);
-        m.put("updatedAt", v.updatedAt);
-        m.put("completedAt", v.completedAt);
-        Map<String, Object> metadata = new LinkedHashMap<>();
-        metadata.put("type", v.remixFrom != null ? "remix" : "generation");
-        if (v.remixFrom != null) {
-            metadata.put("remix_from", v.remixFrom);
-            metadata.put("root", v.rootId);
-            metadata.put("depth", v.depth);
-        }
-        m.put("metadata", metadata);
-        return m;
+    /**
+     * The representations of these rows, in order: a waiting task's place in its owner's queue, and a remix's
+     * {@code remix_from_external} read from its source's row now (one query for the page), not copied when projected:
+     * always the source's current provider id, and nothing to keep in step on a replay.
+     */
+    private List<TaskRepresentation> represent(List<TaskView> rows) {
+        Map<String, String> sourceExternalIds = queries.externalIds(rows.stream()
+                .map(v -> v.remixFrom).filter(Objects::nonNull).distinct().toList());
+        return rows.stream().map(v -> TaskRepresentation.of(v,
+                v.status == TaskStatus.QUEUED && v.queuedSeq != null ? queries.queuePosition(v) : null,
+                v.remixFrom == null ? null : sourceExternalIds.get(v.remixFrom))).toList();
     }
 
     private static <E extends Enum<E>> String enumValue(String field, String raw, Class<E> type) {
@@ -153,11 +115,10 @@ class TaskQueryController {
         }
     }
 
-    private static Map<String, Object> envelope(Map<String, Object> data, long started) {
-        Map<String, Object> envelope = new LinkedHashMap<>();
-        envelope.put("success", true);
-        envelope.put("data", data);
-        envelope.put("requestTime", System.currentTimeMillis() - started);
-        return envelope;
+    /** The seeds' success envelope. */
+    record SeedEnvelope<T>(boolean success, T data, long requestTime) {
+        static <T> SeedEnvelope<T> of(T data, long requestTime) {
+            return new SeedEnvelope<>(true, data, requestTime);
+        }
     }
 }
