@@ -1,5 +1,7 @@
 package dev.reelay.query.lineage;
 
+import dev.reelay.kernel.account.OwnerScope;
+import dev.reelay.kernel.account.Owner;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -20,7 +22,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.Principal;
 import java.util.ArrayDeque;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,7 +69,7 @@ class LineageController {
                                    @RequestParam(required = false) Integer maxNodes,
                                    @RequestParam(required = false) Integer maxDepth,
                                    @RequestParam(required = false) String after,
-                                   Principal principal, HttpServletRequest request) {
+                                   Owner caller, HttpServletRequest request) {
         long started = System.currentTimeMillis();
         if (!VideoId.isWellFormed(videoId)) {
             throw TaskRejectedException.taskNotFound(videoId);
@@ -85,8 +86,7 @@ class LineageController {
         LineageQueries.Row self = queries.task(videoId)
                 .orElseThrow(() -> TaskRejectedException.taskNotFound(videoId)); // unknown, or not projected yet
         boolean admin = request.isUserInRole("admin");
-        String caller = principal.getName();
-        if (!self.owner().equals(caller)) {
+        if (!caller.owns(self.owner())) {
             if (!admin) {
                 throw TaskRejectedException.taskNotFound(videoId);
             }
@@ -94,7 +94,7 @@ class LineageController {
         }
 
         List<LineageQueries.Entry> entries = queries.subtree(videoId, from, maxDepth == null ? Integer.MAX_VALUE : maxDepth,
-                admin ? null : caller, limit + 1);
+                admin ? OwnerScope.everyone() : OwnerScope.only(caller), limit + 1);
         boolean truncated = entries.size() > limit;
         List<LineageQueries.Entry> page = truncated ? entries.subList(0, limit) : entries;
         String nextCursor = truncated ? Cursor.encode(videoId, page.get(limit - 1).position()) : null;
@@ -103,7 +103,7 @@ class LineageController {
         byte[] body;
         if (from == null) {
             List<LineageQueries.Row> ancestors = queries.ancestors(videoId).stream()
-                    .filter(a -> admin || a.owner().equals(caller))
+                    .filter(a -> admin || caller.owns(a.owner()))
                     .toList();
             Node tree = tree(self, rows);
             body = envelope(self, truncated, nextCursor, started, g -> writeTree(g, ancestors, tree));

@@ -1,5 +1,7 @@
 package dev.reelay.query.tasks;
 
+import dev.reelay.kernel.account.OwnerScope;
+import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
@@ -28,8 +30,8 @@ public class TaskQueries {
         this.jdbc = jdbc;
     }
 
-    /** List filters; null means "any". {@code owner} null is only for admins. */
-    record Filter(String owner, String status, String mediaType, String model, Instant createdFrom, Instant createdTo,
+    /** List filters; null means "any". Whose tasks is never "any" by accident: {@link OwnerScope} says it. */
+    record Filter(OwnerScope scope, String status, String mediaType, String model, Instant createdFrom, Instant createdTo,
                   String remixOf, String root) {
     }
 
@@ -61,9 +63,9 @@ public class TaskQueries {
     Page list(Filter filter, String cursor, Integer pageNumber, int limit) {
         StringBuilder where = new StringBuilder(" where 1=1");
         MapSqlParameterSource params = new MapSqlParameterSource();
-        if (filter.owner() != null) {
+        if (filter.scope() instanceof OwnerScope.Only only) {
             where.append(" and owner = :owner");
-            params.addValue("owner", filter.owner());
+            params.addValue("owner", only.owner().value());
         }
         addEquals(where, params, "status", filter.status());
         addEquals(where, params, "media_type", filter.mediaType());
@@ -106,8 +108,8 @@ public class TaskQueries {
     }
 
     /** Keyset page for the OpenAI list: the caller's live (not deleted) videos after {@code cursor} in the given order. */
-    List<TaskView> openAiPage(String owner, TaskView cursor, boolean ascending, int limit) {
-        MapSqlParameterSource params = new MapSqlParameterSource("owner", owner).addValue("limit", limit);
+    List<TaskView> openAiPage(Owner owner, TaskView cursor, boolean ascending, int limit) {
+        MapSqlParameterSource params = new MapSqlParameterSource("owner", owner.value()).addValue("limit", limit);
         String sql = "select video_id from task_view where owner = :owner and status <> 'EXPIRED'";
         if (cursor != null) {
             sql += ascending ? " and (created_at, video_id) > (:at, :id)" : " and (created_at, video_id) < (:at, :id)";

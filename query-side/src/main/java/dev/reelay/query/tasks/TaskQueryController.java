@@ -1,5 +1,7 @@
 package dev.reelay.query.tasks;
 
+import dev.reelay.kernel.account.OwnerScope;
+import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.MediaType;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
@@ -12,7 +14,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.security.Principal;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,9 +34,9 @@ class TaskQueryController {
 
     @GetMapping("/api/video/tasks/{videoId}")
     @SuppressWarnings("unchecked")
-    Map<String, Object> get(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
+    Map<String, Object> get(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
         long started = System.currentTimeMillis();
-        TaskView view = visible(videoId, principal, request);
+        TaskView view = visible(videoId, caller, request);
         Map<String, Object> data = withQueuePosition(view);
         if (view.remixFrom != null) {
             queries.find(view.remixFrom).map(source -> source.externalTaskId).ifPresent(external ->
@@ -45,7 +46,7 @@ class TaskQueryController {
     }
 
     @GetMapping("/api/video/tasks")
-    Map<String, Object> list(Principal principal, HttpServletRequest request,
+    Map<String, Object> list(Owner caller, HttpServletRequest request,
                              @RequestParam(required = false) String status,
                              @RequestParam(required = false) String mediaType,
                              @RequestParam(required = false) String model,
@@ -67,7 +68,8 @@ class TaskQueryController {
         if (page != null && page < 0) {
             throw TaskRejectedException.invalidField("page", "RANGE", "page must be 0 or more");
         }
-        String scope = admin ? owner : principal.getName();
+        OwnerScope scope = !admin ? OwnerScope.only(caller)
+                : owner == null ? OwnerScope.everyone() : OwnerScope.only(ownerParameter(owner));
         TaskQueries.Page result = queries.list(new TaskQueries.Filter(scope, enumValue("status", status, TaskStatus.class),
                 enumValue("mediaType", mediaType, MediaType.class), model, createdFrom, createdTo, remixOf, root),
                 cursor, page, pageSize);
@@ -83,13 +85,13 @@ class TaskQueryController {
     }
 
     /** Someone else's task is a 404, exactly like a missing one; an admin's read of it is logged. */
-    TaskView visible(String videoId, Principal principal, HttpServletRequest request) {
+    TaskView visible(String videoId, Owner caller, HttpServletRequest request) {
         TaskView view = queries.find(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
-        if (!view.owner.equals(principal.getName())) {
+        if (!caller.owns(view.owner)) {
             if (!request.isUserInRole("admin")) {
                 throw TaskRejectedException.taskNotFound(videoId);
             }
-            audit.info("admin {} read task {} owned by {} via {}", principal.getName(), videoId, view.owner,
+            audit.info("admin {} read task {} owned by {} via {}", caller, videoId, view.owner,
                     request.getRequestURI());
         }
         return view;
@@ -139,6 +141,12 @@ class TaskQueryController {
         }
         m.put("metadata", metadata);
         return m;
+    }
+
+    /** An admin's {@code owner} filter: the same rules as a token's subject. */
+    private static Owner ownerParameter(String raw) {
+        return Owner.parse(raw).orElseThrow(() -> TaskRejectedException.invalidField("owner", "INVALID_OWNER",
+                "owner must be 1-" + Owner.MAX_LENGTH + " visible characters without control characters"));
     }
 
     private static <E extends Enum<E>> String enumValue(String field, String raw, Class<E> type) {
