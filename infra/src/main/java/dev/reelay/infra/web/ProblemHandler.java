@@ -136,6 +136,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<Object> typeMismatch(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
+        if (hasCause(e, InstantParameters.OutOfRange.class)) {
+            String message = e.getName() + " " + new InstantParameters.OutOfRange().getMessage();
+            return respond(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(), message,
+                    List.of(new FieldViolation(e.getName(), "RANGE", message)), request);
+        }
         return respond(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(), "Invalid value for " + e.getName(),
                 List.of(new FieldViolation(e.getName(), "TYPE", "invalid value")), request);
     }

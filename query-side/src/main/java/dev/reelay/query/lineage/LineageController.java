@@ -8,6 +8,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.VideoId;
+import dev.reelay.kernel.time.InstantRange;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -260,7 +261,8 @@ class LineageController {
             } catch (RuntimeException e) {
                 throw TaskRejectedException.invalidField("after", "MALFORMED", "after is not a cursor this API gave out");
             }
-            if (!parts[0].equals(videoId) || position.distance() < 0 || !VideoId.isWellFormed(position.videoId())) {
+            if (!parts[0].equals(videoId) || position.distance() < 0 || !VideoId.isWellFormed(position.videoId())
+                    || !InstantRange.contains(position.createdAt())) {
                 throw TaskRejectedException.invalidField("after", "MALFORMED", "after is not a cursor of this task's lineage");
             }
             return position;

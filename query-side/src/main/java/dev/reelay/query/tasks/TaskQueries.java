@@ -4,6 +4,8 @@ import dev.reelay.kernel.account.OwnerScope;
 import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
+import dev.reelay.kernel.task.VideoId;
+import dev.reelay.kernel.time.InstantRange;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -139,10 +141,14 @@ public class TaskQueries {
         static Cursor decode(String cursor) {
             try {
                 String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split(":", 3);
-                return new Cursor(Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
+                Cursor decoded = new Cursor(Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
+                if (InstantRange.contains(decoded.createdAt()) && VideoId.isWellFormed(decoded.videoId())) {
+                    return decoded;
+                }
             } catch (RuntimeException e) {
-                throw TaskRejectedException.invalidField("cursor", "MALFORMED", "cursor is not one this API gave out");
+                // not base64, too few parts, not numbers: refused below like any other made-up cursor
             }
+            throw TaskRejectedException.invalidField("cursor", "MALFORMED", "cursor is not one this API gave out");
         }
     }
 
