@@ -11,6 +11,7 @@ import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.task.TaskStatus;
 import dev.reelay.kernel.task.VideoId;
+import dev.reelay.kernel.text.VisibleText;
 import jakarta.servlet.http.HttpServletRequest;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.springframework.http.MediaType;
@@ -101,7 +102,7 @@ class TaskCommandController {
         long started = clock.millis();
         VideoId id = existingId(videoId);
         String reason = body != null && body.hasNonNull("reason") && body.get("reason").isTextual()
-                ? limit(body.get("reason").asText(), 500) : "cancelled by user";
+                ? storableReason(limit(body.get("reason").asText(), 500)) : "cancelled by user";
         Instant now = clock.instant();
         commands.sendAndWait(new CancelTask(id, caller.value(), request.isUserInRole("admin"), reason, now));
         return ResponseEntity.ok(envelope(Map.of("videoId", id.value(), "status", TaskStatus.CANCELLED, "cancelledAt", now), started));
@@ -151,6 +152,19 @@ class TaskCommandController {
         envelope.put("data", data);
         envelope.put("requestTime", clock.millis() - started);
         return envelope;
+    }
+
+    /**
+     * The reason ends up in the task view (and the console): a NUL there would stop the projection for everyone, so
+     * control characters other than tab and line breaks, and bidirectional controls, are refused like in a prompt.
+     */
+    private static String storableReason(String reason) {
+        boolean control = reason.chars().anyMatch(c -> Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r');
+        if (control || VisibleText.hasBidiControl(reason) || VisibleText.hasLoneSurrogate(reason)) {
+            throw TaskRejectedException.invalidField("reason", "INVALID_CHARACTER",
+                    "reason must not contain control or bidirectional control characters");
+        }
+        return reason;
     }
 
     private static String limit(String value, int max) {

@@ -126,6 +126,20 @@ class LooseInputTest {
         assertThat(submittedBy(owner)).as("only the source task").isEqualTo(1);
     }
 
+    @Test
+    void aCancelReasonThatCouldNotBeStoredOrShownSafelyIsRefused() {
+        String id = api.postJson("/api/video/tasks", token, body("a fox")).json().at("/data/videoId").asText();
+        for (String reason : new String[]{"stop\u0000", "\u001B[2J", "x\u202Ey"}) {
+            HttpApi.Response refused = api.postJson("/api/video/tasks/" + id + "/cancel", token,
+                    JSON.createObjectNode().put("reason", reason).toString());
+            assertThat(refused.status()).as(refused.body()).isEqualTo(422);
+            assertNamed("/api", refused, "reason");
+        }
+        HttpApi.Response cancelled = api.postJson("/api/video/tasks/" + id + "/cancel", token,
+                "{\"reason\":\"changed my mind\\nthanks\"}");
+        assertThat(cancelled.status()).as(cancelled.body()).isEqualTo(200);
+    }
+
     private static String body(String prompt) {
         ObjectNode node = JSON.createObjectNode().put("prompt", prompt).put("model", "sora-2");
         return node.toString();
