@@ -1,6 +1,7 @@
 package dev.reelay.infra.security;
 
 import dev.reelay.kernel.account.Owner;
+import org.springdoc.core.utils.SpringDocUtils;
 import org.springframework.core.MethodParameter;
 import org.springframework.security.authentication.InsufficientAuthenticationException;
 import org.springframework.stereotype.Component;
@@ -20,6 +21,11 @@ import java.util.List;
  */
 @Component
 class CallerResolver implements HandlerMethodArgumentResolver, WebMvcConfigurer {
+
+    static {
+        // not a request parameter: keep it out of the published OpenAPI document, as springdoc does for Principal
+        SpringDocUtils.getConfig().addRequestWrapperToIgnore(Owner.class);
+    }
 
     @Override
     public void addArgumentResolvers(List<HandlerMethodArgumentResolver> resolvers) {
