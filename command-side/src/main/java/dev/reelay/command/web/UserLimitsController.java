@@ -49,7 +49,7 @@ class UserLimitsController {
         Optional<Owner> user = Owner.parse(owner);
         if (user.isEmpty()) {
             violations.add(new FieldViolation("owner", "INVALID_OWNER",
-                    "owner must be 1-" + Owner.MAX_LENGTH + " visible characters without control characters"));
+                    "owner must be " + Owner.RULE));
         }
         Integer maxConcurrent = null;
         JsonNode cap = body.get("maxConcurrent");

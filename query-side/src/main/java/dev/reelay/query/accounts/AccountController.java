@@ -45,7 +45,7 @@ class AccountController {
     @GetMapping("/api/admin/users/{owner}/quota")
     Map<String, Object> ofUser(@PathVariable String owner) {
         return envelope(balance(Owner.parse(owner).orElseThrow(() -> TaskRejectedException.invalidField("owner",
-                "INVALID_OWNER", "owner must be 1-" + Owner.MAX_LENGTH + " visible characters without control characters"))));
+                "INVALID_OWNER", "owner must be " + Owner.RULE))));
     }
 
     private record Row(Instant periodStart, Instant periodEnd, BigDecimal held, BigDecimal captured, int active,

@@ -146,7 +146,7 @@ class TaskQueryController {
     /** An admin's {@code owner} filter: the same rules as a token's subject. */
     private static Owner ownerParameter(String raw) {
         return Owner.parse(raw).orElseThrow(() -> TaskRejectedException.invalidField("owner", "INVALID_OWNER",
-                "owner must be 1-" + Owner.MAX_LENGTH + " visible characters without control characters"));
+                "owner must be " + Owner.RULE));
     }
 
     private static <E extends Enum<E>> String enumValue(String field, String raw, Class<E> type) {

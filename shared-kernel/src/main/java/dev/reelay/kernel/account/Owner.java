@@ -14,6 +14,9 @@ public record Owner(String value) {
     /** The owner columns are {@code VARCHAR(255)}. */
     public static final int MAX_LENGTH = 255;
 
+    /** What a usable owner is, for error messages. */
+    public static final String RULE = "1-" + MAX_LENGTH + " visible characters without control characters";
+
     public Owner {
         Optional<String> problem = problemWith(value);
         if (problem.isPresent()) {
