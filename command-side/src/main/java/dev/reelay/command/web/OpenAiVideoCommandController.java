@@ -1,5 +1,6 @@
 package dev.reelay.command.web;
 
+import dev.reelay.kernel.account.Owner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
@@ -25,7 +26,6 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
 import java.io.IOException;
-import java.security.Principal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -55,7 +55,7 @@ class OpenAiVideoCommandController {
     }
 
     @PostMapping(path = "/v1/videos", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<String> create(@RequestBody JsonNode body, Principal principal,
+    ResponseEntity<String> create(@RequestBody JsonNode body, Owner caller,
                                   @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         if (body == null || !body.isObject()) {
             throw new TaskRejectedException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object");
@@ -65,18 +65,19 @@ class OpenAiVideoCommandController {
         if (reference != null && !reference.isNull()) {
             normalised.set("referenceImage", imageUrl(reference));
         }
-        return submit(RawTaskRequest.fromJson(normalised), principal, idempotencyKey);
+        return submit(RawTaskRequest.fromJson(normalised), caller, idempotencyKey);
     }
 
     @PostMapping(path = "/v1/videos", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<String> createMultipart(@RequestParam Map<String, String> fields,
                                            @RequestPart(name = "input_reference", required = false) MultipartFile file,
-                                           Principal principal,
+                                           Owner caller,
                                            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey)
             throws IOException {
+        FileParts.refuseAsText(fields);
         RawTaskRequest.UploadedImage upload = file == null ? null
                 : new RawTaskRequest.UploadedImage("input_reference", file.getContentType(), file.getBytes());
-        return submit(RawTaskRequest.fromForm(fields, upload), principal, idempotencyKey);
+        return submit(RawTaskRequest.fromForm(fields, upload), caller, idempotencyKey);
     }
 
     /**
@@ -96,9 +97,9 @@ class OpenAiVideoCommandController {
         return TextNode.valueOf(url.asText());
     }
 
-    private ResponseEntity<String> submit(RawTaskRequest raw, Principal principal, String idempotencyKey) {
+    private ResponseEntity<String> submit(RawTaskRequest raw, Owner caller, String idempotencyKey) {
         TaskSpec spec = validator.validate(raw);
-        String owner = principal.getName();
+        String owner = caller.value();
         return submissions.once(owner, idempotencyKey, "create|" + spec, () -> {
             VideoId videoId = VideoId.random();
             Instant now = clock.instant();
@@ -109,29 +110,29 @@ class OpenAiVideoCommandController {
     }
 
     @PostMapping(path = "/v1/videos/{videoId}/remix", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<String> remix(@PathVariable String videoId, @RequestBody JsonNode body, Principal principal,
+    ResponseEntity<String> remix(@PathVariable String videoId, @RequestBody JsonNode body, Owner caller,
                                  HttpServletRequest request,
                                  @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         VideoId source = wellFormed(videoId);
         if (body == null || !body.isObject()) {
             throw new TaskRejectedException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object");
         }
-        return remixWith(source, validator.validRemixPrompt(body.get("prompt")), principal, request, idempotencyKey);
+        return remixWith(source, validator.validRemixPrompt(body.get("prompt")), caller, request, idempotencyKey);
     }
 
     /** The official SDKs send the remix as multipart form data. */
     @PostMapping(path = "/v1/videos/{videoId}/remix", consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<String> remixForm(@PathVariable String videoId, @RequestParam Map<String, String> fields,
-                                     Principal principal, HttpServletRequest request,
+                                     Owner caller, HttpServletRequest request,
                                      @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         VideoId source = wellFormed(videoId);
         String prompt = validator.validRemixPrompt(fields.get("prompt") == null ? null : TextNode.valueOf(fields.get("prompt")));
-        return remixWith(source, prompt, principal, request, idempotencyKey);
+        return remixWith(source, prompt, caller, request, idempotencyKey);
     }
 
-    private ResponseEntity<String> remixWith(VideoId source, String prompt, Principal principal, HttpServletRequest request,
+    private ResponseEntity<String> remixWith(VideoId source, String prompt, Owner caller, HttpServletRequest request,
                                              String idempotencyKey) {
-        String owner = principal.getName();
+        String owner = caller.value();
         boolean admin = request.isUserInRole("admin");
         return submissions.once(owner, idempotencyKey, "remix|" + source + "|" + prompt + "|null", () -> {
             VideoId remixId = VideoId.random();
@@ -151,9 +152,9 @@ class OpenAiVideoCommandController {
     }
 
     @DeleteMapping("/v1/videos/{videoId}")
-    Map<String, Object> delete(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
+    Map<String, Object> delete(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
         VideoId id = wellFormed(videoId);
-        commands.sendAndWait(new DeleteTask(id, principal.getName(), request.isUserInRole("admin"), clock.instant()));
+        commands.sendAndWait(new DeleteTask(id, caller.value(), request.isUserInRole("admin"), clock.instant()));
         visibility.awaitVisible(id);
         return Map.of("id", id.value(), "object", "video.deleted", "deleted", true);
     }

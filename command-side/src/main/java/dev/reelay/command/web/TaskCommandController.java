@@ -1,5 +1,6 @@
 package dev.reelay.command.web;
 
+import dev.reelay.kernel.account.Owner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import dev.reelay.kernel.command.CancelTask;
@@ -10,6 +11,7 @@ import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.task.TaskStatus;
 import dev.reelay.kernel.task.VideoId;
+import dev.reelay.kernel.text.VisibleText;
 import jakarta.servlet.http.HttpServletRequest;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.springframework.http.MediaType;
@@ -25,7 +27,6 @@ import org.springframework.web.multipart.MultipartFile;
 
 import java.io.IOException;
 import java.net.URI;
-import java.security.Principal;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -51,29 +52,30 @@ class TaskCommandController {
     }
 
     @PostMapping(path = "/api/video/tasks", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<String> create(@RequestBody JsonNode body, Principal principal,
+    ResponseEntity<String> create(@RequestBody JsonNode body, Owner caller,
                                   @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         if (body == null || !body.isObject()) {
             throw new TaskRejectedException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object");
         }
-        return submit(RawTaskRequest.fromJson(body), principal, idempotencyKey);
+        return submit(RawTaskRequest.fromJson(body), caller, idempotencyKey);
     }
 
     @PostMapping(path = {"/api/video/tasks", "/api/relay/sora/videos"}, consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
     ResponseEntity<String> createMultipart(@RequestParam Map<String, String> fields,
                                            @RequestPart(name = "input_reference", required = false) MultipartFile file,
-                                           Principal principal,
+                                           Owner caller,
                                            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey)
             throws IOException {
+        FileParts.refuseAsText(fields);
         RawTaskRequest.UploadedImage upload = file == null || file.isEmpty() && file.getOriginalFilename() == null ? null
                 : new RawTaskRequest.UploadedImage("input_reference", file.getContentType(), file.getBytes());
-        return submit(RawTaskRequest.fromForm(fields, upload), principal, idempotencyKey);
+        return submit(RawTaskRequest.fromForm(fields, upload), caller, idempotencyKey);
     }
 
-    private ResponseEntity<String> submit(RawTaskRequest raw, Principal principal, String idempotencyKey) {
+    private ResponseEntity<String> submit(RawTaskRequest raw, Owner caller, String idempotencyKey) {
         long started = clock.millis();
         TaskSpec spec = validator.validate(raw);
-        String owner = principal.getName();
+        String owner = caller.value();
         return submissions.once(owner, idempotencyKey, "create|" + spec, () -> {
             VideoId videoId = VideoId.random();
             Instant now = clock.instant();
@@ -99,19 +101,19 @@ class TaskCommandController {
     @PostMapping(path = "/api/video/tasks/{videoId}/cancel")
     ResponseEntity<Map<String, Object>> cancel(@PathVariable String videoId,
                                                @RequestBody(required = false) JsonNode body,
-                                               Principal principal, HttpServletRequest request) {
+                                               Owner caller, HttpServletRequest request) {
         long started = clock.millis();
         VideoId id = existingId(videoId);
         String reason = body != null && body.hasNonNull("reason") && body.get("reason").isTextual()
-                ? limit(body.get("reason").asText(), 500) : "cancelled by user";
+                ? storableReason(limit(body.get("reason").asText(), 500)) : "cancelled by user";
         Instant now = clock.instant();
-        commands.sendAndWait(new CancelTask(id, principal.getName(), request.isUserInRole("admin"), reason, now));
+        commands.sendAndWait(new CancelTask(id, caller.value(), request.isUserInRole("admin"), reason, now));
         visibility.awaitVisible(id);
         return ResponseEntity.ok(envelope(Map.of("videoId", id.value(), "status", TaskStatus.CANCELLED, "cancelledAt", now), started));
     }
 
     @PostMapping(path = "/api/video/tasks/{videoId}/remix", consumes = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<String> remix(@PathVariable String videoId, @RequestBody JsonNode body, Principal principal,
+    ResponseEntity<String> remix(@PathVariable String videoId, @RequestBody JsonNode body, Owner caller,
                                  HttpServletRequest request,
                                  @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         long started = clock.millis();
@@ -121,7 +123,7 @@ class TaskCommandController {
         }
         String prompt = validator.validRemixPrompt(body.get("prompt"));
         String model = validator.validRemixModel(body.hasNonNull("model") ? body.get("model") : NullNode.getInstance());
-        String owner = principal.getName();
+        String owner = caller.value();
         boolean admin = request.isUserInRole("admin");
         return submissions.once(owner, idempotencyKey, "remix|" + source + "|" + prompt + "|" + model, () -> {
             VideoId remixId = VideoId.random();
@@ -147,6 +149,19 @@ class TaskCommandController {
         envelope.put("data", data);
         envelope.put("requestTime", clock.millis() - started);
         return envelope;
+    }
+
+    /**
+     * The reason ends up in the task view (and the console): a NUL there would stop the projection for everyone, so
+     * control characters other than tab and line breaks, and bidirectional controls, are refused like in a prompt.
+     */
+    private static String storableReason(String reason) {
+        boolean control = reason.chars().anyMatch(c -> Character.isISOControl(c) && c != '\t' && c != '\n' && c != '\r');
+        if (control || VisibleText.hasBidiControl(reason) || VisibleText.hasLoneSurrogate(reason)) {
+            throw TaskRejectedException.invalidField("reason", "INVALID_CHARACTER",
+                    "reason must not contain control or bidirectional control characters");
+        }
+        return reason;
     }
 
     private static String limit(String value, int max) {

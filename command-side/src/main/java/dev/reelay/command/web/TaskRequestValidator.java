@@ -10,6 +10,7 @@ import dev.reelay.kernel.task.MediaType;
 import dev.reelay.kernel.task.ReferenceImage;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskSpec;
+import dev.reelay.kernel.text.VisibleText;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
@@ -127,7 +128,7 @@ class TaskRequestValidator {
             return null;
         }
         String trimmed = prompt.strip();
-        if (trimmed.isEmpty()) {
+        if (VisibleText.isBlank(trimmed)) { // whitespace, zero-width and other invisible characters only
             violations.add(new FieldViolation(field, "BLANK", "prompt must not be blank"));
             return null;
         }
@@ -139,6 +140,11 @@ class TaskRequestValidator {
         }
         if (trimmed.indexOf('\u0000') >= 0) {
             violations.add(new FieldViolation(field, "INVALID_CHARACTER", "prompt must not contain NUL characters"));
+            return null;
+        }
+        if (VisibleText.hasBidiControl(trimmed)) { // they would reorder how the console shows the prompt
+            violations.add(new FieldViolation(field, "BIDI_CONTROL", "prompt must not contain bidirectional embedding, "
+                    + "override or isolate characters (U+202A-U+202E, U+2066-U+2069)"));
             return null;
         }
         return trimmed;

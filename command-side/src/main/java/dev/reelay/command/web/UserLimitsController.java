@@ -1,5 +1,6 @@
 package dev.reelay.command.web;
 
+import dev.reelay.kernel.account.Owner;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reelay.kernel.account.AccountId;
 import dev.reelay.kernel.command.SetUserLimits;
@@ -14,7 +15,6 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.math.BigDecimal;
-import java.security.Principal;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,13 +41,15 @@ class UserLimitsController {
     }
 
     @PutMapping(path = "/api/admin/users/{owner}/limits", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> setLimits(@PathVariable String owner, @RequestBody JsonNode body, Principal principal) {
+    Map<String, Object> setLimits(@PathVariable String owner, @RequestBody JsonNode body, Owner caller) {
         if (body == null || !body.isObject()) {
             throw new TaskRejectedException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object");
         }
         List<FieldViolation> violations = new ArrayList<>();
-        if (owner.isBlank() || owner.length() > 255) {
-            violations.add(new FieldViolation("owner", "LENGTH", "owner must be 1-255 characters"));
+        Optional<Owner> user = Owner.parse(owner);
+        if (user.isEmpty()) {
+            violations.add(new FieldViolation("owner", "INVALID_OWNER",
+                    "owner must be " + Owner.RULE));
         }
         Integer maxConcurrent = null;
         JsonNode cap = body.get("maxConcurrent");
@@ -81,7 +83,8 @@ class UserLimitsController {
         if (!violations.isEmpty()) {
             throw new TaskRejectedException(ErrorCode.VALIDATION_FAILED, "The limits are not valid", violations);
         }
-        commands.sendAndWait(new SetUserLimits(AccountId.of(owner), owner, maxConcurrent, quota, principal.getName(),
+        commands.sendAndWait(new SetUserLimits(AccountId.of(user.get().value()), user.get().value(), maxConcurrent, quota,
+                caller.value(),
                 clock.instant()));
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("owner", owner);

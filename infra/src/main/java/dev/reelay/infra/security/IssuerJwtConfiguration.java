@@ -4,25 +4,19 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
-import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
-import org.springframework.security.oauth2.jwt.Jwt;
-import org.springframework.security.oauth2.jwt.JwtClaimNames;
-import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
-import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
-import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
 
-import java.util.ArrayList;
+import java.time.Clock;
 import java.util.List;
 
 /**
  * Production tokens: the standard {@code issuer-uri} / {@code jwk-set-uri}, checked exactly like the dev issuer's —
- * only the allowed algorithms ({@code reelay.security.jws-algorithms}, RS256 by default), the issuer, the audience,
- * and the validity window with {@code reelay.security.clock-skew} (Spring Boot's own decoder would allow 60 s). The
+ * only the allowed algorithms ({@code reelay.security.jws-algorithms}, RS256 by default), then {@link TokenRules}: the
+ * issuer, the audience, the subject, a required {@code exp}, the maximum lifetime, and the validity window with
+ * {@code reelay.security.clock-skew} (Spring Boot's own decoder would allow 60 s). The
  * issuer's metadata is fetched on first use, so the app starts while the issuer is unreachable. {@code issuer-uri} is
  * required (with {@code jwk-set-uri} alone there would be nothing to check {@code iss} against); {@code jwk-set-uri},
  * when set too, says where the keys are and skips the discovery document.
@@ -35,11 +29,11 @@ class IssuerJwtConfiguration {
     @Bean
     JwtDecoder jwtDecoder(@Value("${spring.security.oauth2.resourceserver.jwt.issuer-uri:}") String issuerUri,
                           @Value("${spring.security.oauth2.resourceserver.jwt.jwk-set-uri:}") String jwkSetUri,
-                          SecurityProperties properties) {
-        return decoder(issuerUri, jwkSetUri, properties);
+                          SecurityProperties properties, Clock clock) {
+        return decoder(issuerUri, jwkSetUri, properties, clock);
     }
 
-    static JwtDecoder decoder(String issuerUri, String jwkSetUri, SecurityProperties properties) {
+    static JwtDecoder decoder(String issuerUri, String jwkSetUri, SecurityProperties properties, Clock clock) {
         List<SignatureAlgorithm> algorithms = properties.jwsAlgorithms().stream().map(SignatureAlgorithm::from).toList();
         if (algorithms.contains(null) || algorithms.isEmpty()) {
             throw new IllegalStateException("reelay.security.jws-algorithms must name JWS algorithms such as RS256, ES256; got "
@@ -56,12 +50,8 @@ class IssuerJwtConfiguration {
                     : NimbusJwtDecoder.withJwkSetUri(jwkSetUri)
                     .jwsAlgorithms(list -> { list.clear(); list.addAll(algorithms); }))
                     .build();
-            List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
-            validators.add(new JwtTimestampValidator(properties.clockSkew()));
-            validators.add(new JwtIssuerValidator(issuerUri));
-            validators.add(new JwtClaimValidator<List<String>>(JwtClaimNames.AUD,
-                    aud -> aud != null && aud.contains(properties.audience())));
-            decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));
+            decoder.setClaimSetConverter(TokenRules.claimsAsSent());
+            decoder.setJwtValidator(TokenRules.validator(issuerUri, properties, clock));
             return decoder;
         });
     }

@@ -5,12 +5,10 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
-import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.jwt.*;
 
-import java.util.List;
+import java.time.Clock;
 
 /**
  * The dev issuer's decoder. With the dev issuer off, Spring Boot builds the decoder from the standard
@@ -31,16 +29,12 @@ class JwtConfiguration {
     }
 
     @Bean
-    JwtDecoder jwtDecoder(DevIssuer issuer, SecurityProperties properties) throws JOSEException {
+    JwtDecoder jwtDecoder(DevIssuer issuer, SecurityProperties properties, Clock clock) throws JOSEException {
         NimbusJwtDecoder decoder = NimbusJwtDecoder.withPublicKey(issuer.key().toRSAPublicKey())
                 .signatureAlgorithm(SignatureAlgorithm.RS256)
                 .build();
-        OAuth2TokenValidator<Jwt> validator = new DelegatingOAuth2TokenValidator<>(
-                new JwtTimestampValidator(properties.clockSkew()),
-                new JwtIssuerValidator(properties.devIssuerName()),
-                new JwtClaimValidator<List<String>>(JwtClaimNames.AUD,
-                        aud -> aud != null && aud.contains(properties.audience())));
-        decoder.setJwtValidator(validator);
+        decoder.setClaimSetConverter(TokenRules.claimsAsSent());
+        decoder.setJwtValidator(TokenRules.validator(properties.devIssuerName(), properties, clock));
         return decoder;
     }
 

@@ -1,5 +1,6 @@
 package dev.reelay.infra.security;
 
+import dev.reelay.kernel.account.Owner;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -19,10 +20,10 @@ class StreamTicketController {
     }
 
     @PostMapping("/api/video/stream-tickets")
-    Map<String, Object> issue(Authentication authentication) {
+    Map<String, Object> issue(Authentication authentication, Owner caller) {
         List<String> roles = authentication.getAuthorities().stream().map(GrantedAuthority::getAuthority)
                 .filter(a -> a.startsWith("ROLE_")).map(a -> a.substring(5)).toList();
-        String ticket = tickets.issue(authentication.getName(), roles.isEmpty() ? List.of("user") : roles);
+        String ticket = tickets.issue(caller.value(), roles.isEmpty() ? List.of("user") : roles);
         return Map.of("success", true, "data", Map.of("ticket", ticket, "expiresIn", tickets.ttl().toSeconds()));
     }
 }

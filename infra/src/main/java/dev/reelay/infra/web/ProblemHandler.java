@@ -22,6 +22,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.security.core.AuthenticationException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -148,8 +149,22 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<Object> typeMismatch(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
+        if (hasCause(e, InstantParameters.OutOfRange.class)) {
+            String message = e.getName() + " " + new InstantParameters.OutOfRange().getMessage();
+            return respond(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(), message,
+                    List.of(new FieldViolation(e.getName(), "RANGE", message)), request);
+        }
         return respond(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(), "Invalid value for " + e.getName(),
                 List.of(new FieldViolation(e.getName(), "TYPE", "invalid value")), request);
+    }
+
+    /** A route that needs a caller found none usable (see {@code CallerResolver}): the same 401 as a bad token. */
+    @ExceptionHandler(AuthenticationException.class)
+    ResponseEntity<Object> unauthenticated(AuthenticationException e, HttpServletRequest request) {
+        ResponseEntity<Object> response = respond(HttpStatus.UNAUTHORIZED, "UNAUTHENTICATED",
+                "A valid bearer token is required", List.of(), request);
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                .header(HttpHeaders.WWW_AUTHENTICATE, "Bearer").body(response.getBody());
     }
 
     @ExceptionHandler(Exception.class)

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtException;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -60,8 +61,8 @@ class IssuerJwtConfigurationTest {
         });
         jwks.start();
         SecurityProperties properties = new SecurityProperties(false, null, "reelay", Duration.ofSeconds(30), null,
-                List.of("RS256"));
-        decoder = IssuerJwtConfiguration.decoder(ISSUER, jwks.url("/jwks.json").toString(), properties);
+                List.of("RS256"), Duration.ofHours(24));
+        decoder = IssuerJwtConfiguration.decoder(ISSUER, jwks.url("/jwks.json").toString(), properties, Clock.systemUTC());
     }
 
     @AfterAll
@@ -102,8 +103,8 @@ class IssuerJwtConfigurationTest {
     @Test
     void aKeySetWithoutAnIssuerToCheckIsRefusedAtStartup() {
         SecurityProperties properties = new SecurityProperties(false, null, "reelay", Duration.ofSeconds(30), null,
-                List.of("RS256"));
-        assertThatThrownBy(() -> IssuerJwtConfiguration.decoder("", jwks.url("/jwks.json").toString(), properties))
+                List.of("RS256"), Duration.ofHours(24));
+        assertThatThrownBy(() -> IssuerJwtConfiguration.decoder("", jwks.url("/jwks.json").toString(), properties, Clock.systemUTC()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("issuer-uri must be set");
     }
 
@@ -138,5 +139,63 @@ class IssuerJwtConfigurationTest {
                 claims(c -> c.subject("root")).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         assertThatThrownBy(() -> decoder.decode(parts[0] + "." + forgedClaims + "." + parts[2]))
                 .isInstanceOf(JwtException.class);
+    }
+
+    @Test
+    void aTokenWithoutAnExpiryIsRefused() {
+        assertThatThrownBy(() -> decoder.decode(rs256(claims(c -> c.expirationTime(null)))))
+                .isInstanceOf(JwtException.class).hasMessageContaining("exp");
+    }
+
+    @Test
+    void aTokenValidForLongerThanTheMaximumLifetimeIsRefused() throws Exception {
+        Instant now = Instant.now();
+        assertThat(decoder.decode(rs256(claims(c -> c.expirationTime(Date.from(now.plus(Duration.ofHours(24))))))).getSubject())
+                .isEqualTo("alice");
+        assertThatThrownBy(() -> decoder.decode(rs256(claims(c -> c.expirationTime(Date.from(now.plus(Duration.ofHours(25))))))))
+                .isInstanceOf(JwtException.class).hasMessageContaining("longer than");
+        assertThatThrownBy(() -> decoder.decode(rs256(claims(c -> c.expirationTime(Date.from(now.plus(Duration.ofDays(365L * 300))))))))
+                .isInstanceOf(JwtException.class).hasMessageContaining("longer than");
+    }
+
+    @Test
+    void aTokenWithoutIssuedAtIsRefusedAsItsLifetimeCannotBeKnown() {
+        Instant now = Instant.now();
+        assertThatThrownBy(() -> decoder.decode(rs256(claims(c -> c.issueTime(null)
+                .expirationTime(Date.from(now.plus(Duration.ofMinutes(5))))))))
+                .isInstanceOf(JwtException.class).hasMessageContaining("iat");
+        // not even one expiring within the skew, which an invented iat of exp - 1 s would let through
+        assertThatThrownBy(() -> decoder.decode(rs256(claims(c -> c.issueTime(null)
+                .expirationTime(Date.from(now.plusSeconds(5)))))))
+                .isInstanceOf(JwtException.class).hasMessageContaining("iat");
+    }
+
+    @Test
+    void aTokenIssuedInTheFutureCannotStretchItsLifetime() {
+        Instant future = Instant.now().plus(Duration.ofDays(365L * 100));
+        assertThatThrownBy(() -> decoder.decode(rs256(claims(c -> c.issueTime(Date.from(future))
+                .expirationTime(Date.from(future.plusSeconds(60)))))))
+                .isInstanceOf(JwtException.class).hasMessageContaining("iat");
+    }
+
+    @Test
+    void aTokenWithoutAUsableSubjectIsRefused() {
+        for (String subject : new String[]{null, "", "   ", "\u200B\u200B", "a".repeat(256), "ali\u0000ce", "bob\n", "\u0007"}) {
+            assertThatThrownBy(() -> decoder.decode(rs256(claims(c -> c.subject(subject)))))
+                    .as("subject %s", subject == null ? "missing" : subject.codePoints().mapToObj(Integer::toHexString).toList())
+                    .isInstanceOf(JwtException.class).hasMessageContaining("subject");
+        }
+    }
+
+    @Test
+    void theDevTokenLifetimeMayNotExceedTheMaximumAndTheMaximumMustBePositive() {
+        assertThatThrownBy(() -> new SecurityProperties(true, null, "reelay", Duration.ofSeconds(30), Duration.ofHours(48),
+                List.of("RS256"), Duration.ofHours(24)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max-token-lifetime");
+        assertThatThrownBy(() -> new SecurityProperties(true, null, "reelay", Duration.ofSeconds(30), null,
+                List.of("RS256"), Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max-token-lifetime");
+        assertThat(new SecurityProperties(true, null, null, null, null, null, null).maxTokenLifetime())
+                .isEqualTo(Duration.ofHours(24));
     }
 }

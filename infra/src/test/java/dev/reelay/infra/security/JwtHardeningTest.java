@@ -64,7 +64,9 @@ class JwtHardeningTest {
         WRONG_ISSUER, WRONG_AUDIENCE, NO_AUDIENCE, EXPIRED_TWO_MINUTES_AGO, NOT_BEFORE_IN_FIVE_MINUTES, ALG_NONE_UNSIGNED,
         HS256_RANDOM_SECRET, HS256_WITH_RSA_PUBLIC_KEY_DER_AS_SECRET, HS256_WITH_RSA_PUBLIC_KEY_PEM_AS_SECRET,
         SIGNATURE_TAMPERED, PAYLOAD_TAMPERED_TO_ADMIN, OTHER_RSA_KEY_SAME_KID, OTHER_RSA_KEY_WITH_EMBEDDED_JWK,
-        RS512_WITH_REAL_KEY, SIGNATURE_STRIPPED
+        RS512_WITH_REAL_KEY, SIGNATURE_STRIPPED, NO_SUBJECT, BLANK_SUBJECT, INVISIBLE_SUBJECT, OVER_LONG_SUBJECT,
+        NUL_IN_SUBJECT, CONTROL_CHARACTER_IN_SUBJECT, NO_EXPIRY, VALID_FOR_CENTURIES, LONGER_THAN_THE_MAXIMUM_LIFETIME,
+        ISSUED_IN_THE_FUTURE, NO_ISSUED_AT
     }
 
     static Stream<Arguments> badTokens() {
@@ -148,6 +150,21 @@ class JwtHardeningTest {
                 yield jwt.serialize();
             }
             case RS512_WITH_REAL_KEY -> sign(real, JWSAlgorithm.RS512, kid, claims(now).build());
+            case NO_SUBJECT -> sign(real, JWSAlgorithm.RS256, kid, claims(now).subject(null).build());
+            case BLANK_SUBJECT -> sign(real, JWSAlgorithm.RS256, kid, claims(now).subject(" \t ").build());
+            case INVISIBLE_SUBJECT -> sign(real, JWSAlgorithm.RS256, kid, claims(now).subject("\u200B\u2060\u3164").build());
+            case OVER_LONG_SUBJECT -> sign(real, JWSAlgorithm.RS256, kid, claims(now).subject("m".repeat(256)).build());
+            case NUL_IN_SUBJECT -> sign(real, JWSAlgorithm.RS256, kid, claims(now).subject("mallory\u0000").build());
+            case CONTROL_CHARACTER_IN_SUBJECT -> sign(real, JWSAlgorithm.RS256, kid, claims(now).subject("mal\u001Blory").build());
+            case NO_EXPIRY -> sign(real, JWSAlgorithm.RS256, kid, claims(now).expirationTime(null).build());
+            case VALID_FOR_CENTURIES -> sign(real, JWSAlgorithm.RS256, kid, claims(now)
+                    .expirationTime(Date.from(now.plus(java.time.Duration.ofDays(365L * 500)))).build());
+            case LONGER_THAN_THE_MAXIMUM_LIFETIME -> sign(real, JWSAlgorithm.RS256, kid, claims(now)
+                    .expirationTime(Date.from(now.plus(properties.maxTokenLifetime()).plusSeconds(120))).build());
+            case ISSUED_IN_THE_FUTURE -> sign(real, JWSAlgorithm.RS256, kid, claims(now)
+                    .issueTime(Date.from(now.plus(java.time.Duration.ofDays(36500))))
+                    .expirationTime(Date.from(now.plus(java.time.Duration.ofDays(36500)).plusSeconds(60))).build());
+            case NO_ISSUED_AT -> sign(real, JWSAlgorithm.RS256, kid, claims(now).issueTime(null).build());
             case SIGNATURE_STRIPPED -> {
                 String[] parts = sign(real, JWSAlgorithm.RS256, kid, claims(now).build()).split("\\.");
                 yield parts[0] + "." + parts[1] + ".";

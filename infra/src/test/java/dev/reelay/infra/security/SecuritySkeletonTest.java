@@ -103,6 +103,9 @@ class SecuritySkeletonTest {
         HttpApi.Response docs = api().get("/v3/api-docs", null);
         assertThat(docs.status()).isEqualTo(200);
         assertThat(docs.json().get("openapi").asText()).startsWith("3.");
+        // the caller (an Owner resolved from the token) is not a parameter a client sends
+        assertThat(docs.json().at("/paths/~1api~1video~1tasks/get/parameters").findValuesAsText("name"))
+                .contains("model", "createdFrom").doesNotContain("value", "caller");
     }
 
     @Test

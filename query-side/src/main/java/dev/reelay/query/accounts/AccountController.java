@@ -1,5 +1,7 @@
 package dev.reelay.query.accounts;
 
+import dev.reelay.kernel.task.TaskRejectedException;
+import dev.reelay.kernel.account.Owner;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.transaction.annotation.Transactional;
@@ -8,7 +10,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.math.BigDecimal;
-import java.security.Principal;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,22 +38,23 @@ class AccountController {
     }
 
     @GetMapping("/api/video/quota")
-    Map<String, Object> own(Principal principal) {
-        return envelope(balance(principal.getName()));
+    Map<String, Object> own(Owner caller) {
+        return envelope(balance(caller));
     }
 
     @GetMapping("/api/admin/users/{owner}/quota")
     Map<String, Object> ofUser(@PathVariable String owner) {
-        return envelope(balance(owner));
+        return envelope(balance(Owner.parse(owner).orElseThrow(() -> TaskRejectedException.invalidField("owner",
+                "INVALID_OWNER", "owner must be " + Owner.RULE))));
     }
 
     private record Row(Instant periodStart, Instant periodEnd, BigDecimal held, BigDecimal captured, int active,
                        int waiting, Integer maxConcurrent, BigDecimal quota) {
     }
 
-    private Map<String, Object> balance(String owner) {
+    private Map<String, Object> balance(Owner owner) {
         List<Row> rows = jdbc.query("select * from account_balance where owner = :owner",
-                new MapSqlParameterSource("owner", owner), (rs, i) -> new Row(
+                new MapSqlParameterSource("owner", owner.value()), (rs, i) -> new Row(
                         instant(rs.getTimestamp("period_start")), instant(rs.getTimestamp("period_end")),
                         rs.getBigDecimal("held"), rs.getBigDecimal("captured"), rs.getInt("active"), rs.getInt("waiting"),
                         (Integer) rs.getObject("max_concurrent"), rs.getBigDecimal("quota_video_seconds")));
@@ -77,7 +79,7 @@ class AccountController {
         slots.put("active", row == null ? 0 : row.active());
         slots.put("waiting", row == null ? 0 : row.waiting());
         Map<String, Object> data = new LinkedHashMap<>();
-        data.put("owner", owner);
+        data.put("owner", owner.value());
         data.put("quota", quota);
         data.put("concurrency", slots);
         data.put("ownLimits", row != null && (row.maxConcurrent() != null || row.quota() != null));

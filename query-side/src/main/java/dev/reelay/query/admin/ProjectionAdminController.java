@@ -1,5 +1,6 @@
 package dev.reelay.query.admin;
 
+import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
 import org.axonframework.config.EventProcessingConfiguration;
@@ -14,7 +15,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.security.Principal;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,14 +47,14 @@ class ProjectionAdminController {
     }
 
     @PostMapping("/api/admin/projections/{name}/rebuild")
-    ResponseEntity<Map<String, Object>> rebuild(@PathVariable String name, Principal principal) {
+    ResponseEntity<Map<String, Object>> rebuild(@PathVariable String name, Owner caller) {
         if (!REBUILDABLE.contains(name)) {
             throw TaskRejectedException.invalidField("name", "NOT_REBUILDABLE",
                     "only these projections can be rebuilt: " + REBUILDABLE.stream().sorted().toList());
         }
         StreamingEventProcessor processor = processing.eventProcessor(name, StreamingEventProcessor.class)
                 .orElseThrow(() -> new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no projection " + name));
-        audit.info("admin {} rebuilds projection {}", principal.getName(), name);
+        audit.info("admin {} rebuilds projection {}", caller, name);
         processor.shutDown();
         processor.resetTokens();
         processor.start();

@@ -1,5 +1,6 @@
 package dev.reelay.query.calls;
 
+import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -9,7 +10,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.security.Principal;
 import java.util.List;
 import java.util.Map;
 
@@ -28,9 +28,9 @@ class UpstreamCallController {
     }
 
     @GetMapping("/api/video/tasks/{videoId}/upstream-calls")
-    Map<String, Object> forTask(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
+    Map<String, Object> forTask(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
         List<String> owners = jdbc.queryForList("select owner from task_view where video_id = ?", String.class, videoId);
-        if (owners.isEmpty() || !owners.get(0).equals(principal.getName()) && !request.isUserInRole("admin")) {
+        if (owners.isEmpty() || !caller.owns(owners.get(0)) && !request.isUserInRole("admin")) {
             throw TaskRejectedException.taskNotFound(videoId);
         }
         return Map.of("success", true, "data", jdbc.queryForList(

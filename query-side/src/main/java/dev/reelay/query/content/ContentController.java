@@ -1,5 +1,6 @@
 package dev.reelay.query.content;
 
+import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
@@ -14,7 +15,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.security.Principal;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -35,10 +35,10 @@ class ContentController {
 
     @GetMapping({"/api/video/tasks/{videoId}/content", "/v1/videos/{videoId}/content"})
     ResponseEntity<Resource> content(@PathVariable String videoId, @RequestParam(defaultValue = "video") String variant,
-                                     Principal principal, HttpServletRequest request) {
+                                     Owner caller, HttpServletRequest request) {
         ContentSource.Variant kind = variant(variant);
         TaskQueries.Summary task = queries.summary(videoId)
-                .filter(t -> t.owner().equals(principal.getName()) || request.isUserInRole("admin"))
+                .filter(t -> caller.owns(t.owner()) || request.isUserInRole("admin"))
                 .orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
         if (task.status() == TaskStatus.EXPIRED) {
             throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "the content of " + limit(videoId) + " was deleted");

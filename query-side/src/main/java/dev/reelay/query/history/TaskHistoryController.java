@@ -1,5 +1,6 @@
 package dev.reelay.query.history;
 
+import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.event.TaskSubmitted;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
@@ -14,7 +15,6 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.security.Principal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,7 +36,7 @@ class TaskHistoryController {
     }
 
     @GetMapping("/api/video/tasks/{videoId}/history")
-    Map<String, Object> history(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
+    Map<String, Object> history(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
         if (!VideoId.isWellFormed(videoId)) {
             throw TaskRejectedException.taskNotFound(videoId);
         }
@@ -62,11 +62,11 @@ class TaskHistoryController {
         if (owner == null) {
             throw TaskRejectedException.taskNotFound(videoId);
         }
-        if (!owner.equals(principal.getName())) {
+        if (!caller.owns(owner)) {
             if (!request.isUserInRole("admin")) {
                 throw TaskRejectedException.taskNotFound(videoId);
             }
-            audit.info("admin {} read the history of task {} owned by {}", principal.getName(), videoId, owner);
+            audit.info("admin {} read the history of task {} owned by {}", caller, videoId, owner);
         }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("videoId", videoId);

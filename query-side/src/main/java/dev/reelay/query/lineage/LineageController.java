@@ -1,11 +1,14 @@
 package dev.reelay.query.lineage;
 
+import dev.reelay.kernel.account.OwnerScope;
+import dev.reelay.kernel.account.Owner;
 import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteConstraints;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.VideoId;
+import dev.reelay.kernel.time.InstantRange;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +23,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.Principal;
 import java.util.ArrayDeque;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,7 +70,7 @@ class LineageController {
                                    @RequestParam(required = false) Integer maxNodes,
                                    @RequestParam(required = false) Integer maxDepth,
                                    @RequestParam(required = false) String after,
-                                   Principal principal, HttpServletRequest request) {
+                                   Owner caller, HttpServletRequest request) {
         long started = System.currentTimeMillis();
         if (!VideoId.isWellFormed(videoId)) {
             throw TaskRejectedException.taskNotFound(videoId);
@@ -85,8 +87,7 @@ class LineageController {
         LineageQueries.Row self = queries.task(videoId)
                 .orElseThrow(() -> TaskRejectedException.taskNotFound(videoId)); // unknown, or not projected yet
         boolean admin = request.isUserInRole("admin");
-        String caller = principal.getName();
-        if (!self.owner().equals(caller)) {
+        if (!caller.owns(self.owner())) {
             if (!admin) {
                 throw TaskRejectedException.taskNotFound(videoId);
             }
@@ -94,7 +95,7 @@ class LineageController {
         }
 
         List<LineageQueries.Entry> entries = queries.subtree(videoId, from, maxDepth == null ? Integer.MAX_VALUE : maxDepth,
-                admin ? null : caller, limit + 1);
+                admin ? OwnerScope.everyone() : OwnerScope.only(caller), limit + 1);
         boolean truncated = entries.size() > limit;
         List<LineageQueries.Entry> page = truncated ? entries.subList(0, limit) : entries;
         String nextCursor = truncated ? Cursor.encode(videoId, page.get(limit - 1).position()) : null;
@@ -103,7 +104,7 @@ class LineageController {
         byte[] body;
         if (from == null) {
             List<LineageQueries.Row> ancestors = queries.ancestors(videoId).stream()
-                    .filter(a -> admin || a.owner().equals(caller))
+                    .filter(a -> admin || caller.owns(a.owner()))
                     .toList();
             Node tree = tree(self, rows);
             body = envelope(self, truncated, nextCursor, started, g -> writeTree(g, ancestors, tree));
@@ -260,7 +261,8 @@ class LineageController {
             } catch (RuntimeException e) {
                 throw TaskRejectedException.invalidField("after", "MALFORMED", "after is not a cursor this API gave out");
             }
-            if (!parts[0].equals(videoId) || position.distance() < 0 || !VideoId.isWellFormed(position.videoId())) {
+            if (!parts[0].equals(videoId) || position.distance() < 0 || !VideoId.isWellFormed(position.videoId())
+                    || !InstantRange.contains(position.createdAt())) {
                 throw TaskRejectedException.invalidField("after", "MALFORMED", "after is not a cursor of this task's lineage");
             }
             return position;

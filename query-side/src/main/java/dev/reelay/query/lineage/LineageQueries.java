@@ -1,5 +1,6 @@
 package dev.reelay.query.lineage;
 
+import dev.reelay.kernel.account.OwnerScope;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -63,10 +64,10 @@ class LineageQueries {
     /**
      * Up to {@code limit} entries of the task's subtree (the task itself at distance 0 first), breadth first: by
      * distance, then oldest first, then by id; only those after {@code after} (if given) and at most {@code maxDistance}
-     * levels below the task. With {@code visibleTo} only that owner's tasks are read whose path up to the task is all
+     * levels below the task. Scoped to one owner, only that owner's tasks are read whose path up to the task is all
      * theirs: someone else's task hides everything below it.
      */
-    List<Entry> subtree(String videoId, Position after, int maxDistance, String visibleTo, int limit) {
+    List<Entry> subtree(String videoId, Position after, int maxDistance, OwnerScope visibleTo, int limit) {
         MapSqlParameterSource params = new MapSqlParameterSource("id", videoId)
                 .addValue("maxDistance", maxDistance).addValue("limit", limit);
         StringBuilder where = new StringBuilder("l.ancestor_id = :id and l.depth <= :maxDistance");
@@ -75,9 +76,9 @@ class LineageQueries {
             params.addValue("afterDistance", after.distance()).addValue("afterAt", Timestamp.from(after.createdAt()))
                     .addValue("afterId", after.videoId());
         }
-        if (visibleTo != null) {
+        if (visibleTo instanceof OwnerScope.Only only) {
             where.append(" and l.owner = :owner and l.owner_path");
-            params.addValue("owner", visibleTo);
+            params.addValue("owner", only.owner().value());
         }
         // the limit applies to the closure rows (a range of the primary key); only those are joined to task_view
         return jdbc.query("select l.descendant_id, l.depth as distance, l.created_at, " + VIEW_COLUMNS

@@ -1,5 +1,6 @@
 package dev.reelay.query.live;
 
+import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.event.TaskSubmitted;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
@@ -15,7 +16,6 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 
-import java.security.Principal;
 
 /** Live task events over SSE, resumable with {@code Last-Event-ID} (or {@code ?lastEventId=} from EventSource polyfills). */
 @RestController
@@ -30,28 +30,29 @@ class LiveEventController {
     }
 
     @GetMapping(path = "/api/video/tasks/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    SseEmitter all(Principal principal,
+    SseEmitter all(Owner caller,
                    @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
                    @RequestParam(name = "lastEventId", required = false) String lastEventIdParam) {
-        return hub.subscribe(principal.getName(), null, lastEventId != null ? lastEventId : lastEventIdParam);
+        return hub.subscribe(caller, null, lastEventId != null ? lastEventId : lastEventIdParam);
     }
 
     @GetMapping(path = "/api/video/tasks/{videoId}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
-    SseEmitter one(@PathVariable String videoId, Principal principal, HttpServletRequest request,
+    SseEmitter one(@PathVariable String videoId, Owner caller, HttpServletRequest request,
                    @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
                    @RequestParam(name = "lastEventId", required = false) String lastEventIdParam) {
-        String owner = ownerOf(videoId);
-        if (owner == null || !owner.equals(principal.getName()) && !request.isUserInRole("admin")) {
+        Owner owner = ownerOf(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
+        if (!owner.equals(caller) && !request.isUserInRole("admin")) {
             throw TaskRejectedException.taskNotFound(videoId);
         }
         return hub.subscribe(owner, videoId, lastEventId != null ? lastEventId : lastEventIdParam);
     }
 
-    private String ownerOf(String videoId) {
+    private java.util.Optional<Owner> ownerOf(String videoId) {
         if (!VideoId.isWellFormed(videoId)) {
-            return null;
+            return java.util.Optional.empty();
         }
         DomainEventStream events = eventStore.readEvents(videoId);
-        return events.hasNext() && events.next().getPayload() instanceof TaskSubmitted submitted ? submitted.owner() : null;
+        return events.hasNext() && events.next().getPayload() instanceof TaskSubmitted submitted
+                ? Owner.parse(submitted.owner()) : java.util.Optional.empty();
     }
 }

@@ -1,5 +1,6 @@
 package dev.reelay.query.live;
 
+import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.event.TaskEvent;
 import dev.reelay.kernel.event.TaskSubmitted;
 import org.axonframework.common.stream.BlockingStream;
@@ -114,13 +115,13 @@ public class LiveEventHub implements SmartLifecycle {
     }
 
     /** Opens a stream for {@code owner} (optionally one task), resuming after {@code lastEventId} if given. */
-    public SseEmitter subscribe(String owner, String videoId, String lastEventId) {
+    public SseEmitter subscribe(Owner owner, String videoId, String lastEventId) {
         SseEmitter emitter = new SseEmitter(streamTimeout.toMillis());
-        Subscriber subscriber = new Subscriber(owner, videoId, emitter);
+        Subscriber subscriber = new Subscriber(owner.value(), videoId, emitter);
         emitter.onCompletion(() -> remove(subscriber));
         emitter.onTimeout(() -> remove(subscriber));
         emitter.onError(e -> remove(subscriber));
-        byOwner.computeIfAbsent(owner, k -> new CopyOnWriteArraySet<>()).add(subscriber);
+        byOwner.computeIfAbsent(owner.value(), k -> new CopyOnWriteArraySet<>()).add(subscriber);
         var resumeFrom = StreamPosition.decode(lastEventId);
         if (resumeFrom != null) {
             replay(subscriber, resumeFrom);

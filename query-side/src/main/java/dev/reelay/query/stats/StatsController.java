@@ -1,5 +1,7 @@
 package dev.reelay.query.stats;
 
+import dev.reelay.kernel.account.OwnerScope;
+import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.TaskRejectedException;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
@@ -9,7 +11,6 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.security.Principal;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,7 +33,7 @@ class StatsController {
     }
 
     @GetMapping("/api/video/stats")
-    Map<String, Object> stats(Principal principal, HttpServletRequest request,
+    Map<String, Object> stats(Owner caller, HttpServletRequest request,
                               @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME) Instant from,
                               @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME) Instant to,
                               @RequestParam(defaultValue = "false") boolean all) {
@@ -42,9 +43,9 @@ class StatsController {
         }
         boolean everyone = all && request.isUserInRole("admin");
         if (everyone) {
-            audit.info("admin {} read the statistics of all owners", principal.getName());
+            audit.info("admin {} read the statistics of all owners", caller);
         }
-        StatsQueries.Stats stats = queries.stats(new StatsQueries.Scope(everyone ? null : principal.getName(), from, to));
+        StatsQueries.Stats stats = queries.stats(new StatsQueries.Scope(everyone ? OwnerScope.everyone() : OwnerScope.only(caller), from, to));
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("scope", everyone ? "all" : "own");
         data.put("from", from);

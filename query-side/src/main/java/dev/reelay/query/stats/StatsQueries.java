@@ -1,5 +1,6 @@
 package dev.reelay.query.stats;
 
+import dev.reelay.kernel.account.OwnerScope;
 import dev.reelay.kernel.task.TaskStatus;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -41,8 +42,11 @@ class StatsQueries {
         this.jdbc = jdbc;
     }
 
-    /** {@code owner} null means every owner; {@code from} is inclusive and {@code to} exclusive (creation time). */
-    record Scope(String owner, Instant from, Instant to) {
+    /** Whose tasks ({@link OwnerScope}); {@code from} is inclusive and {@code to} exclusive (creation time). */
+    record Scope(OwnerScope owners, Instant from, Instant to) {
+        Scope {
+            java.util.Objects.requireNonNull(owners, "owners");
+        }
     }
 
     /** Estimated from the histogram: within the width of the buckets around the exact value. */
@@ -62,13 +66,17 @@ class StatsQueries {
 
     Stats stats(Scope scope) {
         List<Piece> pieces = new ArrayList<>();
-        split(scope.from(), scope.to(), scope.owner() == null ? ALL_OWNERS : ONE_OWNER, 0, pieces);
-        MapSqlParameterSource params = new MapSqlParameterSource("owner", scope.owner());
+        MapSqlParameterSource params = new MapSqlParameterSource();
+        boolean oneOwner = scope.owners() instanceof OwnerScope.Only;
+        if (scope.owners() instanceof OwnerScope.Only only) {
+            params.addValue("owner", only.owner().value());
+        }
+        split(scope.from(), scope.to(), oneOwner ? ONE_OWNER : ALL_OWNERS, 0, pieces);
         List<String> countRows = new ArrayList<>();
         List<String> histogramRows = new ArrayList<>();
         for (int i = 0; i < pieces.size(); i++) {
             Piece piece = pieces.get(i);
-            String where = piece.where(scope.owner() != null, i, params);
+            String where = piece.where(oneOwner, i, params);
             switch (piece.source()) {
                 case DAY -> {
                     countRows.add("select day, model, provider_id, status, count as n from task_stats_day" + where);
@@ -135,7 +143,7 @@ class StatsQueries {
                 .map(d -> new Day(d.getKey(), d.getValue())).toList();
 
         // spend is booked when a task completes, so it is scoped by capture time
-        String where = where(scope.owner() != null, "captured_at", timestamp(scope.from()), timestamp(scope.to()), "",
+        String where = where(oneOwner, "captured_at", timestamp(scope.from()), timestamp(scope.to()), "",
                 params);
         List<Spend> spend = jdbc.query("select owner, model, count(*) as tasks, sum(seconds) as seconds, "
                 + "sum(captured) as captured from spend_entry" + where

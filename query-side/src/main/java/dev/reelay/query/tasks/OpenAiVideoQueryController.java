@@ -1,5 +1,6 @@
 package dev.reelay.query.tasks;
 
+import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
@@ -9,7 +10,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.security.Principal;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,12 +26,12 @@ class OpenAiVideoQueryController {
     }
 
     @GetMapping("/v1/videos/{videoId}")
-    Map<String, Object> retrieve(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
-        return video(visible(videoId, principal, request));
+    Map<String, Object> retrieve(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
+        return video(visible(videoId, caller, request));
     }
 
     @GetMapping("/v1/videos")
-    Map<String, Object> list(Principal principal, HttpServletRequest request,
+    Map<String, Object> list(Owner caller, HttpServletRequest request,
                              @RequestParam(required = false) String after,
                              @RequestParam(defaultValue = "20") int limit,
                              @RequestParam(defaultValue = "desc") String order) {
@@ -41,8 +41,8 @@ class OpenAiVideoQueryController {
         if (!order.equals("asc") && !order.equals("desc")) {
             throw TaskRejectedException.invalidField("order", "ENUM", "order must be asc or desc");
         }
-        TaskView cursor = after == null ? null : visible(after, principal, request);
-        List<TaskView> rows = queries.openAiPage(principal.getName(), cursor, order.equals("asc"), limit + 1);
+        TaskView cursor = after == null ? null : visible(after, caller, request);
+        List<TaskView> rows = queries.openAiPage(caller, cursor, order.equals("asc"), limit + 1);
         boolean more = rows.size() > limit;
         List<TaskView> page = more ? rows.subList(0, limit) : rows;
         Map<String, Object> list = new LinkedHashMap<>();
@@ -54,10 +54,10 @@ class OpenAiVideoQueryController {
         return list;
     }
 
-    private TaskView visible(String videoId, Principal principal, HttpServletRequest request) {
+    private TaskView visible(String videoId, Owner caller, HttpServletRequest request) {
         TaskView view = queries.find(videoId)
                 .filter(v -> v.status != TaskStatus.EXPIRED)
-                .filter(v -> v.owner.equals(principal.getName()) || request.isUserInRole("admin"))
+                .filter(v -> caller.owns(v.owner) || request.isUserInRole("admin"))
                 .orElseThrow(() -> new TaskRejectedException(ErrorCode.TASK_NOT_FOUND,
                         "No video found with id " + (videoId.length() > 80 ? videoId.substring(0, 80) : videoId)));
         return view;

@@ -1,8 +1,12 @@
 package dev.reelay.query.tasks;
 
+import dev.reelay.kernel.account.OwnerScope;
+import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
 import org.springframework.jdbc.core.RowCallbackHandler;
+import dev.reelay.kernel.task.VideoId;
+import dev.reelay.kernel.time.InstantRange;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -34,8 +38,8 @@ public class TaskQueries {
         this.fold = fold;
     }
 
-    /** List filters; null means "any". {@code owner} null is only for admins. */
-    record Filter(String owner, String status, String mediaType, String model, Instant createdFrom, Instant createdTo,
+    /** List filters; null means "any". Whose tasks is never "any" by accident: {@link OwnerScope} says it. */
+    record Filter(OwnerScope scope, String status, String mediaType, String model, Instant createdFrom, Instant createdTo,
                   String remixOf, String root) {
     }
 
@@ -92,9 +96,9 @@ public class TaskQueries {
     Page list(Filter filter, String cursor, Integer pageNumber, int limit) {
         StringBuilder where = new StringBuilder(" where 1=1");
         MapSqlParameterSource params = new MapSqlParameterSource();
-        if (filter.owner() != null) {
+        if (filter.scope() instanceof OwnerScope.Only only) {
             where.append(" and owner = :owner");
-            params.addValue("owner", filter.owner());
+            params.addValue("owner", only.owner().value());
         }
         addEquals(where, params, "status", filter.status());
         addEquals(where, params, "media_type", filter.mediaType());
@@ -137,8 +141,8 @@ public class TaskQueries {
     }
 
     /** Keyset page for the OpenAI list: the caller's live (not deleted) videos after {@code cursor} in the given order. */
-    List<TaskView> openAiPage(String owner, TaskView cursor, boolean ascending, int limit) {
-        MapSqlParameterSource params = new MapSqlParameterSource("owner", owner).addValue("limit", limit);
+    List<TaskView> openAiPage(Owner owner, TaskView cursor, boolean ascending, int limit) {
+        MapSqlParameterSource params = new MapSqlParameterSource("owner", owner.value()).addValue("limit", limit);
         String sql = "select video_id from task_view where owner = :owner and status <> 'EXPIRED'";
         if (cursor != null) {
             sql += ascending ? " and (created_at, video_id) > (:at, :id)" : " and (created_at, video_id) < (:at, :id)";
@@ -168,10 +172,14 @@ public class TaskQueries {
         static Cursor decode(String cursor) {
             try {
                 String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split(":", 3);
-                return new Cursor(Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
+                Cursor decoded = new Cursor(Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
+                if (InstantRange.contains(decoded.createdAt()) && VideoId.isWellFormed(decoded.videoId())) {
+                    return decoded;
+                }
             } catch (RuntimeException e) {
-                throw TaskRejectedException.invalidField("cursor", "MALFORMED", "cursor is not one this API gave out");
+                // not base64, too few parts, not numbers: refused below like any other made-up cursor
             }
+            throw TaskRejectedException.invalidField("cursor", "MALFORMED", "cursor is not one this API gave out");
         }
     }
 

@@ -1,6 +1,8 @@
 package dev.reelay.query.tasks;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.reelay.kernel.account.OwnerScope;
+import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.MediaType;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
@@ -13,7 +15,6 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.security.Principal;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -33,14 +34,14 @@ class TaskQueryController {
     }
 
     @GetMapping("/api/video/tasks/{videoId}")
-    SeedEnvelope<TaskRepresentation> get(@PathVariable String videoId, Principal principal, HttpServletRequest request) {
+    SeedEnvelope<TaskRepresentation> get(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
         long started = System.currentTimeMillis();
-        TaskView view = visible(videoId, principal, request);
+        TaskView view = visible(videoId, caller, request);
         return SeedEnvelope.of(represent(List.of(view)).get(0), System.currentTimeMillis() - started);
     }
 
     @GetMapping("/api/video/tasks")
-    SeedEnvelope<TaskPage> list(Principal principal, HttpServletRequest request,
+    SeedEnvelope<TaskPage> list(Owner caller, HttpServletRequest request,
                              @RequestParam(required = false) String status,
                              @RequestParam(required = false) String mediaType,
                              @RequestParam(required = false) String model,
@@ -62,7 +63,8 @@ class TaskQueryController {
         if (page != null && page < 0) {
             throw TaskRejectedException.invalidField("page", "RANGE", "page must be 0 or more");
         }
-        String scope = admin ? owner : principal.getName();
+        OwnerScope scope = !admin ? OwnerScope.only(caller)
+                : owner == null ? OwnerScope.everyone() : OwnerScope.only(ownerParameter(owner));
         TaskQueries.Page result = queries.list(new TaskQueries.Filter(scope, enumValue("status", status, TaskStatus.class),
                 enumValue("mediaType", mediaType, MediaType.class), model, createdFrom, createdTo, remixOf, root),
                 cursor, page, pageSize);
@@ -78,13 +80,13 @@ class TaskQueryController {
     }
 
     /** Someone else's task is a 404, exactly like a missing one; an admin's read of it is logged. */
-    TaskView visible(String videoId, Principal principal, HttpServletRequest request) {
+    TaskView visible(String videoId, Owner caller, HttpServletRequest request) {
         TaskView view = queries.find(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
-        if (!view.owner.equals(principal.getName())) {
+        if (!caller.owns(view.owner)) {
             if (!request.isUserInRole("admin")) {
                 throw TaskRejectedException.taskNotFound(videoId);
             }
-            audit.info("admin {} read task {} owned by {} via {}", principal.getName(), videoId, view.owner,
+            audit.info("admin {} read task {} owned by {} via {}", caller, videoId, view.owner,
                     request.getRequestURI());
         }
         return view;
@@ -101,6 +103,12 @@ class TaskQueryController {
         return rows.stream().map(v -> TaskRepresentation.of(v,
                 v.status == TaskStatus.QUEUED && v.queuedSeq != null ? queries.queuePosition(v) : null,
                 v.remixFrom == null ? null : sourceExternalIds.get(v.remixFrom))).toList();
+    }
+
+    /** An admin's {@code owner} filter: the same rules as a token's subject. */
+    private static Owner ownerParameter(String raw) {
+        return Owner.parse(raw).orElseThrow(() -> TaskRejectedException.invalidField("owner", "INVALID_OWNER",
+                "owner must be " + Owner.RULE));
     }
 
     private static <E extends Enum<E>> String enumValue(String field, String raw, Class<E> type) {
