@@ -3,6 +3,8 @@ package dev.reelay.query.tasks;
 import dev.reelay.kernel.task.MediaType;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
+import dev.reelay.query.content.ContentLinks;
+import dev.reelay.query.content.ContentSource;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,6 +13,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 import java.security.Principal;
 import java.time.Instant;
@@ -26,9 +29,11 @@ class TaskQueryController {
     private static final Logger audit = LoggerFactory.getLogger("reelay.audit");
 
     private final TaskQueries queries;
+    private final ContentLinks links;
 
-    TaskQueryController(TaskQueries queries) {
+    TaskQueryController(TaskQueries queries, ContentLinks links) {
         this.queries = queries;
+        this.links = links;
     }
 
     @GetMapping("/api/video/tasks/{videoId}")
@@ -105,7 +110,7 @@ class TaskQueryController {
         return m;
     }
 
-    static Map<String, Object> representation(TaskView v) {
+    Map<String, Object> representation(TaskView v) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("videoId", v.videoId);
         m.put("externalTaskId", v.externalTaskId);
@@ -117,7 +122,8 @@ class TaskQueryController {
         m.put("seconds", v.seconds);
         m.put("mediaType", v.mediaType);
         m.put("provider", v.providerId);
-        m.put("videoUrl", v.status == TaskStatus.COMPLETED ? "/api/video/tasks/" + v.videoId + "/content" : null);
+        m.put("videoUrl", contentUrl(v, ContentSource.Variant.VIDEO));
+        m.put("thumbnailUrl", contentUrl(v, ContentSource.Variant.THUMBNAIL));
         if (v.status == TaskStatus.QUEUED) {
             // waiting in Reelay for one of the owner's concurrency slots, or already on its way to / queued at a provider
             Map<String, Object> queue = new LinkedHashMap<>();
@@ -139,6 +145,25 @@ class TaskQueryController {
         }
         m.put("metadata", metadata);
         return m;
+    }
+
+    /**
+     * A signed, short-lived absolute link to the content route that a browser loads without an Authorization header;
+     * null unless the task is COMPLETED (an EXPIRED task's content is gone). Absolute, built from this request's
+     * scheme, host and port (behind a proxy: {@code server.forward-headers-strategy}), so a frontend on another
+     * origin can use it as it is.
+     */
+    private String contentUrl(TaskView v, ContentSource.Variant variant) {
+        if (v.status != TaskStatus.COMPLETED) {
+            return null;
+        }
+        ContentLinks.Signed signed = links.sign(v.videoId, variant);
+        return ServletUriComponentsBuilder.fromCurrentContextPath()
+                .path("/api/video/tasks/{videoId}/content")
+                .queryParam("variant", variant.name().toLowerCase(Locale.ROOT))
+                .queryParam("expires", signed.expires())
+                .queryParam("sig", signed.signature())
+                .buildAndExpand(v.videoId).toUriString();
     }
 
     private static <E extends Enum<E>> String enumValue(String field, String raw, Class<E> type) {
