@@ -10,9 +10,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.TestPropertySource;
 
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -37,6 +39,8 @@ class BrowserAccessTest {
     int port;
     @Autowired
     SignedContentLinks links;
+    @Autowired
+    JdbcTemplate jdbc;
 
     HttpApi api;
     String owner;
@@ -166,6 +170,18 @@ class BrowserAccessTest {
             HttpApi.Response thumbnail = api.get(local(view.get("thumbnailUrl").asText()), null);
             assertThat(thumbnail.status()).isEqualTo(200);
             assertThat(thumbnail.contentType()).startsWith("image/");
+        }
+
+        /** A second node is a second signer with nothing in memory, on the same database. */
+        @Test
+        void aLinkSignedByAnotherNodeOnTheSameDatabaseOpensTheContentHere() {
+            SignedContentLinks otherNode = new SignedContentLinks(jdbc, Clock.systemUTC(),
+                    new SignedUrlProperties(Duration.ofMinutes(5)));
+            var signed = otherNode.sign(completed, ContentSource.Variant.THUMBNAIL);
+            HttpApi.Response response = api.get("/api/video/tasks/" + completed + "/content?variant=thumbnail&expires="
+                    + signed.expires() + "&sig=" + signed.signature(), null);
+            assertThat(response.status()).isEqualTo(200);
+            assertThat(jdbc.queryForObject("select count(*) from url_signing_key", Integer.class)).isEqualTo(1);
         }
 
         @Test
