@@ -34,13 +34,27 @@ class CallerResolver implements HandlerMethodArgumentResolver, WebMvcConfigurer 
 
     @Override
     public boolean supportsParameter(MethodParameter parameter) {
-        return parameter.getParameterType() == Owner.class;
+        return parameter.getParameterType() == Owner.class || optionalOwner(parameter);
+    }
+
+    /** {@code Optional<Owner>}: for the one route a signed link opens without a caller (empty then). */
+    private static boolean optionalOwner(MethodParameter parameter) {
+        return parameter.getParameterType() == java.util.Optional.class
+                && parameter.getGenericParameterType() instanceof java.lang.reflect.ParameterizedType type
+                && type.getActualTypeArguments()[0] == Owner.class;
     }
 
     @Override
-    public Owner resolveArgument(MethodParameter parameter, ModelAndViewContainer mavContainer, NativeWebRequest request,
-                                 WebDataBinderFactory binderFactory) {
+    public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer mavContainer, NativeWebRequest request,
+                                  WebDataBinderFactory binderFactory) {
         Principal principal = request.getUserPrincipal();
+        if (optionalOwner(parameter)) {
+            return principal == null ? java.util.Optional.empty() : java.util.Optional.of(caller(principal));
+        }
+        return caller(principal);
+    }
+
+    private static Owner caller(Principal principal) {
         if (principal == null) {
             throw new InsufficientAuthenticationException("no authenticated caller");
         }

@@ -1,5 +1,7 @@
 package dev.reelay.infra.security;
 
+import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.kernel.task.FieldViolation;
 import dev.reelay.kernel.task.TaskRejectedException;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.http.MediaType;
@@ -14,12 +16,17 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** Mints tokens for local use; exists only while the dev issuer is on. */
+/**
+ * Mints tokens for local use; exists only while the dev issuer is on. {@code POST /api/auth/login} is the seeds'
+ * login for their frontend: it checks only that a password was given (there are no users or passwords in Reelay;
+ * production tokens come from the OIDC issuer), so it is exactly as open as {@code /dev/token}.
+ */
 @RestController
 @ConditionalOnProperty(prefix = "reelay.security", name = "dev-issuer", havingValue = "true")
 class DevTokenController {
@@ -49,19 +56,54 @@ class DevTokenController {
         if (!ROLES.containsAll(roles)) {
             throw TaskRejectedException.invalidField("roles", "ENUM", "roles may contain only user and admin");
         }
+        return Map.of("access_token", mint(request.sub(), roles), "token_type", "Bearer",
+                "expires_in", properties.devTokenTtl().toSeconds());
+    }
+
+    record LoginRequest(String username, String password) {
+    }
+
+    /** The seeds' login envelope: the client reads {@code data.token} and sends it as a bearer token. */
+    record LoginResponse(boolean success, LoginData data, long requestTime) {
+    }
+
+    record LoginData(String token, String tokenType, long expiresIn, String username, List<String> roles) {
+    }
+
+    @PostMapping(path = "/api/auth/login", consumes = MediaType.APPLICATION_JSON_VALUE)
+    LoginResponse login(@RequestBody LoginRequest request) {
+        long started = System.currentTimeMillis();
+        List<FieldViolation> errors = new ArrayList<>();
+        if (request.username() == null) {
+            errors.add(new FieldViolation("username", "REQUIRED", "username is required"));
+        } else if (!SUBJECT.matcher(request.username()).matches()) {
+            errors.add(new FieldViolation("username", "PATTERN", "username must be 1-64 of letters, digits, . _ @ -"));
+        }
+        if (request.password() == null) {
+            errors.add(new FieldViolation("password", "REQUIRED", "password is required"));
+        } else if (request.password().isBlank()) {
+            errors.add(new FieldViolation("password", "BLANK", "password must not be blank"));
+        }
+        if (!errors.isEmpty()) {
+            throw new TaskRejectedException(ErrorCode.VALIDATION_FAILED, "The request has invalid fields", errors);
+        }
+        List<String> roles = List.of("user");
+        return new LoginResponse(true, new LoginData(mint(request.username(), roles), "Bearer",
+                properties.devTokenTtl().toSeconds(), request.username(), roles), System.currentTimeMillis() - started);
+    }
+
+    private String mint(String subject, List<String> roles) {
         Instant now = Instant.now();
         JwtClaimsSet claims = JwtClaimsSet.builder()
                 .issuer(properties.devIssuerName())
                 .audience(List.of(properties.audience()))
-                .subject(request.sub())
+                .subject(subject)
                 .issuedAt(now)
                 .expiresAt(now.plus(properties.devTokenTtl()))
                 .claim("roles", roles)
                 .build();
         JwsHeader header = JwsHeader.with(SignatureAlgorithm.RS256).keyId(issuer.key().getKeyID()).build();
-        String token = encoder.encode(JwtEncoderParameters.from(header, claims)).getTokenValue();
-        return Map.of("access_token", token, "token_type", "Bearer",
-                "expires_in", properties.devTokenTtl().toSeconds());
+        return encoder.encode(JwtEncoderParameters.from(header, claims)).getTokenValue();
     }
 
     @GetMapping(path = "/dev/jwks.json", produces = MediaType.APPLICATION_JSON_VALUE)

@@ -2,23 +2,38 @@ package dev.reelay.infra.security;
 
 import dev.reelay.infra.web.ProblemWriter;
 import jakarta.servlet.DispatcherType;
+import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.context.annotation.Bean;
-import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter;
 import org.springframework.security.oauth2.server.resource.authentication.JwtGrantedAuthoritiesConverter;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.CorsConfigurationSource;
+import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
 
-/** Every {@code /api/**} and {@code /v1/**} route needs a valid bearer JWT; failures are problem+json. */
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Every {@code /api/**} and {@code /v1/**} route needs a valid bearer JWT; failures are problem+json. Two exceptions:
+ * the dev login, and a content route carrying a signed link (which the controller verifies). CORS for the
+ * configured origins applies to both chains.
+ */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfiguration {
+
+    private static final Pattern SIGNED_CONTENT_PATH = Pattern.compile("/api/video/tasks/[^/]+/content");
 
     /**
      * Routes that authenticate by other means (the sandbox by its own API key, webhooks by signature) or not at all
@@ -27,7 +42,9 @@ class SecurityConfiguration {
     @Bean
     @Order(1)
     SecurityFilterChain nonJwtRoutes(HttpSecurity http) throws Exception {
-        http.securityMatcher("/sandbox/**", "/webhooks/**", "/dev/**")
+        // /api/auth/login exists only with the dev issuer; without it the route is an ordinary 404
+        http.securityMatcher("/sandbox/**", "/webhooks/**", "/dev/**", "/api/auth/login")
+                .cors(Customizer.withDefaults())
                 .csrf(AbstractHttpConfigurer::disable)
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .requestCache(AbstractHttpConfigurer::disable)
@@ -46,6 +63,7 @@ class SecurityConfiguration {
         AccessDeniedHandler forbidden = (request, response, ex) ->
                 problems.write(request, response, HttpStatus.FORBIDDEN, "FORBIDDEN", "This needs a role you do not have");
         http
+                .cors(Customizer.withDefaults())
                 .csrf(AbstractHttpConfigurer::disable)
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .requestCache(AbstractHttpConfigurer::disable)
@@ -58,6 +76,7 @@ class SecurityConfiguration {
                         .requestMatchers("/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html").permitAll()
                         .requestMatchers("/error").permitAll()
                         .requestMatchers("/api/admin/**").hasRole("admin")
+                        .requestMatchers((RequestMatcher) SecurityConfiguration::isSignedContentLink).permitAll()
                         .anyRequest().authenticated())
                 .oauth2ResourceServer(rs -> rs
                         .jwt(jwt -> jwt.jwtAuthenticationConverter(rolesFromClaim()))
@@ -65,6 +84,39 @@ class SecurityConfiguration {
                         .accessDeniedHandler(forbidden))
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden));
         return http.build();
+    }
+
+    /**
+     * A content read that carries a signed link instead of a bearer token, for {@code <video src>}. Only its presence
+     * is checked here; the content controller verifies it (403 if it does not verify).
+     */
+    static boolean isSignedContentLink(HttpServletRequest request) {
+        return ("GET".equals(request.getMethod()) || "HEAD".equals(request.getMethod()))
+                && SIGNED_CONTENT_PATH.matcher(request.getRequestURI()).matches()
+                && request.getParameter("expires") != null && request.getParameter("sig") != null;
+    }
+
+    /**
+     * The configured origins may call every route from a browser, with the headers Reelay reads and the ones a
+     * frontend needs to see. No cookies are involved (bearer tokens only), so credentials stay off. With no origins
+     * configured nothing is registered and no response carries CORS headers.
+     */
+    @Bean
+    CorsConfigurationSource corsConfigurationSource(CorsProperties properties) {
+        UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
+        if (!properties.allowedOrigins().isEmpty()) {
+            CorsConfiguration cors = new CorsConfiguration();
+            cors.setAllowedOrigins(properties.allowedOrigins());
+            cors.setAllowedMethods(List.of("GET", "HEAD", "POST", "PUT", "DELETE"));
+            cors.setAllowedHeaders(List.of("Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID", "Range",
+                    "X-Correlation-Id", "traceparent"));
+            cors.setExposedHeaders(List.of("Retry-After", "Content-Range", "Accept-Ranges", "Location",
+                    "WWW-Authenticate", "X-Correlation-Id", "X-Trace-Id"));
+            cors.setAllowCredentials(false);
+            cors.setMaxAge(properties.maxAge());
+            source.registerCorsConfiguration("/**", cors);
+        }
+        return source;
     }
 
     /** Roles come from the token's {@code roles} claim: {@code ["user"]}, {@code ["admin"]}. */

@@ -60,6 +60,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             case VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED -> HttpStatus.UNPROCESSABLE_ENTITY;
             case MALFORMED_REQUEST -> HttpStatus.BAD_REQUEST;
             case QUOTA_EXCEEDED -> HttpStatus.TOO_MANY_REQUESTS;
+            case SIGNED_URL_INVALID -> HttpStatus.FORBIDDEN;
             case PAYLOAD_TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
             case UNSUPPORTED_MEDIA_TYPE -> HttpStatus.UNSUPPORTED_MEDIA_TYPE;
             default -> HttpStatus.INTERNAL_SERVER_ERROR;

@@ -34,7 +34,12 @@ class LiveUpdatesTest {
     private final List<CompletableFuture<?>> open = new ArrayList<>();
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Sse(String id, String name, JsonNode data) {
+    /** One SSE event as sent: {@code event} is its {@code event:} field (null for the default "message"). */
+    record Sse(String id, String event, JsonNode data) {
+        /** The task event's type, which travels inside the data. */
+        String name() {
+            return data.path("type").asText();
+        }
     }
 
     /** Opens a stream and collects its events until the test closes it. */
@@ -108,6 +113,43 @@ class LiveUpdatesTest {
                 .json().at("/data/videoId").asText();
         await().atMost(Duration.ofSeconds(10)).until(() -> resumed.stream().anyMatch(e ->
                 e.name().equals("TaskSubmitted") && e.data().get("videoId").asText().equals(second)));
+    }
+
+    /**
+     * An EventSource dispatches an event with an {@code event:} field only to listeners of that name; the seeds'
+     * frontend sets only {@code onmessage}, so every task event must come unnamed, with its type in the data.
+     */
+    @Test
+    void everyTaskEventArrivesUnnamedSoAnEventSourceWithOnlyOnmessageSeesItAndResumeStillWorks() {
+        HttpApi api = new HttpApi(port);
+        String dora = api.token("dora-onmessage");
+        int[] status = new int[1];
+        List<Sse> live = connect("/api/video/tasks/stream", dora, null, status);
+        await().atMost(Duration.ofSeconds(5)).until(() -> status[0] == 200);
+        String videoId = api.postJson("/api/video/tasks", dora, "{\"prompt\":\"unnamed\",\"model\":\"sora-2\"}")
+                .json().at("/data/videoId").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> live.stream().anyMatch(e -> e.name().equals("TaskCompleted")));
+        assertThat(live).extracting(Sse::event).containsOnlyNulls();
+        assertThat(live).allSatisfy(e -> {
+            assertThat(e.data().get("videoId").asText()).isEqualTo(videoId);
+            assertThat(e.id()).isNotBlank();
+        });
+        assertThat(live).extracting(Sse::name).contains("TaskSubmitted", "UpstreamTaskAccepted", "TaskCompleted");
+
+        // resuming after the first event replays the rest, unnamed too
+        List<String> seen = new ArrayList<>();
+        for (Sse e : live) {
+            seen.add(e.id());
+            if (e.name().equals("TaskCompleted")) {
+                break;
+            }
+        }
+        int[] again = new int[1];
+        List<Sse> resumed = connect("/api/video/tasks/" + videoId + "/events", dora, seen.get(0), again);
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                resumed.stream().map(Sse::id).toList().containsAll(seen.subList(1, seen.size())));
+        assertThat(resumed).extracting(Sse::event).containsOnlyNulls();
+        assertThat(resumed).extracting(Sse::id).doesNotContain(seen.get(0)).doesNotHaveDuplicates();
     }
 
     @Test

@@ -57,6 +57,19 @@ class SecuritySkeletonTest {
     }
 
     @Test
+    void withNoOriginsConfiguredNoResponseCarriesCorsHeaders() {
+        HttpApi.Response preflight = api().send("OPTIONS", "/api/video/tasks", null, null, null, Map.of(
+                "Origin", "https://app.example.test", "Access-Control-Request-Method", "POST",
+                "Access-Control-Request-Headers", "authorization"));
+        assertThat(preflight.header("Access-Control-Allow-Origin")).isNull();
+        assertThat(preflight.header("Access-Control-Allow-Methods")).isNull();
+        HttpApi.Response actual = api().send("GET", "/api/video/tasks", api().token("alice"), null, null,
+                Map.of("Origin", "https://app.example.test"));
+        assertThat(actual.status()).isEqualTo(200);
+        assertThat(actual.header("Access-Control-Allow-Origin")).isNull();
+    }
+
+    @Test
     void theDevIssuerMintsTokensTheApiAccepts() {
         HttpApi.Response minted = api().postJson("/dev/token", null, "{\"sub\":\"alice\",\"roles\":[\"user\"]}");
         assertThat(minted.status()).isEqualTo(200);

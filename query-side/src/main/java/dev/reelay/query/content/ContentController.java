@@ -21,25 +21,42 @@ import java.util.Locale;
 /**
  * Streams a finished task's video, thumbnail or spritesheet. Returning a {@link Resource} lets Spring answer
  * {@code Range} requests (206, multiple ranges, 416) from the archived file without buffering it.
+ * <p>
+ * Two ways in: a bearer token (the owner or an admin), or a signed link ({@code ?expires=…&sig=…}, see
+ * {@link ContentLinks}) that the task view hands out for {@code <video src>}. A link that does not verify is 403 for
+ * any id, before anything is looked up, so it tells nothing about which tasks exist.
  */
 @RestController
 class ContentController {
 
     private final TaskQueries queries;
     private final ContentSource content;
+    private final ContentLinks links;
 
-    ContentController(TaskQueries queries, ContentSource content) {
+    ContentController(TaskQueries queries, ContentSource content, ContentLinks links) {
         this.queries = queries;
         this.content = content;
+        this.links = links;
     }
 
     @GetMapping({"/api/video/tasks/{videoId}/content", "/v1/videos/{videoId}/content"})
     ResponseEntity<Resource> content(@PathVariable String videoId, @RequestParam(defaultValue = "video") String variant,
-                                     Owner caller, HttpServletRequest request) {
+                                     @RequestParam(required = false) String expires,
+                                     @RequestParam(required = false) String sig,
+                                     java.util.Optional<Owner> caller, HttpServletRequest request) {
         ContentSource.Variant kind = variant(variant);
-        TaskQueries.Summary task = queries.summary(videoId)
-                .filter(t -> caller.owns(t.owner()) || request.isUserInRole("admin"))
-                .orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
+        TaskQueries.Summary task;
+        if (expires != null || sig != null) {
+            if (!links.verify(videoId, kind, expires, sig)) {
+                throw new TaskRejectedException(ErrorCode.SIGNED_URL_INVALID, "this content link is invalid or has "
+                        + "expired; read the task again for a fresh videoUrl");
+            }
+            task = queries.summary(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
+        } else {
+            task = queries.summary(videoId)
+                    .filter(t -> caller.map(c -> c.owns(t.owner())).orElse(false) || request.isUserInRole("admin"))
+                    .orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
+        }
         if (task.status() == TaskStatus.EXPIRED) {
             throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "the content of " + limit(videoId) + " was deleted");
         }

@@ -103,9 +103,9 @@ public class LiveEventHub implements SmartLifecycle {
                 return;
             }
             try {
+                // no "event:" field: an EventSource that sets only onmessage sees every event; the type is in the data
                 emitter.send(SseEmitter.event()
                         .id(StreamPosition.encode(event.trackingToken()))
-                        .name(event.getPayloadType().getSimpleName())
                         .data(LiveEvents.describe(event), MediaType.APPLICATION_JSON));
                 sentUpTo = sentUpTo == null ? event.trackingToken() : sentUpTo.upperBound(event.trackingToken());
             } catch (IOException | IllegalStateException e) {

@@ -6,7 +6,10 @@ import org.axonframework.eventhandling.TrackedEventMessage;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The JSON body of one SSE event. */
+/**
+ * The JSON body of one SSE event. Events are sent unnamed (the default {@code message} type), so {@code type} here is
+ * the only place that says which event it is.
+ */
 final class LiveEvents {
 
     static Map<String, Object> describe(TrackedEventMessage<?> event) {

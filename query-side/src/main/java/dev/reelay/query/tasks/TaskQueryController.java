@@ -6,6 +6,8 @@ import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.MediaType;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
+import dev.reelay.query.content.ContentLinks;
+import dev.reelay.query.content.ContentSource;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +16,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
 import java.time.Instant;
 import java.util.List;
@@ -28,9 +31,11 @@ class TaskQueryController {
     private static final Logger audit = LoggerFactory.getLogger("reelay.audit");
 
     private final TaskQueries queries;
+    private final ContentLinks links;
 
-    TaskQueryController(TaskQueries queries) {
+    TaskQueryController(TaskQueries queries, ContentLinks links) {
         this.queries = queries;
+        this.links = links;
     }
 
     @GetMapping("/api/video/tasks/{videoId}")
@@ -102,13 +107,33 @@ class TaskQueryController {
                 .map(v -> v.remixFrom).filter(Objects::nonNull).distinct().toList());
         return rows.stream().map(v -> TaskRepresentation.of(v,
                 v.status == TaskStatus.QUEUED && v.queuedSeq != null ? queries.queuePosition(v) : null,
-                v.remixFrom == null ? null : sourceExternalIds.get(v.remixFrom))).toList();
+                v.remixFrom == null ? null : sourceExternalIds.get(v.remixFrom),
+                contentUrl(v, ContentSource.Variant.VIDEO), contentUrl(v, ContentSource.Variant.THUMBNAIL))).toList();
     }
 
     /** An admin's {@code owner} filter: the same rules as a token's subject. */
     private static Owner ownerParameter(String raw) {
         return Owner.parse(raw).orElseThrow(() -> TaskRejectedException.invalidField("owner", "INVALID_OWNER",
                 "owner must be " + Owner.RULE));
+    }
+
+    /**
+     * A signed, short-lived absolute link to the content route that a browser loads without an Authorization header;
+     * null unless the task is COMPLETED (an EXPIRED task's content is gone). Absolute, built from this request's
+     * scheme, host and port (behind a proxy: {@code server.forward-headers-strategy}), so a frontend on another
+     * origin can use it as it is.
+     */
+    private String contentUrl(TaskView v, ContentSource.Variant variant) {
+        if (v.status != TaskStatus.COMPLETED) {
+            return null;
+        }
+        ContentLinks.Signed signed = links.sign(v.videoId, variant);
+        return ServletUriComponentsBuilder.fromCurrentContextPath()
+                .path("/api/video/tasks/{videoId}/content")
+                .queryParam("variant", variant.name().toLowerCase(Locale.ROOT))
+                .queryParam("expires", signed.expires())
+                .queryParam("sig", signed.signature())
+                .buildAndExpand(v.videoId).toUriString();
     }
 
     private static <E extends Enum<E>> String enumValue(String field, String raw, Class<E> type) {

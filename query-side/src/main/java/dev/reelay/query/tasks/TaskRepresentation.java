@@ -15,6 +15,7 @@ import java.time.Instant;
 @JsonInclude(JsonInclude.Include.ALWAYS)
 record TaskRepresentation(String videoId, String externalTaskId, TaskStatus status, int progress, String prompt,
                           String model, String size, int seconds, MediaType mediaType, String provider, String videoUrl,
+                          String thumbnailUrl,
                           @JsonInclude(JsonInclude.Include.NON_NULL) Queue queue,
                           @JsonInclude(JsonInclude.Include.NON_NULL) Failure error,
                           Instant createdAt, Instant updatedAt, Instant completedAt, Metadata metadata) {
@@ -40,7 +41,9 @@ record TaskRepresentation(String videoId, String externalTaskId, TaskStatus stat
      * @param queuePosition the task's place in its owner's queue, for a task waiting in Reelay (else null)
      * @param remixFromExternal the remix source's provider id, or null
      */
-    static TaskRepresentation of(TaskView v, Long queuePosition, String remixFromExternal) {
+    /** {@code videoUrl} and {@code thumbnailUrl}: signed content links, null unless the task completed. */
+    static TaskRepresentation of(TaskView v, Long queuePosition, String remixFromExternal, String videoUrl,
+                                 String thumbnailUrl) {
         Queue queue = v.status != TaskStatus.QUEUED ? null
                 // waiting in Reelay for one of the owner's concurrency slots, or already on its way to / queued at a provider
                 : v.queuedSeq != null ? new Queue("reelay", queuePosition) : new Queue("provider", null);
@@ -51,7 +54,6 @@ record TaskRepresentation(String videoId, String externalTaskId, TaskStatus stat
                 remix ? remixFromExternal : null, remix ? v.rootId : null, remix ? v.depth : null);
         return new TaskRepresentation(v.videoId, v.externalTaskId, v.status, v.progress, v.prompt, v.model, v.size,
                 v.seconds, v.mediaType, v.providerId,
-                v.status == TaskStatus.COMPLETED ? "/api/video/tasks/" + v.videoId + "/content" : null,
-                queue, error, v.createdAt, v.updatedAt, v.completedAt, metadata);
+                videoUrl, thumbnailUrl, queue, error, v.createdAt, v.updatedAt, v.completedAt, metadata);
     }
 }

@@ -18,6 +18,8 @@ public enum ErrorCode {
     IDEMPOTENCY_KEY_REUSED,
     IDEMPOTENCY_KEY_IN_USE,
     QUOTA_EXCEEDED,
+    /** a signed content link that is expired, tampered with, or for another task or variant */
+    SIGNED_URL_INVALID,
     // task failures
     UPSTREAM_REJECTED,
     UPSTREAM_MODERATION,
