@@ -186,7 +186,7 @@ app_launch() {
     --spring.datasource.username=bench --spring.datasource.password= \
     --reelay.data-dir="$WORK/data-$name" \
     --reelay.security.dev-issuer=true --reelay.sandbox.enabled=true \
-    --reelay.rate-limit.per-user.capacity=100000000 --reelay.rate-limit.per-address.capacity=100000000 \
+    --reelay.rate-limit.per-user.burst=100000000 --reelay.rate-limit.per-address.burst=100000000 \
     --reelay.guardrails.max-concurrent=100000 --reelay.guardrails.quota.video-seconds=1000000000 \
     "$@" > "$BENCH_OUT/app-$name.log" 2>&1 &
   APP_PID=$!
