@@ -3,6 +3,7 @@ package dev.reelay.command.web;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.reelay.command.port.IdempotencyStore;
 import dev.reelay.kernel.command.DeleteTask;
 import dev.reelay.kernel.command.RemixTask;
 import dev.reelay.kernel.command.SubmitTask;
@@ -97,7 +98,7 @@ class OpenAiVideoCommandController {
     private ResponseEntity<String> submit(RawTaskRequest raw, Principal principal, String idempotencyKey) {
         TaskSpec spec = validator.validate(raw);
         String owner = principal.getName();
-        return submissions.once(owner, idempotencyKey, "create|" + spec, () -> {
+        return submissions.once(IdempotencyStore.RouteFamily.OPENAI, owner, idempotencyKey, "create|" + spec, () -> {
             VideoId videoId = VideoId.random();
             Instant now = clock.instant();
             commands.sendAndWait(new SubmitTask(videoId, owner, spec, now));
@@ -130,7 +131,7 @@ class OpenAiVideoCommandController {
                                              String idempotencyKey) {
         String owner = principal.getName();
         boolean admin = request.isUserInRole("admin");
-        return submissions.once(owner, idempotencyKey, "remix|" + source + "|" + prompt + "|null", () -> {
+        return submissions.once(IdempotencyStore.RouteFamily.OPENAI, owner, idempotencyKey, "remix|" + source + "|" + prompt + "|null", () -> {
             VideoId remixId = VideoId.random();
             Instant now = clock.instant();
             commands.sendAndWait(new RemixTask(source, remixId, owner, admin, prompt, null, now));

@@ -2,6 +2,7 @@ package dev.reelay.command.web;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.reelay.command.port.IdempotencyStore;
 import dev.reelay.kernel.command.CancelTask;
 import dev.reelay.kernel.command.RemixTask;
 import dev.reelay.kernel.command.SubmitTask;
@@ -72,7 +73,7 @@ class TaskCommandController {
         long started = clock.millis();
         TaskSpec spec = validator.validate(raw);
         String owner = principal.getName();
-        return submissions.once(owner, idempotencyKey, "create|" + spec, () -> {
+        return submissions.once(IdempotencyStore.RouteFamily.API, owner, idempotencyKey, "create|" + spec, () -> {
             VideoId videoId = VideoId.random();
             Instant now = clock.instant();
             commands.sendAndWait(new SubmitTask(videoId, owner, spec, now));
@@ -119,7 +120,7 @@ class TaskCommandController {
         String model = validator.validRemixModel(body.hasNonNull("model") ? body.get("model") : NullNode.getInstance());
         String owner = principal.getName();
         boolean admin = request.isUserInRole("admin");
-        return submissions.once(owner, idempotencyKey, "remix|" + source + "|" + prompt + "|" + model, () -> {
+        return submissions.once(IdempotencyStore.RouteFamily.API, owner, idempotencyKey, "remix|" + source + "|" + prompt + "|" + model, () -> {
             VideoId remixId = VideoId.random();
             Instant now = clock.instant();
             commands.sendAndWait(new RemixTask(source, remixId, owner, admin, prompt, model, now));
