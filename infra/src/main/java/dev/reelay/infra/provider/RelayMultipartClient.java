@@ -37,7 +37,8 @@ class RelayMultipartClient implements ProviderClient {
         if (image != null) {
             HttpExchange.addReferenceImage(parts, spec, image);
         }
-        return http.call("create", videoId.value(), attempt, HttpMethod.POST, "/videos", this::auth,
+        return http.call("create", videoId.value(), attempt, HttpMethod.POST,
+                HttpExchange.Path.of("/videos"), this::auth,
                 req -> req.contentType(MediaType.MULTIPART_FORM_DATA).body(BodyInserters.fromMultipartData(parts.build())),
                 OpenAiVideosClient.summary(spec, image != null), this::job, this::describe);
     }
@@ -50,7 +51,8 @@ class RelayMultipartClient implements ProviderClient {
 
     @Override
     public Mono<UpstreamJob> retrieve(String externalTaskId, VideoId videoId) {
-        return http.call("retrieve", videoId.value(), 1, HttpMethod.GET, "/videos/" + externalTaskId, this::auth,
+        return http.call("retrieve", videoId.value(), 1, HttpMethod.GET,
+                HttpExchange.Path.of("/videos/{id}", externalTaskId), this::auth,
                 req -> req, "{\"id\":\"" + externalTaskId + "\"}", this::job, this::describe);
     }
 
