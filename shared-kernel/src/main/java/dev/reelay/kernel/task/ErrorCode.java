@@ -18,6 +18,8 @@ public enum ErrorCode {
     IDEMPOTENCY_KEY_REUSED,
     IDEMPOTENCY_KEY_IN_USE,
     QUOTA_EXCEEDED,
+    /** a {@code Range} header that is malformed or lies beyond the content */
+    RANGE_NOT_SATISFIABLE,
     // task failures
     UPSTREAM_REJECTED,
     UPSTREAM_MODERATION,
