@@ -95,10 +95,14 @@ class ContainerErrorsTest {
                 {"/dev/token", "Content-Type: application/json\r\n"},
                 {"/webhooks/upstream/sandbox", "Content-Type: application/json\r\n"},
                 {"/api/video/tasks", "Authorization: Bearer " + token + "\r\nContent-Type: multipart/form-data; boundary=b\r\n"},
+                {"/v1/videos", "Authorization: Bearer " + token + "\r\nContent-Type: multipart/form-data; boundary=b\r\n"},
+                // form bodies are read by Tomcat itself: their failure goes through the servlet error page
+                {"/api/video/tasks", "Authorization: Bearer " + token + "\r\nContent-Type: application/x-www-form-urlencoded\r\n"},
+                {"/v1/videos", "Authorization: Bearer " + token + "\r\nContent-Type: application/x-www-form-urlencoded\r\n"},
         };
         for (String[] route : routes) {
             for (String chunks : new String[]{"ZZ\r\n{\"prompt\":\"x\"}\r\n0\r\n\r\n", "5\r\n{\"prompt\":\"x\"}\r\n0\r\n\r\n",
-                    "FFFFFFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n", "2\r\n{}\r\n0\r\nX"}) {
+                    "FFFFFFFFFFFFFFFFFFFF\r\n{}\r\n0\r\n\r\n", "2\r\n{}\r\n0\r\nX", "3\r\na=%zz\r\n0\r\n\r\n"}) {
                 Raw response = send("POST " + route[0] + " HTTP/1.1\r\nHost: localhost\r\n" + route[1]
                         + "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunks);
                 check(failures, () -> {
