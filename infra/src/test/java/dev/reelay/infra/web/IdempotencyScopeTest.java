@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import java.util.Map;
 import java.util.UUID;
@@ -22,6 +24,8 @@ class IdempotencyScopeTest {
 
     @LocalServerPort
     int port;
+    @Autowired
+    JdbcTemplate jdbc;
 
     @Test
     void aKeyUsedOnTheSeedRouteThenOnTheOpenAiRouteAnswersEachInItsOwnShape() {
@@ -69,7 +73,7 @@ class IdempotencyScopeTest {
     }
 
     @Test
-    void aRemixKeyIsScopedPerFamilyToo() {
+    void aRefusedRemixAnswersInEachRoutesShapeAndLeavesTheKeyUnused() {
         HttpApi api = new HttpApi(port);
         String token = api.token("idem-remix");
         HttpApi.Response source = api.postJson("/api/video/tasks", token, BODY);
@@ -84,6 +88,8 @@ class IdempotencyScopeTest {
         assertThat(seed.contentType()).startsWith("application/problem+json");
         assertThat(openAi.status()).isEqualTo(409);
         assertThat(openAi.json().at("/error/code").asText()).isNotBlank();
+        assertThat(jdbc.queryForObject("select count(*) from idempotency_key where owner = 'idem-remix' and idem_key = ?",
+                Integer.class, key.get("Idempotency-Key"))).isZero();
     }
 
     private static void assertSeedShape(JsonNode body) {
