@@ -234,6 +234,15 @@ token() {
     -d "{\"sub\":\"$sub\",\"roles\":[\"$role\"]}" | sed -n 's/.*"access_token" *: *"\([^"]*\)".*/\1/p' | grep .
 }  # sed, not python: a Python start costs ~0.8 s here, and benchmark 5 asks for 1,000 tokens
 
+# prometheus <app_url>: the Prometheus scrape; metrics need the admin role (token cached per shell).
+prometheus() {
+  local url="$1"
+  if [ -z "${PROMETHEUS_TOKEN:-}" ]; then
+    PROMETHEUS_TOKEN=$(token "$url" bench-scraper admin) || return 1
+  fi
+  curl -fs -m 5 "$url/actuator/prometheus" -H "Authorization: Bearer $PROMETHEUS_TOKEN"
+}
+
 # ---------------------------------------------------------------- load generator
 LOADGEN_CLASSES="$WORK/loadgen"
 loadgen() {
