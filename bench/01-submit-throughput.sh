@@ -62,7 +62,7 @@ drain() {
         psql_db reelay -c "select 'upstream_call', operation, coalesce(http_status, -1), count(*) from upstream_call group by 2, 3"
         psql_db reelay -c "select 'scheduled_tasks', task_name, count(*), count(*) filter (where picked) from scheduled_tasks group by 2"
         psql_db reelay -c "select 'pg_stat_activity', state, wait_event_type, wait_event, count(*) from pg_stat_activity where datname = 'reelay' group by 2, 3, 4"
-        curl -fs -m 5 "$APP_URL/actuator/prometheus" | grep -E '^(hikaricp_connections_(active|pending|max)|executor_(active|queued)_tasks|reactor)' || true
+        prometheus "$APP_URL" | grep -E '^(hikaricp_connections_(active|pending|max)|executor_(active|queued)_tasks|reactor)' || true
       } > "$BENCH_OUT/stall-$label-state.txt" 2>&1
       python3 "$BENCH_DIR/lib/threaddump_summary.py" "$BENCH_OUT/stall-$label-threads.txt" > "$BENCH_OUT/stall-$label-threads-summary.txt" 2>&1 || true
       break
@@ -81,7 +81,7 @@ sample_during() { # sample_during <label> <start after s> <samples>
                        from pg_stat_activity where datname = 'reelay' and pid <> pg_backend_pid() group by 1 order by 2 desc" \
       >> "$BENCH_OUT/pg-waits-$label.txt" 2>/dev/null || true
     echo "--" >> "$BENCH_OUT/pg-waits-$label.txt"
-    curl -fs -m 2 "$APP_URL/actuator/prometheus" 2>/dev/null | grep -E '^hikaricp_connections_(active|pending|max|idle)' \
+    prometheus "$APP_URL" 2>/dev/null | grep -E '^hikaricp_connections_(active|pending|max|idle)' \
       >> "$BENCH_OUT/hikari-$label.txt" || true
     echo "--" >> "$BENCH_OUT/hikari-$label.txt"
     sleep 1

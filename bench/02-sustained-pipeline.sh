@@ -83,7 +83,7 @@ HEAD0=$(psql_db reelay -c "select coalesce(max(global_index), 0) from domain_eve
 SAMPLER=$!
 ( sleep $((DURATION / 2))
   jcmd "$APP_PID" Thread.print > "$BENCH_OUT/threads-mid.txt" 2>/dev/null || true
-  curl -fs -m 2 "$APP_URL/actuator/prometheus" 2>/dev/null \
+  prometheus "$APP_URL" 2>/dev/null \
     | grep -E '^(hikaricp_connections_(active|pending|max)|executor_(active|queued)_tasks)' > "$BENCH_OUT/pools-mid.txt" || true ) &
 MID=$!
 

@@ -186,7 +186,7 @@ app_launch() {
     --spring.datasource.username=bench --spring.datasource.password= \
     --reelay.data-dir="$WORK/data-$name" \
     --reelay.security.dev-issuer=true --reelay.sandbox.enabled=true \
-    --reelay.rate-limit.per-user.capacity=100000000 --reelay.rate-limit.per-address.capacity=100000000 \
+    --reelay.rate-limit.per-user.burst=100000000 --reelay.rate-limit.per-address.burst=100000000 \
     --reelay.guardrails.max-concurrent=100000 --reelay.guardrails.quota.video-seconds=1000000000 \
     "$@" > "$BENCH_OUT/app-$name.log" 2>&1 &
   APP_PID=$!
@@ -233,6 +233,15 @@ token() {
   curl -fs -m 10 -XPOST "$url/dev/token" -H 'Content-Type: application/json' \
     -d "{\"sub\":\"$sub\",\"roles\":[\"$role\"]}" | sed -n 's/.*"access_token" *: *"\([^"]*\)".*/\1/p' | grep .
 }  # sed, not python: a Python start costs ~0.8 s here, and benchmark 5 asks for 1,000 tokens
+
+# prometheus <app_url>: the Prometheus scrape; metrics need the admin role (token cached per shell).
+prometheus() {
+  local url="$1"
+  if [ -z "${PROMETHEUS_TOKEN:-}" ]; then
+    PROMETHEUS_TOKEN=$(token "$url" bench-scraper admin) || return 1
+  fi
+  curl -fs -m 5 "$url/actuator/prometheus" -H "Authorization: Bearer $PROMETHEUS_TOKEN"
+}
 
 # ---------------------------------------------------------------- load generator
 LOADGEN_CLASSES="$WORK/loadgen"

@@ -4,6 +4,7 @@ import dev.reelay.kernel.account.Owner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.reelay.command.port.IdempotencyStore;
 import dev.reelay.kernel.command.DeleteTask;
 import dev.reelay.kernel.command.RemixTask;
 import dev.reelay.kernel.command.SubmitTask;
@@ -100,7 +101,7 @@ class OpenAiVideoCommandController {
     private ResponseEntity<String> submit(RawTaskRequest raw, Owner caller, String idempotencyKey) {
         TaskSpec spec = validator.validate(raw);
         String owner = caller.value();
-        return submissions.once(owner, idempotencyKey, "create|" + spec, () -> {
+        return submissions.once(IdempotencyStore.RouteFamily.OPENAI, owner, idempotencyKey, "create|" + spec, () -> {
             VideoId videoId = VideoId.random();
             Instant now = clock.instant();
             commands.sendAndWait(new SubmitTask(videoId, owner, spec, now));
@@ -134,7 +135,7 @@ class OpenAiVideoCommandController {
                                              String idempotencyKey) {
         String owner = caller.value();
         boolean admin = request.isUserInRole("admin");
-        return submissions.once(owner, idempotencyKey, "remix|" + source + "|" + prompt + "|null", () -> {
+        return submissions.once(IdempotencyStore.RouteFamily.OPENAI, owner, idempotencyKey, "remix|" + source + "|" + prompt + "|null", () -> {
             VideoId remixId = VideoId.random();
             Instant now = clock.instant();
             commands.sendAndWait(new RemixTask(source, remixId, owner, admin, prompt, null, now));

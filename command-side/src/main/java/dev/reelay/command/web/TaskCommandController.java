@@ -3,6 +3,7 @@ package dev.reelay.command.web;
 import dev.reelay.kernel.account.Owner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
+import dev.reelay.command.port.IdempotencyStore;
 import dev.reelay.kernel.command.CancelTask;
 import dev.reelay.kernel.command.RemixTask;
 import dev.reelay.kernel.command.SubmitTask;
@@ -76,7 +77,7 @@ class TaskCommandController {
         long started = clock.millis();
         TaskSpec spec = validator.validate(raw);
         String owner = caller.value();
-        return submissions.once(owner, idempotencyKey, "create|" + spec, () -> {
+        return submissions.once(IdempotencyStore.RouteFamily.API, owner, idempotencyKey, "create|" + spec, () -> {
             VideoId videoId = VideoId.random();
             Instant now = clock.instant();
             commands.sendAndWait(new SubmitTask(videoId, owner, spec, now));
@@ -125,7 +126,7 @@ class TaskCommandController {
         String model = validator.validRemixModel(body.hasNonNull("model") ? body.get("model") : NullNode.getInstance());
         String owner = caller.value();
         boolean admin = request.isUserInRole("admin");
-        return submissions.once(owner, idempotencyKey, "remix|" + source + "|" + prompt + "|" + model, () -> {
+        return submissions.once(IdempotencyStore.RouteFamily.API, owner, idempotencyKey, "remix|" + source + "|" + prompt + "|" + model, () -> {
             VideoId remixId = VideoId.random();
             Instant now = clock.instant();
             RemixTask.Accepted accepted = commands.sendAndWait(new RemixTask(source, remixId, owner, admin, prompt, model, now));

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * Runs a create (or remix) at most once per {@code Idempotency-Key}: the same key with the same request replays the
- * original response; the same key with a different request is refused; a key in flight is a conflict.
+ * original response; the same key with a different request is refused; a key in flight is a conflict. Keys are
+ * scoped per route family ({@link IdempotencyStore.RouteFamily}), so a replay always has the shape of its route.
  */
 @Component
 class TaskSubmissions {
@@ -33,8 +34,8 @@ class TaskSubmissions {
         this.objectMapper = objectMapper;
     }
 
-    ResponseEntity<String> once(String owner, String idempotencyKey, String requestFingerprint,
-                                Supplier<ResponseEntity<?>> action) {
+    ResponseEntity<String> once(IdempotencyStore.RouteFamily family, String owner, String idempotencyKey,
+                                String requestFingerprint, Supplier<ResponseEntity<?>> action) {
         if (idempotencyKey == null) {
             return serialize(action.get());
         }
@@ -43,7 +44,7 @@ class TaskSubmissions {
                     "Idempotency-Key must be 1-255 visible ASCII characters");
         }
         String hash = sha256(requestFingerprint);
-        IdempotencyStore.Claim claim = store.claim(owner, idempotencyKey, hash);
+        IdempotencyStore.Claim claim = store.claim(owner, family, idempotencyKey, hash);
         switch (claim.outcome()) {
             case REPLAY -> {
                 IdempotencyStore.StoredResponse stored = claim.response().orElseThrow();
@@ -60,10 +61,10 @@ class TaskSubmissions {
         }
         try {
             ResponseEntity<String> response = serialize(action.get());
-            store.complete(owner, idempotencyKey, response.getStatusCode().value(), response.getBody());
+            store.complete(owner, family, idempotencyKey, response.getStatusCode().value(), response.getBody());
             return response;
         } catch (RuntimeException e) {
-            store.release(owner, idempotencyKey);
+            store.release(owner, family, idempotencyKey);
             throw e;
         }
     }

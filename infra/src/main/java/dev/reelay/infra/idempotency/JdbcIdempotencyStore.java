@@ -10,11 +10,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Idempotency keys in PostgreSQL, per owner, kept for {@code reelay.idempotency.ttl} (24 h by default). The claim is
+ * Idempotency keys in PostgreSQL, per owner and route family, kept for {@code reelay.idempotency.ttl} (24 h by default). The claim is
  * an {@code INSERT … ON CONFLICT} that takes over only an expired key, so two concurrent requests with one key
  * cannot both run.
  */
@@ -32,23 +33,24 @@ class JdbcIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
-    public Claim claim(String owner, String key, String requestHash) {
+    public Claim claim(String owner, RouteFamily family, String key, String requestHash) {
         Instant now = clock.instant();
+        String scope = scope(family);
         Timestamp expires = Timestamp.from(now.plus(ttl));
         // one statement: a new key is inserted, an expired one is taken over, a live one is left alone
-        int inserted = jdbc.update("insert into idempotency_key(owner, idem_key, request_hash, created_at, expires_at) "
-                + "values (?, ?, ?, ?, ?) on conflict (owner, idem_key) do update set request_hash = excluded.request_hash, "
-                + "response_status = null, response_body = null, created_at = excluded.created_at, "
-                + "expires_at = excluded.expires_at where idempotency_key.expires_at < ?",
-                owner, key, requestHash, Timestamp.from(now), expires, Timestamp.from(now));
+        int inserted = jdbc.update("insert into idempotency_key(owner, route_family, idem_key, request_hash, created_at, "
+                + "expires_at) values (?, ?, ?, ?, ?, ?) on conflict (owner, route_family, idem_key) do update set "
+                + "request_hash = excluded.request_hash, response_status = null, response_body = null, "
+                + "created_at = excluded.created_at, expires_at = excluded.expires_at where idempotency_key.expires_at < ?",
+                owner, scope, key, requestHash, Timestamp.from(now), expires, Timestamp.from(now));
         if (inserted == 1) {
             return Claim.of(Outcome.CLAIMED);
         }
         List<Map<String, Object>> rows = jdbc.queryForList(
-                "select request_hash, response_status, response_body from idempotency_key where owner = ? and idem_key = ?",
-                owner, key);
+                "select request_hash, response_status, response_body from idempotency_key "
+                        + "where owner = ? and route_family = ? and idem_key = ?", owner, scope, key);
         if (rows.isEmpty()) {
-            return claim(owner, key, requestHash); // released in between: try again
+            return claim(owner, family, key, requestHash); // released in between: try again
         }
         Map<String, Object> row = rows.get(0);
         if (!requestHash.equals(row.get("request_hash"))) {
@@ -62,14 +64,19 @@ class JdbcIdempotencyStore implements IdempotencyStore {
     }
 
     @Override
-    public void complete(String owner, String key, int status, String responseBody) {
-        jdbc.update("update idempotency_key set response_status = ?, response_body = ? where owner = ? and idem_key = ?",
-                status, responseBody, owner, key);
+    public void complete(String owner, RouteFamily family, String key, int status, String responseBody) {
+        jdbc.update("update idempotency_key set response_status = ?, response_body = ? "
+                + "where owner = ? and route_family = ? and idem_key = ?", status, responseBody, owner, scope(family), key);
     }
 
     @Override
-    public void release(String owner, String key) {
-        jdbc.update("delete from idempotency_key where owner = ? and idem_key = ? and response_status is null", owner, key);
+    public void release(String owner, RouteFamily family, String key) {
+        jdbc.update("delete from idempotency_key where owner = ? and route_family = ? and idem_key = ? "
+                + "and response_status is null", owner, scope(family), key);
+    }
+
+    private static String scope(RouteFamily family) {
+        return family.name().toLowerCase(Locale.ROOT);
     }
 
     /** Housekeeping: drop keys past their time to live. */

@@ -69,14 +69,25 @@ final class HttpExchange {
     record Answer(int status, HttpHeaders headers, String body) {
     }
 
+    /**
+     * A path below the provider's base URL as a URI template and its variables: metrics label the call with the
+     * template ({@code /videos/{id}}), never with a job id, and the variables are encoded.
+     */
+    record Path(String template, Object... variables) {
+        static Path of(String template, Object... variables) {
+            return new Path(template, variables);
+        }
+    }
+
     /** Sends a request and maps a 2xx answer; anything else becomes a classified {@link UpstreamException}. */
-    <T> Mono<T> call(String operation, String videoId, int attempt, HttpMethod method, String path,
+    <T> Mono<T> call(String operation, String videoId, int attempt, HttpMethod method, Path path,
                      Consumer<HttpHeaders> headers, Function<WebClient.RequestBodySpec, WebClient.RequestHeadersSpec<?>> body,
                      String requestSummary, Function<Answer, T> onSuccess, Function<T, String> responseSummary) {
         boolean mutating = method == HttpMethod.POST;
         return Mono.defer(() -> {
             long started = System.nanoTime();
-            WebClient.RequestBodySpec spec = client.method(method).uri(baseUrl.get() + path).headers(headers);
+            WebClient.RequestBodySpec spec = client.method(method)
+                    .uri(baseUrl.get() + path.template(), path.variables()).headers(headers);
             return body.apply(spec)
                     .exchangeToMono(response -> response.bodyToMono(String.class).defaultIfEmpty("")
                             .map(text -> new Answer(response.statusCode().value(), response.headers().asHttpHeaders(), text)))

@@ -36,7 +36,8 @@ class OpenAiVideosClient implements ProviderClient {
             body.put("prompt", spec.prompt());
             body.put("size", spec.size());
             body.put("seconds", String.valueOf(spec.seconds()));
-            return http.call("create", videoId.value(), attempt, HttpMethod.POST, "/videos", headers(videoId),
+            return http.call("create", videoId.value(), attempt, HttpMethod.POST,
+                    HttpExchange.Path.of("/videos"), headers(videoId),
                     req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(body), summary, this::job, this::describe);
         }
         MultipartBodyBuilder parts = new MultipartBodyBuilder();
@@ -45,7 +46,8 @@ class OpenAiVideosClient implements ProviderClient {
         parts.part("size", spec.size());
         parts.part("seconds", String.valueOf(spec.seconds()));
         HttpExchange.addReferenceImage(parts, spec, image);
-        return http.call("create", videoId.value(), attempt, HttpMethod.POST, "/videos", headers(videoId),
+        return http.call("create", videoId.value(), attempt, HttpMethod.POST,
+                HttpExchange.Path.of("/videos"), headers(videoId),
                 req -> req.contentType(MediaType.MULTIPART_FORM_DATA).body(BodyInserters.fromMultipartData(parts.build())),
                 summary, this::job, this::describe);
     }
@@ -56,20 +58,23 @@ class OpenAiVideosClient implements ProviderClient {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("prompt", spec.prompt());
         body.put("model", spec.model());
-        return http.call("remix", videoId.value(), attempt, HttpMethod.POST, "/videos/" + sourceExternalId + "/remix",
-                headers(videoId), req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(body),
+        return http.call("remix", videoId.value(), attempt, HttpMethod.POST,
+                HttpExchange.Path.of("/videos/{id}/remix", sourceExternalId), headers(videoId),
+                req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(body),
                 remixSummary(sourceExternalId, spec), this::job, this::describe);
     }
 
     @Override
     public Mono<UpstreamJob> retrieve(String externalTaskId, VideoId videoId) {
-        return http.call("retrieve", videoId.value(), 1, HttpMethod.GET, "/videos/" + externalTaskId, headers(null),
+        return http.call("retrieve", videoId.value(), 1, HttpMethod.GET,
+                HttpExchange.Path.of("/videos/{id}", externalTaskId), headers(null),
                 req -> req, "{\"id\":\"" + externalTaskId + "\"}", this::job, this::describe);
     }
 
     @Override
     public Mono<Void> delete(String externalTaskId, VideoId videoId) {
-        return http.call("delete", videoId.value(), 1, HttpMethod.DELETE, "/videos/" + externalTaskId, headers(null),
+        return http.call("delete", videoId.value(), 1, HttpMethod.DELETE,
+                HttpExchange.Path.of("/videos/{id}", externalTaskId), headers(null),
                 req -> req, "{\"id\":\"" + externalTaskId + "\"}", answer -> "deleted", s -> s).then();
     }
 

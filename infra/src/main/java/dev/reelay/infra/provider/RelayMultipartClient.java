@@ -39,7 +39,8 @@ class RelayMultipartClient implements ProviderClient {
         if (image != null) {
             HttpExchange.addReferenceImage(parts, spec, image);
         }
-        return http.call("create", videoId.value(), attempt, HttpMethod.POST, "/videos", this::auth,
+        return http.call("create", videoId.value(), attempt, HttpMethod.POST,
+                HttpExchange.Path.of("/videos"), this::auth,
                 req -> req.contentType(MediaType.MULTIPART_FORM_DATA).body(BodyInserters.fromMultipartData(parts.build())),
                 OpenAiVideosClient.summary(spec, image != null), this::job, this::describe);
     }
@@ -50,14 +51,16 @@ class RelayMultipartClient implements ProviderClient {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("prompt", spec.prompt());
         body.put("model", spec.model());
-        return http.call("remix", videoId.value(), attempt, HttpMethod.POST, "/videos/" + sourceExternalId + "/remix",
+        return http.call("remix", videoId.value(), attempt, HttpMethod.POST,
+                HttpExchange.Path.of("/videos/{id}/remix", sourceExternalId),
                 this::auth, req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(body),
                 OpenAiVideosClient.remixSummary(sourceExternalId, spec), this::job, this::describe);
     }
 
     @Override
     public Mono<UpstreamJob> retrieve(String externalTaskId, VideoId videoId) {
-        return http.call("retrieve", videoId.value(), 1, HttpMethod.GET, "/videos/" + externalTaskId, this::auth,
+        return http.call("retrieve", videoId.value(), 1, HttpMethod.GET,
+                HttpExchange.Path.of("/videos/{id}", externalTaskId), this::auth,
                 req -> req, "{\"id\":\"" + externalTaskId + "\"}", this::job, this::describe);
     }
 

@@ -3,12 +3,16 @@ package dev.reelay.infra.provider;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.command.upstream.UpstreamEffects;
+import dev.reelay.infra.web.ProblemWriter;
 import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.kernel.task.FieldViolation;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.VideoId;
+import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -19,74 +23,124 @@ import org.springframework.web.bind.annotation.RestController;
 
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Provider webhooks in. A delivery must carry a valid Standard Webhooks signature (bad or stale: 401, nothing
  * changes); each {@code webhook-id} is handled once; {@code video.completed}/{@code video.failed} trigger the same
  * status fetch, and so the same commands, as a poll.
+ * <p>
+ * A delivery is recorded as received only after it was handled: a body that is not a JSON object, or a failure on
+ * the way, leaves its {@code webhook-id} unused so the provider's retry is handled, not dropped as a duplicate. Two
+ * copies arriving at the very same moment may both be handled; that costs one extra status fetch, never a
+ * duplicate event (observations that are not new produce none). Header sizes are bounded before any work: over
+ * the bound is 400.
  */
 @RestController
 class WebhookController {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookController.class);
 
+    /** Standard Webhooks ids are short tokens ({@code msg_…}); the receipt column holds 255. */
+    private static final Pattern WEBHOOK_ID = Pattern.compile("[\\x21-\\x7E]{1,255}");
+    private static final int MAX_TIMESTAMP = 20;
+    /** Room for a few dozen {@code v1,<base64>} signatures while keys rotate. */
+    private static final int MAX_SIGNATURES = 4096;
+
     private final HttpUpstreamProviders providers;
     private final JdbcUpstreamBindings bindings;
     private final UpstreamEffects effects;
     private final JdbcTemplate jdbc;
     private final ObjectMapper json;
+    private final ProblemWriter problems;
     private final Clock clock;
 
     WebhookController(HttpUpstreamProviders providers, JdbcUpstreamBindings bindings, UpstreamEffects effects,
-                      JdbcTemplate jdbc, ObjectMapper json, Clock clock) {
+                      JdbcTemplate jdbc, ObjectMapper json, ProblemWriter problems, Clock clock) {
         this.providers = providers;
         this.bindings = bindings;
         this.effects = effects;
         this.jdbc = jdbc;
         this.json = json;
+        this.problems = problems;
         this.clock = clock;
     }
 
     @PostMapping("/webhooks/upstream/{providerId}")
-    ResponseEntity<Map<String, Object>> receive(@PathVariable String providerId,
-                                                @RequestHeader(name = "webhook-id", required = false) String id,
-                                                @RequestHeader(name = "webhook-timestamp", required = false) String timestamp,
-                                                @RequestHeader(name = "webhook-signature", required = false) String signature,
-                                                @RequestBody(required = false) byte[] body) {
+    ResponseEntity<Object> receive(@PathVariable String providerId,
+                                   @RequestHeader(name = "webhook-id", required = false) String id,
+                                   @RequestHeader(name = "webhook-timestamp", required = false) String timestamp,
+                                   @RequestHeader(name = "webhook-signature", required = false) String signature,
+                                   @RequestBody(required = false) byte[] body, HttpServletRequest request) {
         Optional<ProviderProperties.Provider> provider = providers.config(providerId);
         if (provider.isEmpty() || provider.get().webhookSecret() == null || provider.get().webhookSecret().isBlank()) {
             throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no webhook endpoint for " + limit(providerId));
         }
+        checkHeaderSizes(id, timestamp, signature);
         byte[] payload = body == null ? new byte[0] : body;
         StandardWebhooks.Verdict verdict = new StandardWebhooks(provider.get().webhookSecret())
                 .verify(id, timestamp, signature, payload, clock.instant());
         if (verdict != StandardWebhooks.Verdict.VALID) {
             log.warn("rejected webhook for {}: {}", providerId, verdict);
-            return ResponseEntity.status(HttpStatus.UNAUTHORIZED).contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON)
-                    .body(Map.of("type", "https://reelay.dev/problems/webhook-signature", "title", "Unauthorized",
-                            "status", 401, "code", "WEBHOOK_" + verdict.name(), "detail", "webhook signature check failed: " + verdict));
+            return ResponseEntity.status(HttpStatus.UNAUTHORIZED).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .body(problems.problem(HttpStatus.UNAUTHORIZED, "WEBHOOK_" + verdict.name(),
+                            "webhook signature check failed: " + verdict, List.of(), request.getRequestURI()));
         }
-        int fresh = jdbc.update("insert into webhook_receipt(provider_id, webhook_id, received_at) values (?, ?, ?) "
-                + "on conflict do nothing", providerId, id, Timestamp.from(clock.instant()));
-        if (fresh == 0) {
+        JsonNode event = parse(payload);
+        if (alreadyReceived(providerId, id)) {
             return ResponseEntity.ok(Map.of("received", true, "duplicate", true));
-        }
-        JsonNode event;
-        try {
-            event = json.readTree(payload);
-        } catch (Exception e) {
-            throw new TaskRejectedException(ErrorCode.MALFORMED_REQUEST, "webhook body is not JSON");
         }
         String type = event.path("type").asText("");
         String externalId = event.path("data").path("id").asText(null);
         if ((type.equals("video.completed") || type.equals("video.failed")) && externalId != null) {
             Optional<VideoId> videoId = bindings.videoFor(providerId, externalId);
             videoId.ifPresentOrElse(v -> effects.refresh(v, providerId, externalId),
-                    () -> log.info("webhook {} for unknown job {} on {}", type, externalId, providerId));
+                    () -> log.info("webhook {} for unknown job {} on {}", type, limit(externalId), providerId));
         }
+        // handled: only now does the webhook-id count as used
+        jdbc.update("insert into webhook_receipt(provider_id, webhook_id, received_at) values (?, ?, ?) "
+                + "on conflict do nothing", providerId, id, Timestamp.from(clock.instant()));
         return ResponseEntity.ok(Map.of("received", true));
+    }
+
+    private static void checkHeaderSizes(String id, String timestamp, String signature) {
+        List<FieldViolation> violations = new ArrayList<>();
+        if (id != null && !WEBHOOK_ID.matcher(id).matches()) {
+            violations.add(new FieldViolation("webhook-id", "PATTERN", "webhook-id must be 1-255 visible ASCII characters"));
+        }
+        if (timestamp != null && timestamp.length() > MAX_TIMESTAMP) {
+            violations.add(new FieldViolation("webhook-timestamp", "MAX_LENGTH",
+                    "webhook-timestamp must be at most " + MAX_TIMESTAMP + " characters"));
+        }
+        if (signature != null && signature.length() > MAX_SIGNATURES) {
+            violations.add(new FieldViolation("webhook-signature", "MAX_LENGTH",
+                    "webhook-signature must be at most " + MAX_SIGNATURES + " characters"));
+        }
+        if (!violations.isEmpty()) {
+            throw new TaskRejectedException(ErrorCode.MALFORMED_REQUEST, "webhook headers out of bounds", violations);
+        }
+    }
+
+    private JsonNode parse(byte[] payload) {
+        try {
+            JsonNode event = json.readTree(payload);
+            if (event != null && event.isObject()) {
+                return event;
+            }
+        } catch (Exception e) {
+            // not JSON: refused below
+        }
+        throw new TaskRejectedException(ErrorCode.MALFORMED_REQUEST, "webhook body is not a JSON object");
+    }
+
+    private boolean alreadyReceived(String providerId, String id) {
+        return Boolean.TRUE.equals(jdbc.queryForObject(
+                "select exists(select 1 from webhook_receipt where provider_id = ? and webhook_id = ?)",
+                Boolean.class, providerId, id));
     }
 
     private static String limit(String value) {

@@ -71,8 +71,10 @@ class SecurityConfiguration {
                 .authorizeHttpRequests(auth -> auth
                         // async dispatches continue an already-authorised request (SSE); errors render problems
                         .dispatcherTypeMatchers(DispatcherType.ASYNC, DispatcherType.ERROR).permitAll()
-                        .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/info",
-                                "/actuator/prometheus").permitAll()
+                        // health answers anyone with its status only (details need the admin role, see
+                        // management.endpoint.health.roles); metrics name routes, models and providers: admins only
+                        .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/info").permitAll()
+                        .requestMatchers("/actuator/**").hasRole("admin")
                         .requestMatchers("/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html").permitAll()
                         .requestMatchers("/error").permitAll()
                         .requestMatchers("/api/admin/**").hasRole("admin")

@@ -3,9 +3,9 @@ package dev.reelay.infra.web;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.HandlerInterceptor;
@@ -13,7 +13,9 @@ import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 import java.security.Principal;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +23,10 @@ import java.util.function.Function;
 
 /**
  * Token-bucket limits (Bucket4j) on creating tasks, per user and per client address; over the limit is a 429
- * problem with {@code Retry-After}. Buckets are per node and bounded in number (least recently used dropped).
+ * problem with {@code Retry-After}. A bucket starts full with {@code burst} tokens and refills greedily at
+ * {@code refill-per-minute}, so no 60 s window holds more than burst + refill-per-minute creates (see
+ * {@link RateLimitProperties}). Buckets are per node, read time from the node's {@link Clock}, and are bounded in
+ * number (least recently used dropped).
  */
 @Component
 class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
@@ -30,14 +35,11 @@ class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
     private final Function<String, Bucket> userBuckets;
     private final Function<String, Bucket> addressBuckets;
 
-    CreateRateLimiter(ProblemWriter problems,
-                      @Value("${reelay.rate-limit.per-user.capacity:30}") long userCapacity,
-                      @Value("${reelay.rate-limit.per-user.period:1m}") Duration userPeriod,
-                      @Value("${reelay.rate-limit.per-address.capacity:120}") long addressCapacity,
-                      @Value("${reelay.rate-limit.per-address.period:1m}") Duration addressPeriod) {
+    CreateRateLimiter(ProblemWriter problems, RateLimitProperties limits, Clock clock) {
         this.problems = problems;
-        this.userBuckets = buckets(userCapacity, userPeriod);
-        this.addressBuckets = buckets(addressCapacity, addressPeriod);
+        TimeMeter time = new ClockTimeMeter(clock);
+        this.userBuckets = buckets(limits.perUser(), time);
+        this.addressBuckets = buckets(limits.perAddress(), time);
     }
 
     @Override
@@ -74,7 +76,7 @@ class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
         return false;
     }
 
-    private static Function<String, Bucket> buckets(long capacity, Duration period) {
+    private static Function<String, Bucket> buckets(RateLimitProperties.Limit limit, TimeMeter time) {
         Map<String, Bucket> buckets = new LinkedHashMap<>(256, 0.75f, true) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
@@ -84,9 +86,25 @@ class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
         return key -> {
             synchronized (buckets) {
                 return buckets.computeIfAbsent(key, k -> Bucket.builder()
-                        .addLimit(Bandwidth.builder().capacity(capacity).refillGreedy(capacity, period).build())
+                        .addLimit(Bandwidth.builder().capacity(limit.burst())
+                                .refillGreedy(limit.refillPerMinute(), Duration.ofMinutes(1)).build())
+                        .withCustomTimePrecision(time)
                         .build());
             }
         };
+    }
+
+    /** Bucket4j's time from the node's clock, so tests move time instead of sleeping. */
+    private record ClockTimeMeter(Clock clock) implements TimeMeter {
+        @Override
+        public long currentTimeNanos() {
+            Instant now = clock.instant();
+            return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        }
+
+        @Override
+        public boolean isWallClockBased() {
+            return true;
+        }
     }
 }

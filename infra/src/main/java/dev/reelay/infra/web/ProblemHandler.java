@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.QuotaExceededException;
+import dev.reelay.kernel.task.RangeNotSatisfiableException;
 import dev.reelay.kernel.task.FieldViolation;
 import dev.reelay.kernel.task.TaskRejectedException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -63,6 +64,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             case SIGNED_URL_INVALID -> HttpStatus.FORBIDDEN;
             case PAYLOAD_TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
             case UNSUPPORTED_MEDIA_TYPE -> HttpStatus.UNSUPPORTED_MEDIA_TYPE;
+            case RANGE_NOT_SATISFIABLE -> HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE;
             default -> HttpStatus.INTERNAL_SERVER_ERROR;
         };
     }
@@ -71,6 +73,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<Object> rejected(TaskRejectedException e, HttpServletRequest request) {
         if (e instanceof QuotaExceededException quota) {
             return quotaExceeded(quota, request);
+        }
+        if (e instanceof RangeNotSatisfiableException range) {
+            ResponseEntity<Object> response = respond(statusOf(e.code()), e.code().name(), e.getMessage(), List.of(), request);
+            return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                    .header(HttpHeaders.CONTENT_RANGE, "bytes */" + range.length()).body(response.getBody());
         }
         return respond(statusOf(e.code()), e.code().name(), e.getMessage(), e.violations(), request);
     }
@@ -223,14 +230,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                                                           WebRequest request) {
         String detail = body instanceof ProblemDetail pd && pd.getDetail() != null ? pd.getDetail()
                 : HttpStatus.valueOf(status.value()).getReasonPhrase();
-        String code = switch (status.value()) {
-            case 404 -> "NOT_FOUND";
-            case 405 -> "METHOD_NOT_ALLOWED";
-            case 406 -> "NOT_ACCEPTABLE";
-            case 413 -> ErrorCode.PAYLOAD_TOO_LARGE.name();
-            case 415 -> ErrorCode.UNSUPPORTED_MEDIA_TYPE.name();
-            default -> status.is4xxClientError() ? ErrorCode.MALFORMED_REQUEST.name() : "INTERNAL_ERROR";
-        };
+        String code = ProblemWriter.codeFor(status.value());
         String path = ((ServletWebRequest) request).getRequest().getRequestURI();
         HttpHeaders out = new HttpHeaders();
         out.addAll(headers);

@@ -272,6 +272,72 @@ class WebhookReceiverTest {
         assertThat(HOOKED.seen).isEmpty();
     }
 
+    @Test
+    void aSignedBodyThatIsNotJsonIsRefusedAndItsRetryIsHandledNotDroppedAsADuplicate() {
+        String videoId = submitAndAwaitAcceptance("vid_hook_notjson");
+        HOOKED.jobs.put("vid_hook_notjson", "completed");
+        String webhookId = "msg_" + UUID.randomUUID();
+        String ts = String.valueOf(Instant.now().getEpochSecond());
+
+        for (byte[] notAnObject : List.of("video.completed vid_hook_notjson".getBytes(StandardCharsets.UTF_8),
+                "[\"video.completed\"]".getBytes(StandardCharsets.UTF_8), new byte[0])) {
+            // sent twice, as a provider retries: the same refusal both times, never "duplicate"
+            for (int attempt = 0; attempt < 2; attempt++) {
+                HttpApi.Response refused = deliver("hooked", notAnObject, signed(webhookId, ts, notAnObject));
+                assertThat(refused.status()).as(refused.body()).isEqualTo(400);
+                assertThat(refused.contentType()).startsWith("application/problem+json");
+                assertThat(refused.json().path("code").asText()).isEqualTo("MALFORMED_REQUEST");
+                assertThat(refused.json().has("duplicate")).isFalse();
+            }
+        }
+        assertThat(receipts(webhookId)).isZero();
+        assertThat(HOOKED.retrieves("vid_hook_notjson")).isEmpty();
+
+        // the sender's corrected delivery under the same webhook-id is handled
+        byte[] body = completion("vid_hook_notjson");
+        HttpApi.Response handled = deliver("hooked", body, signed(webhookId, ts, body));
+        assertThat(handled.status()).as(handled.body()).isEqualTo(200);
+        assertThat(handled.json().has("duplicate")).isFalse();
+        awaitViewStatus(videoId, "COMPLETED");
+        assertThat(receipts(webhookId)).isEqualTo(1);
+        assertThat(deliver("hooked", body, signed(webhookId, ts, body)).json().path("duplicate").asBoolean()).isTrue();
+    }
+
+    @Test
+    void overlongWebhookHeadersAreA400NamingTheHeaderAndUseNothingUp() {
+        String ts = String.valueOf(Instant.now().getEpochSecond());
+        byte[] body = completion("vid_hook_unknown");
+
+        String longId = "msg_" + "x".repeat(300);
+        HttpApi.Response idTooLong = deliver("hooked", body, signed(longId, ts, body));
+        assertThat(idTooLong.status()).as(idTooLong.body()).isEqualTo(400);
+        assertThat(idTooLong.contentType()).startsWith("application/problem+json");
+        assertThat(idTooLong.json().at("/errors/0/field").asText()).isEqualTo("webhook-id");
+
+        String webhookId = "msg_" + UUID.randomUUID();
+        String longTs = "0".repeat(20) + ts;
+        HttpApi.Response tsTooLong = deliver("hooked", body, Map.of("webhook-id", webhookId, "webhook-timestamp", longTs,
+                "webhook-signature", sign(SECRET_BYTES, webhookId, longTs, body)));
+        assertThat(tsTooLong.status()).as(tsTooLong.body()).isEqualTo(400);
+        assertThat(tsTooLong.json().at("/errors/0/field").asText()).isEqualTo("webhook-timestamp");
+
+        StringBuilder manySignatures = new StringBuilder(sign(SECRET_BYTES, webhookId, ts, body));
+        while (manySignatures.length() <= 4096) {
+            manySignatures.append(' ').append(sign(randomBytes(32), webhookId, ts, body));
+        }
+        HttpApi.Response signatureTooLong = deliver("hooked", body, Map.of("webhook-id", webhookId,
+                "webhook-timestamp", ts, "webhook-signature", manySignatures.toString()));
+        assertThat(signatureTooLong.status()).as(signatureTooLong.body()).isEqualTo(400);
+        assertThat(signatureTooLong.json().at("/errors/0/field").asText()).isEqualTo("webhook-signature");
+        assertThat(receipts(webhookId)).isZero();
+
+        // the bound is inclusive: a 255-character id is handled and recorded
+        String longest = "msg_" + "y".repeat(251);
+        HttpApi.Response handled = deliver("hooked", body, signed(longest, ts, body));
+        assertThat(handled.status()).as(handled.body()).isEqualTo(200);
+        assertThat(receipts(longest)).isEqualTo(1);
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private String submitAndAwaitAcceptance(String externalId) {
@@ -287,6 +353,16 @@ class WebhookReceiverTest {
                 videoId)).isEqualTo(externalId);
         awaitViewStatus(videoId, "PROCESSING");
         return videoId;
+    }
+
+    private static Map<String, String> signed(String webhookId, String ts, byte[] body) {
+        return Map.of("webhook-id", webhookId, "webhook-timestamp", ts, "webhook-signature",
+                sign(SECRET_BYTES, webhookId, ts, body));
+    }
+
+    private int receipts(String webhookId) {
+        return jdbc.queryForObject("select count(*) from webhook_receipt where provider_id = 'hooked' and webhook_id = ?",
+                Integer.class, webhookId);
     }
 
     private HttpApi.Response deliver(String provider, byte[] body, Map<String, String> headers) {

@@ -152,7 +152,7 @@ class SecretsNeverLeakTest {
         HttpApi.Response calls = call("GET", "/api/admin/upstream-calls?limit=500", admin, null, null, Map.of());
         assertThat(calls.status()).isEqualTo(200);
         assertThat(calls.json().get("data").size()).as("the call log has rows to inspect").isPositive();
-        assertThat(call("GET", "/actuator/prometheus", null, null, null, Map.of()).status()).isEqualTo(200);
+        assertThat(call("GET", "/actuator/prometheus", admin, null, null, Map.of()).status()).isEqualTo(200);
         assertThat(call("GET", "/v3/api-docs", null, null, null, Map.of()).status()).isEqualTo(200);
         for (String path : List.of("/actuator/health", "/actuator/info", "/actuator/metrics", "/actuator/env",
                 "/actuator/configprops", "/actuator/beans", "/actuator/loggers", "/actuator/heapdump")) {

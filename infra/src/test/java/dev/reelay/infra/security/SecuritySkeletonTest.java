@@ -122,8 +122,8 @@ class SecuritySkeletonTest {
     }
 
     @Test
-    void prometheusMetricsAreExposed() {
-        HttpApi.Response metrics = api().get("/actuator/prometheus", null);
+    void prometheusMetricsAreExposedToAdmins() {
+        HttpApi.Response metrics = api().get("/actuator/prometheus", api().token("scraper", "admin"));
         assertThat(metrics.status()).isEqualTo(200);
         assertThat(metrics.body()).contains("jvm_memory_used_bytes");
     }

@@ -9,8 +9,8 @@ import org.springframework.test.context.TestPropertySource;
 import static org.assertj.core.api.Assertions.assertThat;
 
 @ReelayIntegrationTest
-@TestPropertySource(properties = {"reelay.rate-limit.per-user.capacity=3", "reelay.rate-limit.per-user.period=1h",
-        "reelay.rate-limit.per-address.capacity=5", "reelay.rate-limit.per-address.period=1h"})
+@TestPropertySource(properties = {"reelay.rate-limit.per-user.burst=3", "reelay.rate-limit.per-user.refill-per-minute=1",
+        "reelay.rate-limit.per-address.burst=5", "reelay.rate-limit.per-address.refill-per-minute=1"})
 class RateLimitTest {
 
     @LocalServerPort

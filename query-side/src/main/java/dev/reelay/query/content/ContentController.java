@@ -2,12 +2,15 @@ package dev.reelay.query.content;
 
 import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.kernel.task.RangeNotSatisfiableException;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
 import dev.reelay.query.tasks.TaskQueries;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.core.io.Resource;
 import org.springframework.http.CacheControl;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpRange;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -15,6 +18,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -43,7 +47,7 @@ class ContentController {
     ResponseEntity<Resource> content(@PathVariable String videoId, @RequestParam(defaultValue = "video") String variant,
                                      @RequestParam(required = false) String expires,
                                      @RequestParam(required = false) String sig,
-                                     java.util.Optional<Owner> caller, HttpServletRequest request) {
+                                     java.util.Optional<Owner> caller, HttpServletRequest request) throws IOException {
         ContentSource.Variant kind = variant(variant);
         TaskQueries.Summary task;
         if (expires != null || sig != null) {
@@ -67,11 +71,27 @@ class ContentController {
         ContentSource.Content found = content.open(videoId, task.providerId(), task.externalTaskId(), task.contentLocation(), kind)
                 .orElseThrow(() -> new TaskRejectedException(ErrorCode.TASK_NOT_FOUND,
                         "the " + variant + " of " + videoId + " is no longer available"));
+        checkRange(request.getHeader(HttpHeaders.RANGE), found.resource());
         return ResponseEntity.ok()
                 .contentType(MediaType.parseMediaType(found.mediaType()))
                 .cacheControl(CacheControl.maxAge(Duration.ofHours(1)).cachePrivate())
                 .header("Accept-Ranges", "bytes")
                 .body(found.resource());
+    }
+
+    /**
+     * Spring answers an unsatisfiable {@code Range} with 416 but still writes the whole resource after it; checked
+     * here first, so a 416 carries a problem and {@code Content-Range: bytes *}{@code /length}, never the file.
+     */
+    private static void checkRange(String range, Resource resource) throws IOException {
+        if (range == null) {
+            return;
+        }
+        try {
+            HttpRange.toResourceRegions(HttpRange.parseRanges(range), resource);
+        } catch (IllegalArgumentException e) {
+            throw new RangeNotSatisfiableException(resource.contentLength());
+        }
     }
 
     private static ContentSource.Variant variant(String raw) {

@@ -20,6 +20,8 @@ public enum ErrorCode {
     QUOTA_EXCEEDED,
     /** a signed content link that is expired, tampered with, or for another task or variant */
     SIGNED_URL_INVALID,
+    /** a {@code Range} header that is malformed or lies beyond the content */
+    RANGE_NOT_SATISFIABLE,
     // task failures
     UPSTREAM_REJECTED,
     UPSTREAM_MODERATION,
