@@ -30,7 +30,8 @@ import static org.awaitility.Awaitility.await;
  * lost and nothing answers 5xx.
  */
 @ReelayIntegrationTest
-@TestPropertySource(properties = "reelay.consistency.write-wait=2s")
+// 1 h jobs: the tasks stay open to be cancelled, and the projection's slowness is the writes', not a flood of progress
+@TestPropertySource(properties = {"reelay.consistency.write-wait=2s", "reelay.sandbox.job-duration=1h"})
 class ReadYourWritesWithALaggingProjectionTest {
 
     /** How long the task-views projection is held on each event it handles. */

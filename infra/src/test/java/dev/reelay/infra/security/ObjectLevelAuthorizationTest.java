@@ -372,6 +372,9 @@ class ObjectLevelAuthorizationTest {
             HttpApi.Response view = api.get("/api/video/tasks/" + id, alice);
             assertThat(view.status()).isEqualTo(200);
             assertThat(view.json().at("/data/status").asText()).isEqualTo(status);
+            // the snapshots read the projected row: wait for it too (a read by id folds the task's events)
+            assertThat(jdbc.queryForObject("select status from task_view where video_id = ?", String.class, id))
+                    .isEqualTo(status);
         });
     }
 
