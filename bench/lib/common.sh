@@ -6,6 +6,7 @@
 #
 # Environment knobs (all optional):
 #   REELAY_JAR     app jar (default: <repo>/infra/target/infra-0.1.0-SNAPSHOT.jar)
+#   APP_EXTRA_ARGS more Spring arguments for every app the benchmark starts (e.g. --reelay.consistency.write-wait=0s)
 #   PG_BIN         PostgreSQL server binaries (default /usr/lib/postgresql/15/bin)
 #   BENCH_OUT      where results go (default /tmp/reelay-bench-results/<script>-<utc time>)
 #   APP_JAVA_OPTS  extra JVM options for the app (default: none, i.e. JVM defaults)
@@ -188,7 +189,7 @@ app_launch() {
     --reelay.security.dev-issuer=true --reelay.sandbox.enabled=true \
     --reelay.rate-limit.per-user.burst=100000000 --reelay.rate-limit.per-address.burst=100000000 \
     --reelay.guardrails.max-concurrent=100000 --reelay.guardrails.quota.video-seconds=1000000000 \
-    "$@" > "$BENCH_OUT/app-$name.log" 2>&1 &
+    ${APP_EXTRA_ARGS:-} "$@" > "$BENCH_OUT/app-$name.log" 2>&1 &
   APP_PID=$!
   echo "$APP_PID" >> "$PIDFILE"
   echo "$APP_PID" > "$WORK/$name.pid"
