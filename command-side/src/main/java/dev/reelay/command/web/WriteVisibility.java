@@ -10,8 +10,4 @@ public interface WriteVisibility {
 
     /** Waits, up to the configured bound, until the task's views have caught up with its last event. */
     void awaitVisible(VideoId videoId);
-
-    /** For contexts without read models: answers at once. */
-    WriteVisibility IMMEDIATE = videoId -> {
-    };
 }

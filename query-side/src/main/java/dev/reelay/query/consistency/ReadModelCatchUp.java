@@ -26,12 +26,18 @@ public class ReadModelCatchUp {
         this.jdbc = jdbc;
     }
 
+    /** The sequence number of the task's last event (one lookup on the unique index); -1 when it has none. */
+    public long head(String videoId) {
+        Long head = jdbc.queryForObject("select max(sequence_number) from domain_event_entry where aggregate_identifier = :id",
+                new MapSqlParameterSource("id", videoId), Long.class);
+        return head == null ? -1 : head;
+    }
+
     /** True once the task's views show its last event; false when {@code bound} passed first. */
     public boolean await(String videoId, Duration bound) {
         MapSqlParameterSource id = new MapSqlParameterSource("id", videoId);
-        Long head = jdbc.queryForObject("select max(sequence_number) from domain_event_entry where aggregate_identifier = :id",
-                id, Long.class);
-        if (head == null) {
+        long head = head(videoId);
+        if (head < 0) {
             return true; // nothing written: nothing to wait for
         }
         long deadline = System.nanoTime() + bound.toNanos();

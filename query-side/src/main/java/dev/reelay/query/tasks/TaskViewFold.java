@@ -1,11 +1,10 @@
 package dev.reelay.query.tasks;
 
 import dev.reelay.kernel.event.TaskSubmitted;
+import dev.reelay.query.consistency.ReadModelCatchUp;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventsourcing.eventstore.DomainEventStream;
 import org.axonframework.eventsourcing.eventstore.EventStore;
-import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
-import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import java.util.Optional;
@@ -19,18 +18,16 @@ import java.util.Optional;
 class TaskViewFold {
 
     private final EventStore eventStore;
-    private final NamedParameterJdbcTemplate jdbc;
+    private final ReadModelCatchUp catchUp;
 
-    TaskViewFold(EventStore eventStore, NamedParameterJdbcTemplate jdbc) {
+    TaskViewFold(EventStore eventStore, ReadModelCatchUp catchUp) {
         this.eventStore = eventStore;
-        this.jdbc = jdbc;
+        this.catchUp = catchUp;
     }
 
     /** The sequence number of the task's last event; -1 when the store has none (an unknown id). */
     long head(String videoId) {
-        Long head = jdbc.queryForObject("select max(sequence_number) from domain_event_entry where aggregate_identifier = :id",
-                new MapSqlParameterSource("id", videoId), Long.class);
-        return head == null ? -1 : head;
+        return catchUp.head(videoId);
     }
 
     /**
