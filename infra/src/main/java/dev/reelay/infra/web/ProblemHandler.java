@@ -118,6 +118,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return respond(HttpStatus.NOT_FOUND, ErrorCode.TASK_NOT_FOUND.name(), "No such task", List.of(), request);
     }
 
+    /** The body arrived below the minimum rate or after its deadline ({@code reelay.http.*}); the connection closes. */
+    private ResponseEntity<Object> tooSlow(HttpServletRequest request) {
+        return ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT).header(HttpHeaders.CONNECTION, "close")
+                .contentType(problems.contentType(request.getRequestURI()))
+                .body(problems.body(HttpStatus.REQUEST_TIMEOUT, "REQUEST_TOO_SLOW",
+                        "The request body arrived too slowly", List.of(), request.getRequestURI()));
+    }
+
     private ResponseEntity<Object> tooLarge(HttpServletRequest request) {
         return respond(HttpStatus.PAYLOAD_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE.name(),
                 "Upload exceeds the allowed size", List.of(), request);
@@ -125,6 +133,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(MultipartException.class)
     ResponseEntity<Object> badMultipart(MultipartException e, HttpServletRequest request) {
+        if (hasCause(e, SlowBodyFilter.RequestTooSlowException.class)) {
+            return tooSlow(request);
+        }
         if (hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)
                 || e.getMessage() != null && e.getMessage().contains("SizeLimitExceeded")) {
             return tooLarge(request);
@@ -141,6 +152,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> unexpected(Exception e, HttpServletRequest request) {
+        if (hasCause(e, SlowBodyFilter.RequestTooSlowException.class)) {
+            return tooSlow(request);
+        }
         if (hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)) {
             return tooLarge(request);
         }
@@ -154,6 +168,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                                                                   HttpHeaders headers, HttpStatusCode status,
                                                                   WebRequest request) {
         HttpServletRequest servletRequest = ((ServletWebRequest) request).getRequest();
+        if (hasCause(ex, SlowBodyFilter.RequestTooSlowException.class)) {
+            return tooSlow(servletRequest);
+        }
         if (hasCause(ex, BodySizeLimitFilter.PayloadTooLargeException.class)) {
             return tooLarge(servletRequest);
         }

@@ -1,0 +1,169 @@
+package dev.reelay.infra.web;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Component;
+import org.springframework.web.filter.OncePerRequestFilter;
+
+import java.io.IOException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The in-thread half of the slow-client defence (the other half is {@link SlowConnectionGuard}, which also covers
+ * bodies Tomcat reads itself, such as multipart). A client address may have {@code max-slow-requests-per-address}
+ * request bodies arriving at once, more are 429 before a byte of their body is read. A body read through
+ * {@link HttpServletRequest#getInputStream()} that falls below the minimum rate or passes the body deadline fails
+ * with {@link RequestTooSlowException}, answered 408 with the connection closed.
+ */
+@Component
+@Order(Ordered.HIGHEST_PRECEDENCE + 2)
+class SlowBodyFilter extends OncePerRequestFilter {
+
+    private final HttpProperties http;
+    private final ProblemWriter problems;
+    private final ConcurrentHashMap<String, AtomicInteger> arriving = new ConcurrentHashMap<>();
+
+    SlowBodyFilter(HttpProperties http, ProblemWriter problems) {
+        this.http = http;
+        this.problems = problems;
+    }
+
+    @Override
+    protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+            throws ServletException, IOException {
+        long declared = request.getContentLengthLong();
+        if (declared <= 0 && request.getHeader("Transfer-Encoding") == null) {
+            chain.doFilter(request, response);
+            return;
+        }
+        String address = request.getRemoteAddr();
+        Arrival arrival = new Arrival(address);
+        if (arriving.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet() > http.maxSlowRequestsPerAddress()) {
+            arrival.done();
+            response.setHeader("Retry-After", "1");
+            response.setHeader("Connection", "close");
+            problems.write(request, response, HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_UPLOADS",
+                    "Too many request bodies are arriving from this client address at once; retry in 1 s");
+            return;
+        }
+        try {
+            chain.doFilter(new TimedRequest(request, arrival, declared), response);
+        } finally {
+            arrival.done();
+        }
+    }
+
+    /** One request body still arriving; counted against its address until it is complete or the request ends. */
+    private final class Arrival {
+        private final String address;
+        private final AtomicBoolean done = new AtomicBoolean();
+        private final long start = System.nanoTime();
+
+        Arrival(String address) {
+            this.address = address;
+        }
+
+        void done() {
+            if (done.compareAndSet(false, true)) {
+                arriving.computeIfPresent(address, (a, count) -> count.decrementAndGet() <= 0 ? null : count);
+            }
+        }
+    }
+
+    private final class TimedRequest extends HttpServletRequestWrapper {
+        private final Arrival arrival;
+        private final long declared;
+        private ServletInputStream stream;
+
+        TimedRequest(HttpServletRequest request, Arrival arrival, long declared) {
+            super(request);
+            this.arrival = arrival;
+            this.declared = declared;
+        }
+
+        @Override
+        public ServletInputStream getInputStream() throws IOException {
+            if (stream == null) {
+                stream = new TimedStream(super.getInputStream(), arrival, declared);
+            }
+            return stream;
+        }
+    }
+
+    private final class TimedStream extends ServletInputStream {
+        private final ServletInputStream delegate;
+        private final Arrival arrival;
+        private final long declared;
+        private long count;
+
+        TimedStream(ServletInputStream delegate, Arrival arrival, long declared) {
+            this.delegate = delegate;
+            this.arrival = arrival;
+            this.declared = declared;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            int n = read(one, 0, 1);
+            return n < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            int n;
+            try {
+                n = delegate.read(buffer, offset, length);
+            } catch (IOException e) {
+                // the guard cuts a slow connection off by closing its input: say why, not just "end of stream"
+                check(0, e);
+                throw e;
+            }
+            check(Math.max(n, 0), null);
+            if (n < 0 || declared > 0 && count >= declared) {
+                arrival.done();
+            }
+            return n;
+        }
+
+        private void check(int n, IOException cause) throws RequestTooSlowException {
+            count += n;
+            if (!arrival.done.get() && http.tooSlow(count, System.nanoTime() - arrival.start)) {
+                arrival.done();
+                throw new RequestTooSlowException(count, cause);
+            }
+        }
+
+        @Override
+        public boolean isFinished() {
+            return delegate.isFinished();
+        }
+
+        @Override
+        public boolean isReady() {
+            return delegate.isReady();
+        }
+
+        @Override
+        public void setReadListener(ReadListener listener) {
+            delegate.setReadListener(listener);
+        }
+    }
+
+    /** A request body arrived too slowly or too late; mapped to 408. */
+    static final class RequestTooSlowException extends IOException {
+        RequestTooSlowException(long received, IOException cause) {
+            super("request body too slow: " + received + " bytes received", cause);
+        }
+    }
+}
