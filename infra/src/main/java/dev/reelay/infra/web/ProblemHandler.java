@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.QuotaExceededException;
+import dev.reelay.kernel.task.RetryLaterException;
 import dev.reelay.kernel.task.FieldViolation;
 import dev.reelay.kernel.task.TaskRejectedException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -57,7 +58,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                  IDEMPOTENCY_KEY_IN_USE, CONCURRENT_UPDATE -> HttpStatus.CONFLICT;
             case VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED -> HttpStatus.UNPROCESSABLE_ENTITY;
             case MALFORMED_REQUEST -> HttpStatus.BAD_REQUEST;
-            case QUOTA_EXCEEDED -> HttpStatus.TOO_MANY_REQUESTS;
+            case QUOTA_EXCEEDED, TOO_MANY_STREAMS, TOO_MANY_STREAM_TICKETS, REPLAY_BUSY -> HttpStatus.TOO_MANY_REQUESTS;
             case PAYLOAD_TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
             case UNSUPPORTED_MEDIA_TYPE -> HttpStatus.UNSUPPORTED_MEDIA_TYPE;
             default -> HttpStatus.INTERNAL_SERVER_ERROR;
@@ -68,6 +69,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<Object> rejected(TaskRejectedException e, HttpServletRequest request) {
         if (e instanceof QuotaExceededException quota) {
             return quotaExceeded(quota, request);
+        }
+        if (e instanceof RetryLaterException later) {
+            return withRetryAfter(respond(statusOf(e.code()), e.code().name(), e.getMessage(), e.violations(), request),
+                    Math.max(1, (later.retryAfter().toMillis() + 999) / 1000));
         }
         return respond(statusOf(e.code()), e.code().name(), e.getMessage(), e.violations(), request);
     }

@@ -33,7 +33,7 @@ class LiveEventController {
     SseEmitter all(Principal principal,
                    @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
                    @RequestParam(name = "lastEventId", required = false) String lastEventIdParam) {
-        return hub.subscribe(principal.getName(), null, lastEventId != null ? lastEventId : lastEventIdParam);
+        return hub.subscribe(principal.getName(), principal.getName(), null, lastEventId != null ? lastEventId : lastEventIdParam);
     }
 
     @GetMapping(path = "/api/video/tasks/{videoId}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -44,7 +44,7 @@ class LiveEventController {
         if (owner == null || !owner.equals(principal.getName()) && !request.isUserInRole("admin")) {
             throw TaskRejectedException.taskNotFound(videoId);
         }
-        return hub.subscribe(owner, videoId, lastEventId != null ? lastEventId : lastEventIdParam);
+        return hub.subscribe(principal.getName(), owner, videoId, lastEventId != null ? lastEventId : lastEventIdParam);
     }
 
     private String ownerOf(String videoId) {

@@ -18,6 +18,12 @@ public enum ErrorCode {
     IDEMPOTENCY_KEY_REUSED,
     IDEMPOTENCY_KEY_IN_USE,
     QUOTA_EXCEEDED,
+    /** the caller already holds as many live streams as one user may */
+    TOO_MANY_STREAMS,
+    /** the caller already holds as many unused stream tickets as one user may */
+    TOO_MANY_STREAM_TICKETS,
+    /** every replay worker and queue slot is taken; resuming later is safe */
+    REPLAY_BUSY,
     // task failures
     UPSTREAM_REJECTED,
     UPSTREAM_MODERATION,
