@@ -11,6 +11,11 @@ import org.springframework.test.context.TestPropertySource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -21,7 +26,8 @@ import static org.awaitility.Awaitility.await;
  */
 @ReelayIntegrationTest
 @TestPropertySource(properties = {"reelay.sse.max-streams-per-user=3", "reelay.sse.max-tickets-per-user=2",
-        "reelay.sse.heartbeat=1s", "reelay.sse.max-replay-events=60"})
+        "reelay.sse.heartbeat=1s", "reelay.sse.max-replay-events=60", "reelay.sse.replay-threads=1",
+        "reelay.sse.replay-queue=0"})
 class LiveStreamBoundsTest {
 
     private static final String TASK = "{\"prompt\":\"bounded\",\"model\":\"sora-2\"}";
@@ -29,7 +35,7 @@ class LiveStreamBoundsTest {
     @LocalServerPort
     int port;
 
-    private final List<SseStream> open = new ArrayList<>();
+    private final List<SseStream> open = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private SseStream stream(String path, String token, String lastEventId) {
         SseStream stream = SseStream.open(port, path, token, lastEventId);
@@ -151,5 +157,50 @@ class LiveStreamBoundsTest {
         SseStream ahead = stream("/api/video/tasks/stream", ivan, "999999999");
         await().atMost(Duration.ofSeconds(5)).until(() -> ahead.has("reset"));
         assertThat(ahead.events().get(0).data().get("reason").asText()).isEqualTo("UNKNOWN_POSITION");
+    }
+
+    @Test
+    void resumesBeyondTheReplayWorkersAre429WithRetryAfterAndTheOthersAreServed() throws Exception {
+        HttpApi api = new HttpApi(port);
+        String june = api.token("june-replays");
+        SseStream probe = stream("/api/video/tasks/stream", june, null);
+        api.postJson("/api/video/tasks", june, TASK);
+        await().atMost(Duration.ofSeconds(10)).until(() -> probe.has("TaskSubmitted"));
+        long now = index(probe.events().get(0).id());
+        String within = String.valueOf(Math.max(1, now - 50));
+
+        int clients = 30;
+        List<String> tokens = new ArrayList<>();
+        for (int i = 0; i < clients; i++) {
+            tokens.add(api.token("replayer-" + i));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<SseStream>> resumes = new ArrayList<>();
+            for (String token : tokens) {
+                resumes.add(pool.submit(() -> {
+                    go.await();
+                    return stream("/api/video/tasks/stream", token, within);
+                }));
+            }
+            go.countDown();
+            List<SseStream> answered = new ArrayList<>();
+            for (Future<SseStream> resume : resumes) {
+                answered.add(resume.get(30, TimeUnit.SECONDS));
+            }
+            assertThat(answered).allSatisfy(s -> assertThat(s.status()).isIn(200, 429));
+            List<SseStream> refused = answered.stream().filter(s -> s.status() == 429).toList();
+            assertThat(refused).as("one replay worker and no queue: concurrent resumes are refused, not queued without bound")
+                    .isNotEmpty();
+            assertThat(refused).allSatisfy(s -> {
+                assertThat(s.header("Retry-After")).isEqualTo("1");
+                await().atMost(Duration.ofSeconds(5)).until(() -> s.body().contains("REPLAY_BUSY"));
+            });
+        } finally {
+            pool.shutdownNow();
+        }
+        // and once the replays are done, a resume is served again
+        await().atMost(Duration.ofSeconds(10)).until(() -> stream("/api/video/tasks/stream", june, within).status() == 200);
     }
 }
