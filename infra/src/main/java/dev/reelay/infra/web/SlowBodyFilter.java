@@ -13,7 +13,11 @@ import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
+import jakarta.servlet.http.Part;
+
 import java.io.IOException;
+import java.util.Collection;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -97,6 +101,51 @@ class SlowBodyFilter extends OncePerRequestFilter {
                 stream = new TimedStream(super.getInputStream(), arrival, declared);
             }
             return stream;
+        }
+
+        // Tomcat reads multipart and form bodies itself, past this wrapper: once it has parsed them, they have arrived
+
+        @Override
+        public Collection<Part> getParts() throws IOException, ServletException {
+            try {
+                return super.getParts();
+            } finally {
+                arrived();
+            }
+        }
+
+        @Override
+        public Part getPart(String name) throws IOException, ServletException {
+            try {
+                return super.getPart(name);
+            } finally {
+                arrived();
+            }
+        }
+
+        @Override
+        public Map<String, String[]> getParameterMap() {
+            try {
+                return super.getParameterMap();
+            } finally {
+                arrived();
+            }
+        }
+
+        @Override
+        public String getParameter(String name) {
+            try {
+                return super.getParameter(name);
+            } finally {
+                arrived();
+            }
+        }
+
+        private void arrived() {
+            String type = getContentType();
+            if (type != null && (type.startsWith("multipart/") || type.startsWith("application/x-www-form-urlencoded"))) {
+                arrival.done();
+            }
         }
     }
 

@@ -14,7 +14,10 @@ import org.springframework.stereotype.Component;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -47,6 +50,9 @@ class SlowConnectionGuard implements WebServerFactoryCustomizer<TomcatServletWeb
     private final HttpProperties http;
     private final List<GuardedNioProtocol> protocols = new CopyOnWriteArrayList<>();
     private final AtomicLong cutOff = new AtomicLong();
+    /** Per request being served with a body still arriving: its start time and when this guard first saw it (checker thread only). */
+    private final Map<Request, long[]> servingSince = new IdentityHashMap<>();
+    private final Set<Request> seenThisRound = Collections.newSetFromMap(new IdentityHashMap<>());
     private ScheduledExecutorService checker;
     private long lastSummary = System.nanoTime();
     private long cutAtLastSummary;
@@ -86,15 +92,26 @@ class SlowConnectionGuard implements WebServerFactoryCustomizer<TomcatServletWeb
     void check() {
         long now = System.nanoTime();
         Map<String, List<Arriving>> headersByAddress = new HashMap<>();
+        seenThisRound.clear();
         for (GuardedNioProtocol protocol : protocols) {
+            for (GuardedNioProtocol.InService serving : protocol.inService()) {
+                try {
+                    inspect(serving.request(), serving.connection(), now, headersByAddress);
+                } catch (RuntimeException e) {
+                    // the request changed state under us; the next round looks again
+                }
+            }
             for (SocketWrapperBase<?> connection : protocol.openConnections()) {
                 try {
-                    inspect(connection, now, headersByAddress);
+                    if (!connection.isClosed() && connection.getCurrentProcessor() instanceof AbstractProcessor waiting) {
+                        inspect(waiting.getRequest(), connection, now, headersByAddress);
+                    }
                 } catch (RuntimeException e) {
-                    // the connection changed state under us; the next round looks again
+                    // likewise
                 }
             }
         }
+        servingSince.keySet().retainAll(seenThisRound);
         int max = http.maxSlowRequestsPerAddress();
         for (List<Arriving> arriving : headersByAddress.values()) {
             if (arriving.size() > max) {
@@ -105,11 +122,8 @@ class SlowConnectionGuard implements WebServerFactoryCustomizer<TomcatServletWeb
         summarise(now);
     }
 
-    private void inspect(SocketWrapperBase<?> connection, long now, Map<String, List<Arriving>> headersByAddress) {
-        if (connection.isClosed() || !(connection.getCurrentProcessor() instanceof AbstractProcessor processor)) {
-            return;
-        }
-        Request request = processor.getRequest();
+    private void inspect(Request request, SocketWrapperBase<?> connection, long now,
+                         Map<String, List<Arriving>> headersByAddress) {
         long start = request.getStartTimeNanos();
         if (start == -1) {
             return;
@@ -140,8 +154,17 @@ class SlowConnectionGuard implements WebServerFactoryCustomizer<TomcatServletWeb
         if (complete) {
             return;
         }
+        // timed from when this guard first saw the body being read, as SlowBodyFilter times it from when the request
+        // reached the application (a request can wait for a worker thread a while), plus a second: where the filter
+        // sees the body it answers 408 itself
+        seenThisRound.add(request);
+        long[] since = servingSince.computeIfAbsent(request, r -> new long[]{start, now});
+        if (since[0] != start) {
+            since[0] = start;
+            since[1] = now;
+        }
         if (stage == org.apache.coyote.Constants.STAGE_ENDINPUT
-                || http.tooSlow(read, age - TimeUnit.SECONDS.toNanos(1))) {
+                || http.tooSlow(read, now - since[1] - TimeUnit.SECONDS.toNanos(1))) {
             cut(connection);
         }
     }

@@ -131,4 +131,21 @@ class SlowClientsTest {
         assertThat(outcomes.values()).containsOnly("cut off");
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThan(Duration.ofSeconds(2));
     }
+
+    @Test
+    void aMultipartBodyTomcatReadsItselfIsCutOffWhenItArrivesTooSlowly() throws IOException {
+        String token = new HttpApi(port).token("slow-uploader");
+        String boundary = "slowboundary";
+        String body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"prompt\"\r\n\r\n" + "z".repeat(200)
+                + "\r\n--" + boundary + "--\r\n";
+        Map<Integer, String> outcomes = new ConcurrentHashMap<>();
+        long start = System.nanoTime();
+        slowClient(0, "POST /api/video/tasks HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token
+                + "\r\nContent-Type: multipart/form-data; boundary=" + boundary + "\r\nContent-Length: " + body.length()
+                + "\r\n\r\n", body, outcomes);
+        await().atMost(Duration.ofSeconds(20)).until(() -> outcomes.containsKey(0));
+        assertThat(outcomes.get(0)).doesNotStartWith("HTTP/1.1 2");
+        // the grace is 5 s here; a body at 1 byte/s is cut off soon after it, long before its 200 bytes arrive
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isBetween(Duration.ofSeconds(4), Duration.ofSeconds(15));
+    }
 }
