@@ -11,13 +11,14 @@ import java.time.Duration;
  * Bounds on how a request may arrive. A connection that sends nothing for {@code idleTimeout} is closed by Tomcat;
  * headers must be complete within {@code headerTimeout}; a body must arrive within {@code bodyTimeout} and, after
  * {@code minRateGrace}, at {@code minBodyRate} per second at least. One client address may have at most
- * {@code maxSlowRequestsPerAddress} request bodies (or unfinished header blocks) arriving at once.
+ * {@code maxSlowRequestsPerAddress} request bodies (or header blocks) that have been arriving for longer than
+ * {@code slowAfter} at once.
  */
 @Validated
 @ConfigurationProperties("reelay.http")
 public record HttpProperties(DataSize maxBodySize, Duration idleTimeout, Duration keepAliveTimeout,
                              Duration headerTimeout, Duration bodyTimeout, DataSize minBodyRate,
-                             Duration minRateGrace, @Min(1) Integer maxSlowRequestsPerAddress) {
+                             Duration minRateGrace, Duration slowAfter, @Min(1) Integer maxSlowRequestsPerAddress) {
 
     public HttpProperties {
         maxBodySize = maxBodySize == null ? DataSize.ofMegabytes(8) : maxBodySize;
@@ -27,6 +28,7 @@ public record HttpProperties(DataSize maxBodySize, Duration idleTimeout, Duratio
         bodyTimeout = positive(bodyTimeout, Duration.ofSeconds(120), "body-timeout");
         minBodyRate = minBodyRate == null ? DataSize.ofKilobytes(1) : minBodyRate;
         minRateGrace = positive(minRateGrace, Duration.ofSeconds(5), "min-rate-grace");
+        slowAfter = positive(slowAfter, Duration.ofSeconds(1), "slow-after");
         maxSlowRequestsPerAddress = maxSlowRequestsPerAddress == null ? 16 : maxSlowRequestsPerAddress;
     }
 

@@ -18,14 +18,14 @@ import jakarta.servlet.http.Part;
 import java.io.IOException;
 import java.util.Collection;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The in-thread half of the slow-client defence (the other half is {@link SlowConnectionGuard}, which also covers
  * bodies Tomcat reads itself, such as multipart). A client address may have {@code max-slow-requests-per-address}
- * request bodies arriving at once, more are 429 before a byte of their body is read. A body read through
+ * request bodies arriving for longer than {@code slow-after} at once; more are 429 before a byte of their body is read. A body read through
  * {@link HttpServletRequest#getInputStream()} that falls below the minimum rate or passes the body deadline fails
  * with {@link RequestTooSlowException}, answered 408 with the connection closed.
  */
@@ -35,7 +35,7 @@ class SlowBodyFilter extends OncePerRequestFilter {
 
     private final HttpProperties http;
     private final ProblemWriter problems;
-    private final ConcurrentHashMap<String, AtomicInteger> arriving = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Set<Arrival>> arriving = new ConcurrentHashMap<>();
 
     SlowBodyFilter(HttpProperties http, ProblemWriter problems) {
         this.http = http;
@@ -52,12 +52,11 @@ class SlowBodyFilter extends OncePerRequestFilter {
         }
         String address = request.getRemoteAddr();
         Arrival arrival = new Arrival(address);
-        if (arriving.computeIfAbsent(address, a -> new AtomicInteger()).incrementAndGet() > http.maxSlowRequestsPerAddress()) {
-            arrival.done();
+        if (!admit(arrival)) {
             response.setHeader("Retry-After", "1");
             response.setHeader("Connection", "close");
             problems.write(request, response, HttpStatus.TOO_MANY_REQUESTS, "TOO_MANY_UPLOADS",
-                    "Too many request bodies are arriving from this client address at once; retry in 1 s");
+                    "Too many slow request bodies are arriving from this client address at once; retry in 1 s");
             return;
         }
         try {
@@ -65,6 +64,44 @@ class SlowBodyFilter extends OncePerRequestFilter {
         } finally {
             arrival.done();
         }
+    }
+
+    /**
+     * Admits a body unless its address already has {@code max-slow-requests-per-address} bodies that have been
+     * arriving for longer than {@code slow-after}: fast bodies, however many, never count.
+     */
+    private boolean admit(Arrival arrival) {
+        long slowAfter = http.slowAfter().toNanos();
+        boolean[] admitted = {false};
+        arriving.compute(arrival.address, (address, set) -> {
+            Set<Arrival> current = set == null ? ConcurrentHashMap.newKeySet() : set;
+            long slow = current.stream().filter(a -> arrival.start - a.start > slowAfter).count();
+            if (slow < http.maxSlowRequestsPerAddress()) {
+                current.add(arrival);
+                admitted[0] = true;
+            }
+            return current.isEmpty() ? null : current;
+        });
+        return admitted[0];
+    }
+
+    /**
+     * Whether {@code arrival} is slow and not among the {@code max-slow-requests-per-address} oldest slow bodies of its
+     * address: checked on every read, so a trickling body learns it within a byte (SlowConnectionGuard cuts it later
+     * only if no read comes).
+     */
+    private boolean beyondSlowBound(Arrival arrival) {
+        long now = System.nanoTime();
+        long slowAfter = http.slowAfter().toNanos();
+        if (now - arrival.start <= slowAfter) {
+            return false;
+        }
+        Set<Arrival> all = arriving.get(arrival.address);
+        if (all == null || all.size() <= http.maxSlowRequestsPerAddress()) {
+            return false;
+        }
+        long older = all.stream().filter(a -> now - a.start > slowAfter && a.start < arrival.start).count();
+        return older >= http.maxSlowRequestsPerAddress();
     }
 
     /** One request body still arriving; counted against its address until it is complete or the request ends. */
@@ -79,7 +116,10 @@ class SlowBodyFilter extends OncePerRequestFilter {
 
         void done() {
             if (done.compareAndSet(false, true)) {
-                arriving.computeIfPresent(address, (a, count) -> count.decrementAndGet() <= 0 ? null : count);
+                arriving.computeIfPresent(address, (a, set) -> {
+                    set.remove(this);
+                    return set.isEmpty() ? null : set;
+                });
             }
         }
     }
@@ -176,9 +216,18 @@ class SlowBodyFilter extends OncePerRequestFilter {
             } catch (IOException e) {
                 // the guard cuts a slow connection off by closing its input: say why, not just "end of stream"
                 check(0, e);
+                if (declared > 0 && count < declared && !arrival.done.get()) {
+                    arrival.done();
+                    throw new RequestTooSlowException(count, e);
+                }
                 throw e;
             }
             check(Math.max(n, 0), null);
+            if (n < 0 && declared > 0 && count < declared && !arrival.done.get()) {
+                // the body ended before its Content-Length: SlowConnectionGuard cut it off (or the client left)
+                arrival.done();
+                throw new RequestTooSlowException(count, null);
+            }
             if (n < 0 || declared > 0 && count >= declared) {
                 arrival.done();
             }
@@ -187,7 +236,7 @@ class SlowBodyFilter extends OncePerRequestFilter {
 
         private void check(int n, IOException cause) throws RequestTooSlowException {
             count += n;
-            if (!arrival.done.get() && http.tooSlow(count, System.nanoTime() - arrival.start)) {
+            if (!arrival.done.get() && (http.tooSlow(count, System.nanoTime() - arrival.start) || beyondSlowBound(arrival))) {
                 arrival.done();
                 throw new RequestTooSlowException(count, cause);
             }

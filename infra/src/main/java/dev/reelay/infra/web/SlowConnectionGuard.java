@@ -36,7 +36,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>its body is not complete after {@code body-timeout}, or arrives below {@code min-body-rate} after
  *       {@code min-rate-grace} (one extra second: {@link SlowBodyFilter} answers those 408 itself when it can);</li>
  *   <li>the response is out and Tomcat is draining a body nobody read (it would wait for every byte);</li>
- *   <li>its address has more than {@code max-slow-requests-per-address} header blocks arriving (newest cut first).</li>
+ *   <li>its address has more than {@code max-slow-requests-per-address} header blocks or bodies that have been
+ *       arriving for longer than {@code slow-after} (the newest are cut).</li>
  * </ul>
  * Tomcat settings it owns: {@code idle-timeout} (Tomcat's connectionTimeout) and {@code keep-alive-timeout}.
  */
@@ -91,12 +92,12 @@ class SlowConnectionGuard implements WebServerFactoryCustomizer<TomcatServletWeb
 
     void check() {
         long now = System.nanoTime();
-        Map<String, List<Arriving>> headersByAddress = new HashMap<>();
+        Map<String, List<Arriving>> slowByAddress = new HashMap<>();
         seenThisRound.clear();
         for (GuardedNioProtocol protocol : protocols) {
             for (GuardedNioProtocol.InService serving : protocol.inService()) {
                 try {
-                    inspect(serving.request(), serving.connection(), now, headersByAddress);
+                    inspect(serving.request(), serving.connection(), now, slowByAddress);
                 } catch (RuntimeException e) {
                     // the request changed state under us; the next round looks again
                 }
@@ -104,7 +105,7 @@ class SlowConnectionGuard implements WebServerFactoryCustomizer<TomcatServletWeb
             for (SocketWrapperBase<?> connection : protocol.openConnections()) {
                 try {
                     if (!connection.isClosed() && connection.getCurrentProcessor() instanceof AbstractProcessor waiting) {
-                        inspect(waiting.getRequest(), connection, now, headersByAddress);
+                        inspect(waiting.getRequest(), connection, now, slowByAddress);
                     }
                 } catch (RuntimeException e) {
                     // likewise
@@ -113,7 +114,7 @@ class SlowConnectionGuard implements WebServerFactoryCustomizer<TomcatServletWeb
         }
         servingSince.keySet().retainAll(seenThisRound);
         int max = http.maxSlowRequestsPerAddress();
-        for (List<Arriving> arriving : headersByAddress.values()) {
+        for (List<Arriving> arriving : slowByAddress.values()) {
             if (arriving.size() > max) {
                 arriving.sort(Comparator.comparingLong(Arriving::start));
                 arriving.subList(max, arriving.size()).forEach(a -> cut(a.connection()));
@@ -123,7 +124,7 @@ class SlowConnectionGuard implements WebServerFactoryCustomizer<TomcatServletWeb
     }
 
     private void inspect(Request request, SocketWrapperBase<?> connection, long now,
-                         Map<String, List<Arriving>> headersByAddress) {
+                         Map<String, List<Arriving>> slowByAddress) {
         long start = request.getStartTimeNanos();
         if (start == -1) {
             return;
@@ -135,8 +136,8 @@ class SlowConnectionGuard implements WebServerFactoryCustomizer<TomcatServletWeb
             // stage of the previous request (ENDED, KEEPALIVE) until it has parsed them
             if (age > http.headerTimeout().toNanos()) {
                 cut(connection);
-            } else {
-                headersByAddress.computeIfAbsent(connection.getRemoteAddr(), a -> new ArrayList<>())
+            } else if (age > http.slowAfter().toNanos()) {
+                slowByAddress.computeIfAbsent(connection.getRemoteAddr(), a -> new ArrayList<>())
                         .add(new Arriving(connection, start));
             }
             return;
@@ -166,6 +167,10 @@ class SlowConnectionGuard implements WebServerFactoryCustomizer<TomcatServletWeb
         if (stage == org.apache.coyote.Constants.STAGE_ENDINPUT
                 || http.tooSlow(read, now - since[1] - TimeUnit.SECONDS.toNanos(1))) {
             cut(connection);
+        } else if (now - since[1] > http.slowAfter().toNanos() + TimeUnit.SECONDS.toNanos(2)) {
+            // two seconds later than SlowBodyFilter, which answers a body it sees being read itself
+            slowByAddress.computeIfAbsent(connection.getRemoteAddr(), a -> new ArrayList<>())
+                    .add(new Arriving(connection, since[1]));
         }
     }
 
