@@ -164,7 +164,9 @@ public class LiveEventHub implements SmartLifecycle {
             sendComment(subscriber, "connected");
             subscriber.goLive();
         } else if (liveIndex - resumeFrom.getIndex() > maxReplayEvents || resumeFrom.getIndex() > liveIndex) {
-            // too far back to replay (or a position this store never reached): the client reloads instead
+            // too far back to replay (or a position this store never reached): the client reloads instead. The reset
+            // carries the live position as its id; what the tail had reached is in the reload, so it is not sent again
+            subscriber.sentUpTo = live;
             sendReset(subscriber, live, resumeFrom.getIndex(), liveIndex);
             subscriber.goLive();
         } else {
