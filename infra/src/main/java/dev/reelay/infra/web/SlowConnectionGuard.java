@@ -34,8 +34,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>its headers are not complete after {@code reelay.http.header-timeout};</li>
  *   <li>its body is not complete after {@code body-timeout}, or arrives below {@code min-body-rate} after
- *       {@code min-rate-grace} (one extra second: {@link SlowBodyFilter} answers those 408 itself when it can);</li>
- *   <li>the response is out and Tomcat is draining a body nobody read (it would wait for every byte);</li>
+ *       {@code min-rate-grace} (one extra second: {@link SlowBodyFilter} answers those 408 itself when it can),
+ *       also while Tomcat drains a body nobody read after the response (it would wait for every byte); a fast body
+ *       being drained is left alone, or the next request on its kept-alive connection would find it closed;</li>
  *   <li>its address has more than {@code max-slow-requests-per-address} header blocks or bodies that have been
  *       arriving for longer than {@code slow-after} (the newest are cut).</li>
  * </ul>
@@ -164,8 +165,7 @@ class SlowConnectionGuard implements WebServerFactoryCustomizer<TomcatServletWeb
             since[0] = start;
             since[1] = now;
         }
-        if (stage == org.apache.coyote.Constants.STAGE_ENDINPUT
-                || http.tooSlow(read, now - since[1] - TimeUnit.SECONDS.toNanos(1))) {
+        if (http.tooSlow(read, now - since[1] - TimeUnit.SECONDS.toNanos(1))) {
             cut(connection);
         } else if (now - since[1] > http.slowAfter().toNanos() + TimeUnit.SECONDS.toNanos(2)) {
             // two seconds later than SlowBodyFilter, which answers a body it sees being read itself
