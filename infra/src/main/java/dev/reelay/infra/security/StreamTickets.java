@@ -1,8 +1,11 @@
 package dev.reelay.infra.security;
 
-import org.springframework.beans.factory.annotation.Value;
+import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.kernel.task.RetryLaterException;
+import dev.reelay.query.live.LiveStreamProperties;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -11,6 +14,7 @@ import java.security.SecureRandom;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -18,19 +22,25 @@ import java.util.Optional;
 
 /**
  * Single-use stream tickets: 256 random bits, stored only as a hash, valid for {@code reelay.sse.ticket-ttl}, consumed
- * by an atomic {@code DELETE … RETURNING} so a ticket opens exactly one stream on any node.
+ * by an atomic {@code DELETE … RETURNING} so a ticket opens exactly one stream on any node. A user holds at most
+ * {@code reelay.sse.max-tickets-per-user} unused tickets; the count and the insert run under a per-user advisory lock,
+ * so the bound holds across nodes.
  */
 @Component
 class StreamTickets {
 
     private final SecureRandom random = new SecureRandom();
     private final JdbcTemplate jdbc;
+    private final TransactionTemplate transaction;
     private final Duration ttl;
+    private final int maxPerUser;
     private final Clock clock;
 
-    StreamTickets(JdbcTemplate jdbc, @Value("${reelay.sse.ticket-ttl:60s}") Duration ttl, Clock clock) {
+    StreamTickets(JdbcTemplate jdbc, TransactionTemplate transaction, LiveStreamProperties properties, Clock clock) {
         this.jdbc = jdbc;
-        this.ttl = ttl;
+        this.transaction = transaction;
+        this.ttl = properties.ticketTtl();
+        this.maxPerUser = properties.maxTicketsPerUser();
         this.clock = clock;
     }
 
@@ -41,9 +51,20 @@ class StreamTickets {
         byte[] bytes = new byte[32];
         random.nextBytes(bytes);
         String ticket = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-        jdbc.update("delete from stream_ticket where expires_at < ?", Timestamp.from(clock.instant()));
-        jdbc.update("insert into stream_ticket(ticket_hash, subject, roles, expires_at) values (?, ?, ?, ?)",
-                hash(ticket), subject, String.join(",", roles), Timestamp.from(clock.instant().plus(ttl)));
+        Instant now = clock.instant();
+        transaction.executeWithoutResult(status -> {
+            jdbc.query("select pg_advisory_xact_lock(hashtext(?))", rs -> { }, "stream_ticket:" + subject);
+            jdbc.update("delete from stream_ticket where expires_at < ?", Timestamp.from(now));
+            List<Timestamp> unused = jdbc.queryForList(
+                    "select expires_at from stream_ticket where subject = ? order by expires_at", Timestamp.class, subject);
+            if (unused.size() >= maxPerUser) {
+                Duration untilOneExpires = Duration.between(now, unused.get(0).toInstant());
+                throw new RetryLaterException(ErrorCode.TOO_MANY_STREAM_TICKETS, "You hold " + unused.size()
+                        + " unused stream tickets; use one or let it expire first", untilOneExpires);
+            }
+            jdbc.update("insert into stream_ticket(ticket_hash, subject, roles, expires_at) values (?, ?, ?, ?)",
+                    hash(ticket), subject, String.join(",", roles), Timestamp.from(now.plus(ttl)));
+        });
         return ticket;
     }
 

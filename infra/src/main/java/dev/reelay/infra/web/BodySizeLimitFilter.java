@@ -7,12 +7,10 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
-import org.springframework.util.unit.DataSize;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import java.io.IOException;
@@ -28,8 +26,8 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
     private final long maxBytes;
     private final ProblemWriter problems;
 
-    BodySizeLimitFilter(@Value("${reelay.http.max-body-size:8MB}") DataSize maxBody, ProblemWriter problems) {
-        this.maxBytes = maxBody.toBytes();
+    BodySizeLimitFilter(HttpProperties http, ProblemWriter problems) {
+        this.maxBytes = http.maxBodySize().toBytes();
         this.problems = problems;
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.QuotaExceededException;
 import dev.reelay.kernel.task.RangeNotSatisfiableException;
+import dev.reelay.kernel.task.RetryLaterException;
 import dev.reelay.kernel.task.FieldViolation;
 import dev.reelay.kernel.task.TaskRejectedException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -60,7 +61,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                  IDEMPOTENCY_KEY_IN_USE, CONCURRENT_UPDATE -> HttpStatus.CONFLICT;
             case VALIDATION_FAILED, IDEMPOTENCY_KEY_REUSED -> HttpStatus.UNPROCESSABLE_ENTITY;
             case MALFORMED_REQUEST -> HttpStatus.BAD_REQUEST;
-            case QUOTA_EXCEEDED -> HttpStatus.TOO_MANY_REQUESTS;
+            case QUOTA_EXCEEDED, TOO_MANY_STREAMS, TOO_MANY_STREAM_TICKETS, REPLAY_BUSY -> HttpStatus.TOO_MANY_REQUESTS;
             case SIGNED_URL_INVALID -> HttpStatus.FORBIDDEN;
             case PAYLOAD_TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
             case UNSUPPORTED_MEDIA_TYPE -> HttpStatus.UNSUPPORTED_MEDIA_TYPE;
@@ -78,6 +79,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             ResponseEntity<Object> response = respond(statusOf(e.code()), e.code().name(), e.getMessage(), List.of(), request);
             return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
                     .header(HttpHeaders.CONTENT_RANGE, "bytes */" + range.length()).body(response.getBody());
+        }
+        if (e instanceof RetryLaterException later) {
+            return withRetryAfter(respond(statusOf(e.code()), e.code().name(), e.getMessage(), e.violations(), request),
+                    Math.max(1, (later.retryAfter().toMillis() + 999) / 1000));
         }
         return respond(statusOf(e.code()), e.code().name(), e.getMessage(), e.violations(), request);
     }
@@ -140,6 +145,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         return respond(HttpStatus.NOT_FOUND, ErrorCode.TASK_NOT_FOUND.name(), "No such task", List.of(), request);
     }
 
+    /** The body arrived below the minimum rate or after its deadline ({@code reelay.http.*}); the connection closes. */
+    private ResponseEntity<Object> tooSlow(HttpServletRequest request) {
+        return ResponseEntity.status(HttpStatus.REQUEST_TIMEOUT).header(HttpHeaders.CONNECTION, "close")
+                .contentType(problems.contentType(request.getRequestURI()))
+                .body(problems.body(HttpStatus.REQUEST_TIMEOUT, "REQUEST_TOO_SLOW",
+                        "The request body arrived too slowly", List.of(), request.getRequestURI()));
+    }
+
     private ResponseEntity<Object> tooLarge(HttpServletRequest request) {
         return respond(HttpStatus.PAYLOAD_TOO_LARGE, ErrorCode.PAYLOAD_TOO_LARGE.name(),
                 "Upload exceeds the allowed size", List.of(), request);
@@ -147,6 +160,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(MultipartException.class)
     ResponseEntity<Object> badMultipart(MultipartException e, HttpServletRequest request) {
+        if (hasCause(e, SlowBodyFilter.RequestTooSlowException.class)) {
+            return tooSlow(request);
+        }
         if (hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)
                 || e.getMessage() != null && e.getMessage().contains("SizeLimitExceeded")) {
             return tooLarge(request);
@@ -177,6 +193,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> unexpected(Exception e, HttpServletRequest request) {
+        if (hasCause(e, SlowBodyFilter.RequestTooSlowException.class)) {
+            return tooSlow(request);
+        }
         if (hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)) {
             return tooLarge(request);
         }
@@ -190,6 +209,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
                                                                   HttpHeaders headers, HttpStatusCode status,
                                                                   WebRequest request) {
         HttpServletRequest servletRequest = ((ServletWebRequest) request).getRequest();
+        if (hasCause(ex, SlowBodyFilter.RequestTooSlowException.class)) {
+            return tooSlow(servletRequest);
+        }
         if (hasCause(ex, BodySizeLimitFilter.PayloadTooLargeException.class)) {
             return tooLarge(servletRequest);
         }

@@ -33,7 +33,7 @@ class LiveEventController {
     SseEmitter all(Owner caller,
                    @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
                    @RequestParam(name = "lastEventId", required = false) String lastEventIdParam) {
-        return hub.subscribe(caller, null, lastEventId != null ? lastEventId : lastEventIdParam);
+        return hub.subscribe(caller.value(), caller.value(), null, lastEventId != null ? lastEventId : lastEventIdParam);
     }
 
     @GetMapping(path = "/api/video/tasks/{videoId}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -44,7 +44,7 @@ class LiveEventController {
         if (!owner.equals(caller) && !request.isUserInRole("admin")) {
             throw TaskRejectedException.taskNotFound(videoId);
         }
-        return hub.subscribe(owner, videoId, lastEventId != null ? lastEventId : lastEventIdParam);
+        return hub.subscribe(caller.value(), owner.value(), videoId, lastEventId != null ? lastEventId : lastEventIdParam);
     }
 
     private java.util.Optional<Owner> ownerOf(String videoId) {

@@ -3,6 +3,8 @@ package dev.reelay.query.live;
 import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.event.TaskEvent;
 import dev.reelay.kernel.event.TaskSubmitted;
+import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.kernel.task.RetryLaterException;
 import org.axonframework.common.stream.BlockingStream;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.TrackedEventMessage;
@@ -11,7 +13,6 @@ import org.axonframework.eventsourcing.eventstore.DomainEventStream;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
@@ -27,25 +28,40 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Fans task events out to SSE subscribers. One thread tails the event store from its head; subscribers are servlet-async
  * emitters (no thread per stream). A reconnect with {@code Last-Event-ID} first replays what it missed from the event
- * store, buffering live events meanwhile, then continues live: nothing lost, nothing sent twice.
+ * store, buffering live events meanwhile, then continues live: nothing lost, nothing sent twice. Replays run on a
+ * small bounded pool, never on the request thread, and reach back at most {@code reelay.sse.max-replay-events} store
+ * positions: further back, the stream starts with a {@code reset} event telling the client to reload its list.
+ * A user holds at most {@code reelay.sse.max-streams-per-user} streams on this node.
  */
 @Component
 public class LiveEventHub implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(LiveEventHub.class);
 
+    /** The SSE event name of a resume that reaches back further than a replay may. */
+    public static final String RESET_EVENT = "reset";
+
     private final EventStore eventStore;
     private final Duration heartbeat;
     private final Duration streamTimeout;
+    private final int maxStreamsPerUser;
+    private final long maxReplayEvents;
     private final Duration replayLimit = Duration.ofSeconds(30);
+    private final ThreadPoolExecutor replays;
     private final Map<String, Set<Subscriber>> byOwner = new ConcurrentHashMap<>();
+    private final Map<String, Integer> streamsByViewer = new ConcurrentHashMap<>();
     private final Map<String, String> owners = java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
@@ -57,22 +73,31 @@ public class LiveEventHub implements SmartLifecycle {
     private volatile Thread tail;
     private volatile TrackingToken livePosition;
 
-    LiveEventHub(EventStore eventStore, @Value("${reelay.sse.heartbeat:15s}") Duration heartbeat,
-                 @Value("${reelay.sse.timeout:30m}") Duration streamTimeout) {
+    LiveEventHub(EventStore eventStore, LiveStreamProperties properties) {
         this.eventStore = eventStore;
-        this.heartbeat = heartbeat;
-        this.streamTimeout = streamTimeout;
+        this.heartbeat = properties.heartbeat();
+        this.streamTimeout = properties.timeout();
+        this.maxStreamsPerUser = properties.maxStreamsPerUser();
+        this.maxReplayEvents = properties.maxReplayEvents();
+        int threads = properties.replayThreads();
+        this.replays = new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                properties.replayQueue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(properties.replayQueue()),
+                r -> daemon(r, "sse-replay"), new ThreadPoolExecutor.AbortPolicy());
+        this.replays.allowCoreThreadTimeOut(true);
     }
 
     /** One SSE client: the caller's tasks, or a single task. */
     final class Subscriber {
+        final String viewer;
         final String owner;
         final String videoId;
         final SseEmitter emitter;
         private List<TrackedEventMessage<?>> buffer = new ArrayList<>();
         private TrackingToken sentUpTo;
+        private final AtomicBoolean closed = new AtomicBoolean();
 
-        Subscriber(String owner, String videoId, SseEmitter emitter) {
+        Subscriber(String viewer, String owner, String videoId, SseEmitter emitter) {
+            this.viewer = viewer;
             this.owner = owner;
             this.videoId = videoId;
             this.emitter = emitter;
@@ -114,26 +139,95 @@ public class LiveEventHub implements SmartLifecycle {
         }
     }
 
-    /** Opens a stream for {@code owner} (optionally one task), resuming after {@code lastEventId} if given. */
-    public SseEmitter subscribe(Owner owner, String videoId, String lastEventId) {
+    /**
+     * Opens a stream for {@code viewer} on {@code owner}'s tasks (optionally one task), resuming after
+     * {@code lastEventId} if given.
+     *
+     * @throws RetryLaterException (429) when the viewer holds {@code max-streams-per-user} streams on this node, or
+     *                             when every replay worker and queue slot is taken
+     */
+    public SseEmitter subscribe(String viewer, String owner, String videoId, String lastEventId) {
+        if (!admit(viewer)) {
+            throw new RetryLaterException(ErrorCode.TOO_MANY_STREAMS, "You have " + maxStreamsPerUser
+                    + " live streams open; close one first (a stream whose client went away is noticed at the next heartbeat)",
+                    heartbeat);
+        }
         SseEmitter emitter = new SseEmitter(streamTimeout.toMillis());
-        Subscriber subscriber = new Subscriber(owner.value(), videoId, emitter);
+        Subscriber subscriber = new Subscriber(viewer, owner, videoId, emitter);
         emitter.onCompletion(() -> remove(subscriber));
         emitter.onTimeout(() -> remove(subscriber));
         emitter.onError(e -> remove(subscriber));
-        byOwner.computeIfAbsent(owner.value(), k -> new CopyOnWriteArraySet<>()).add(subscriber);
+        byOwner.computeIfAbsent(owner, k -> new CopyOnWriteArraySet<>()).add(subscriber);
         var resumeFrom = StreamPosition.decode(lastEventId);
-        if (resumeFrom != null) {
-            replay(subscriber, resumeFrom);
+        TrackingToken live = livePosition;
+        long liveIndex = live == null ? -1 : live.position().orElse(-1);
+        if (resumeFrom == null) {
+            sendComment(subscriber, "connected");
+            subscriber.goLive();
+        } else if (liveIndex - resumeFrom.getIndex() > maxReplayEvents || resumeFrom.getIndex() > liveIndex) {
+            // too far back to replay (or a position this store never reached): the client reloads instead. The reset
+            // carries the live position as its id; what the tail had reached is in the reload, so it is not sent again
+            subscriber.sentUpTo = live;
+            sendReset(subscriber, live, resumeFrom.getIndex(), liveIndex);
+            subscriber.goLive();
         } else {
             try {
-                emitter.send(SseEmitter.event().comment("connected"));
-            } catch (IOException e) {
+                replays.execute(() -> {
+                    replay(subscriber, resumeFrom);
+                    subscriber.goLive();
+                });
+            } catch (RejectedExecutionException e) {
                 remove(subscriber);
+                throw new RetryLaterException(ErrorCode.REPLAY_BUSY,
+                        "Too many streams are resuming at once; retry shortly", Duration.ofSeconds(1));
             }
         }
-        subscriber.goLive();
         return emitter;
+    }
+
+    /** Counts a stream against its viewer unless the viewer is at the bound; atomic per viewer. */
+    private boolean admit(String viewer) {
+        boolean[] admitted = {false};
+        streamsByViewer.compute(viewer, (k, open) -> {
+            int count = open == null ? 0 : open;
+            if (count >= maxStreamsPerUser) {
+                return open;
+            }
+            admitted[0] = true;
+            return count + 1;
+        });
+        return admitted[0];
+    }
+
+    /** Streams this node holds for {@code viewer} (for tests and diagnostics). */
+    public int openStreams(String viewer) {
+        return streamsByViewer.getOrDefault(viewer, 0);
+    }
+
+    private void sendComment(Subscriber subscriber, String comment) {
+        try {
+            subscriber.emitter.send(SseEmitter.event().comment(comment));
+        } catch (IOException | IllegalStateException e) {
+            remove(subscriber);
+        }
+    }
+
+    private void sendReset(Subscriber subscriber, TrackingToken live, long from, long liveIndex) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("reason", from > liveIndex ? "UNKNOWN_POSITION" : "TOO_FAR_BEHIND");
+        data.put("action", "reload");
+        data.put("missedAtLeast", Math.max(0, liveIndex - from));
+        data.put("maxReplayEvents", maxReplayEvents);
+        SseEmitter.SseEventBuilder event = SseEmitter.event().name(RESET_EVENT).data(data, MediaType.APPLICATION_JSON);
+        if (live != null) {
+            // resuming from here later replays only what follows the reset
+            event.id(StreamPosition.encode(live));
+        }
+        try {
+            subscriber.emitter.send(event);
+        } catch (IOException | IllegalStateException e) {
+            remove(subscriber);
+        }
     }
 
     /**
@@ -150,7 +244,7 @@ public class LiveEventHub implements SmartLifecycle {
         }
         long deadline = System.nanoTime() + replayLimit.toNanos();
         try (BlockingStream<TrackedEventMessage<?>> stream = eventStore.openStream(from)) {
-            while (System.nanoTime() < deadline) {
+            while (System.nanoTime() < deadline && !subscriber.closed.get()) {
                 if (!stream.hasNextAvailable(200, TimeUnit.MILLISECONDS)) {
                     continue;
                 }
@@ -165,18 +259,27 @@ public class LiveEventHub implements SmartLifecycle {
                     return; // caught up: the rest was buffered from the live tail
                 }
             }
-            log.warn("replay for {} did not reach the live position within {}", subscriber.owner, replayLimit);
+            if (!subscriber.closed.get()) {
+                log.warn("replay for {} did not reach the live position within {}", subscriber.owner, replayLimit);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("replay for {} failed: {}", subscriber.owner, e.toString());
+            subscriber.emitter.completeWithError(e);
         }
     }
 
 
     private void remove(Subscriber subscriber) {
+        if (!subscriber.closed.compareAndSet(false, true)) {
+            return;
+        }
         Set<Subscriber> set = byOwner.get(subscriber.owner);
         if (set != null) {
             set.remove(subscriber);
         }
+        streamsByViewer.computeIfPresent(subscriber.viewer, (k, open) -> open <= 1 ? null : open - 1);
     }
 
     private Optional<String> ownerOf(TrackedEventMessage<?> event, String videoId) {
@@ -261,6 +364,7 @@ public class LiveEventHub implements SmartLifecycle {
     public void stop() {
         running = false;
         heartbeats.shutdownNow();
+        replays.shutdownNow();
         byOwner.values().forEach(set -> set.forEach(s -> s.emitter.complete()));
         byOwner.clear();
         if (tail != null) {

@@ -22,6 +22,12 @@ public enum ErrorCode {
     SIGNED_URL_INVALID,
     /** a {@code Range} header that is malformed or lies beyond the content */
     RANGE_NOT_SATISFIABLE,
+    /** the caller already holds as many live streams as one user may */
+    TOO_MANY_STREAMS,
+    /** the caller already holds as many unused stream tickets as one user may */
+    TOO_MANY_STREAM_TICKETS,
+    /** every replay worker and queue slot is taken; resuming later is safe */
+    REPLAY_BUSY,
     // task failures
     UPSTREAM_REJECTED,
     UPSTREAM_MODERATION,
