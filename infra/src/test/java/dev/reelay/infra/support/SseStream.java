@@ -102,7 +102,10 @@ public final class SseStream implements AutoCloseable {
                 } else if (line.startsWith("data:")) {
                     data = (data == null ? new StringBuilder() : data).append(line.substring(5));
                 } else if (line.isEmpty() && data != null) {
-                    events.add(new Event(id, name, JSON.readTree(data.toString())));
+                    JsonNode json = JSON.readTree(data.toString());
+                    // task events are unnamed (an onmessage-only EventSource gets them): their type is in the data
+                    String effective = name != null ? name : json.hasNonNull("type") ? json.get("type").asText() : null;
+                    events.add(new Event(id, effective, json));
                     id = name = null;
                     data = null;
                 }
