@@ -49,7 +49,7 @@ def resume(token, last_id, want_events, timeout=120):
     seen, reset = 0, False
     while time.monotonic() - t0 < timeout:
         line = r.fp.readline().decode().strip()
-        if line == "event: reset":
+        if line.replace(" ", "") == "event:reset":  # Spring writes "event:reset", without the space
             reset = True
         if line.startswith("data:"):
             if reset:
