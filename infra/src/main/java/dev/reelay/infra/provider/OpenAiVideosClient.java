@@ -55,12 +55,9 @@ class OpenAiVideosClient implements ProviderClient {
     /** The remix names its model too: relays route by it, and a remix may move to another model of the same family. */
     @Override
     public Mono<UpstreamJob> remix(String sourceExternalId, VideoId videoId, TaskSpec spec, int attempt) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("prompt", spec.prompt());
-        body.put("model", spec.model());
         return http.call("remix", videoId.value(), attempt, HttpMethod.POST,
                 HttpExchange.Path.of("/videos/{id}/remix", sourceExternalId), headers(videoId),
-                req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(body),
+                req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(RemixBody.of(spec)),
                 remixSummary(sourceExternalId, spec), this::job, this::describe);
     }
 
@@ -128,5 +125,12 @@ class OpenAiVideosClient implements ProviderClient {
     static String summary(TaskSpec spec, boolean image) {
         return "{\"model\":\"" + spec.model() + "\",\"size\":\"" + spec.size() + "\",\"seconds\":" + spec.seconds()
                 + ",\"prompt_chars\":" + spec.prompt().length() + ",\"input_reference\":" + image + "}";
+    }
+
+    /** The remix request both formats send: the prompt and the model. */
+    record RemixBody(String prompt, String model) {
+        static RemixBody of(TaskSpec spec) {
+            return new RemixBody(spec.prompt(), spec.model());
+        }
     }
 }

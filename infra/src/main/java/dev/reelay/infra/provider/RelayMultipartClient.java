@@ -11,7 +11,6 @@ import org.springframework.http.client.MultipartBodyBuilder;
 import org.springframework.web.reactive.function.BodyInserters;
 import reactor.core.publisher.Mono;
 
-import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
@@ -48,12 +47,9 @@ class RelayMultipartClient implements ProviderClient {
     /** The seeds' remix: {@code POST /videos/{externalTaskId}/remix} with JSON {@code {prompt, model}}. */
     @Override
     public Mono<UpstreamJob> remix(String sourceExternalId, VideoId videoId, TaskSpec spec, int attempt) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("prompt", spec.prompt());
-        body.put("model", spec.model());
         return http.call("remix", videoId.value(), attempt, HttpMethod.POST,
                 HttpExchange.Path.of("/videos/{id}/remix", sourceExternalId),
-                this::auth, req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(body),
+                this::auth, req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(OpenAiVideosClient.RemixBody.of(spec)),
                 OpenAiVideosClient.remixSummary(sourceExternalId, spec), this::job, this::describe);
     }
 

@@ -212,12 +212,13 @@ public class LiveEventHub implements SmartLifecycle {
         }
     }
 
+    /** The data of a {@code reset} event: why the resume was not replayed, and that the client reloads. */
+    record ResetNotice(String reason, String action, long missedAtLeast, long maxReplayEvents) {
+    }
+
     private void sendReset(Subscriber subscriber, TrackingToken live, long from, long liveIndex) {
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("reason", from > liveIndex ? "UNKNOWN_POSITION" : "TOO_FAR_BEHIND");
-        data.put("action", "reload");
-        data.put("missedAtLeast", Math.max(0, liveIndex - from));
-        data.put("maxReplayEvents", maxReplayEvents);
+        ResetNotice data = new ResetNotice(from > liveIndex ? "UNKNOWN_POSITION" : "TOO_FAR_BEHIND", "reload",
+                Math.max(0, liveIndex - from), maxReplayEvents);
         SseEmitter.SseEventBuilder event = SseEmitter.event().name(RESET_EVENT).data(data, MediaType.APPLICATION_JSON);
         if (live != null) {
             // resuming from here later replays only what follows the reset

@@ -1,5 +1,6 @@
 package dev.reelay.query.tasks;
 
+import dev.reelay.query.consistency.ReadModelCatchUp;
 import dev.reelay.kernel.account.OwnerScope;
 import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.ErrorCode;
@@ -31,11 +32,13 @@ public class TaskQueries {
     private final TaskViewRepository views;
     private final NamedParameterJdbcTemplate jdbc;
     private final TaskViewFold fold;
+    private final ReadModelCatchUp catchUp;
 
-    TaskQueries(TaskViewRepository views, NamedParameterJdbcTemplate jdbc, TaskViewFold fold) {
+    TaskQueries(TaskViewRepository views, NamedParameterJdbcTemplate jdbc, TaskViewFold fold, ReadModelCatchUp catchUp) {
         this.views = views;
         this.jdbc = jdbc;
         this.fold = fold;
+        this.catchUp = catchUp;
     }
 
     /** List filters; null means "any". Whose tasks is never "any" by accident: {@link OwnerScope} says it. */
@@ -63,7 +66,7 @@ public class TaskQueries {
      */
     Optional<TaskView> find(String videoId) {
         Optional<TaskView> row = views.findById(videoId);
-        long head = fold.head(videoId);
+        long head = catchUp.head(videoId);
         if (head < 0) {
             return Optional.empty();
         }

@@ -1,7 +1,6 @@
 package dev.reelay.query.tasks;
 
 import dev.reelay.kernel.event.TaskSubmitted;
-import dev.reelay.query.consistency.ReadModelCatchUp;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventsourcing.eventstore.DomainEventStream;
 import org.axonframework.eventsourcing.eventstore.EventStore;
@@ -10,24 +9,16 @@ import org.springframework.stereotype.Component;
 import java.util.Optional;
 
 /**
- * The event store's word on one task, for reads that must not trail the caller's own writes (ADR 0009): the head of
- * the task's stream (one lookup on the unique (aggregate, sequence) index) and, when the row is missing or behind it,
- * the row as the projection will write it, folded from the task's own events.
+ * The event store's word on one task, for reads that must not trail the caller's own writes (ADR 0009): when the row
+ * is missing or behind the task's stream, the row as the projection will write it, folded from the task's own events.
  */
 @Component
 class TaskViewFold {
 
     private final EventStore eventStore;
-    private final ReadModelCatchUp catchUp;
 
-    TaskViewFold(EventStore eventStore, ReadModelCatchUp catchUp) {
+    TaskViewFold(EventStore eventStore) {
         this.eventStore = eventStore;
-        this.catchUp = catchUp;
-    }
-
-    /** The sequence number of the task's last event; -1 when the store has none (an unknown id). */
-    long head(String videoId) {
-        return catchUp.head(videoId);
     }
 
     /**
