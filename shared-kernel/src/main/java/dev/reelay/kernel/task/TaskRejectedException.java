@@ -1,5 +1,7 @@
 package dev.reelay.kernel.task;
 
+import dev.reelay.kernel.text.VisibleText;
+
 import java.util.List;
 
 /** A refusal with a typed code; carried from command handlers and request validation to the web edge. */
@@ -24,7 +26,7 @@ public class TaskRejectedException extends RuntimeException {
 
     /** The one way to say "no such task" (for missing and for someone else's alike); echoes at most 80 characters. */
     public static TaskRejectedException taskNotFound(String videoId) {
-        String shown = videoId == null ? "" : videoId.length() > 80 ? videoId.substring(0, 80) : videoId;
+        String shown = videoId == null ? "" : VisibleText.abbreviate(videoId, 80);
         return new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no task " + shown);
     }
 

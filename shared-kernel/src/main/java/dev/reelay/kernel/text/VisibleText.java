@@ -76,4 +76,12 @@ public final class VisibleText {
                 || cp >= 0xFE00 && cp <= 0xFE0F   // variation selectors
                 || cp >= 0xE0100 && cp <= 0xE01EF; // variation selectors supplement
     }
+
+    /**
+     * At most {@code max} characters of {@code value}, for echoing client input in an error message or a log line
+     * without letting the client choose its size; null stays null.
+     */
+    public static String abbreviate(String value, int max) {
+        return value == null || value.length() <= max ? value : value.substring(0, max);
+    }
 }
