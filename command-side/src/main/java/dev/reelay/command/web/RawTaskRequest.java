@@ -28,7 +28,7 @@ record RawTaskRequest(JsonNode prompt, JsonNode model, JsonNode size, JsonNode s
     }
 
     /**
-     * The seeds name the length {@code duration}, OpenAI clients {@code seconds}: the field this request used, so that
+     * The seed backend names the length {@code duration}, OpenAI clients {@code seconds}: the field this request used, so that
      * a violation names what the client sent ({@code seconds} when it sent both, or neither).
      */
     String secondsField() {

@@ -9,7 +9,7 @@ import dev.reelay.kernel.task.TaskStatus;
 import java.time.Instant;
 
 /**
- * The seeds' remix answer ({@code videoId, externalTaskId, status, message, remixed_from}) plus the task view's
+ * The seed backend's remix answer ({@code videoId, externalTaskId, status, message, remixed_from}) plus the task view's
  * {@code metadata} and the remix's own fields. Every field is written, nulls included: {@code externalTaskId} is null
  * until the provider accepts the job. {@code status} is upper case like every other seed route.
  */
@@ -19,7 +19,7 @@ record RemixResponse(String videoId, String externalTaskId, TaskStatus status, S
                      String size, int seconds, MediaType mediaType, Metadata metadata) {
 
     /**
-     * The same shape as the task view's {@code metadata}: the seeds' {@code externalTaskId}, {@code type},
+     * The same shape as the task view's {@code metadata}: the seed backend's {@code externalTaskId}, {@code type},
      * {@code remix_from} and {@code remix_from_external}, and Reelay's {@code root} and {@code depth} of the lineage.
      */
     record Metadata(@JsonInclude(JsonInclude.Include.ALWAYS) String externalTaskId, String type,

@@ -1,20 +1,13 @@
 package dev.reelay.command.web;
 
-import dev.reelay.kernel.account.Owner;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.NullNode;
-import dev.reelay.command.port.IdempotencyStore;
-import dev.reelay.kernel.command.CancelTask;
-import dev.reelay.kernel.command.RemixTask;
-import dev.reelay.kernel.command.SubmitTask;
-import dev.reelay.kernel.task.ErrorCode;
+import dev.reelay.command.port.IdempotencyStore.RouteFamily;
+import dev.reelay.kernel.account.Owner;
+import dev.reelay.kernel.api.SeedEnvelope;
 import dev.reelay.kernel.task.TaskRejectedException;
-import dev.reelay.kernel.task.TaskSpec;
-import dev.reelay.kernel.task.TaskStatus;
 import dev.reelay.kernel.task.VideoId;
 import dev.reelay.kernel.text.VisibleText;
 import jakarta.servlet.http.HttpServletRequest;
-import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -30,35 +23,30 @@ import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The seeds' write routes: create (JSON or multipart), the relay form, cancel and remix. */
+/**
+ * The seed backend's write routes: create (JSON or multipart), the relay form, cancel and remix. Each answers in the
+ * seed envelope; the flow itself is {@link TaskWrites}, shared with {@code /v1/videos}.
+ */
 @RestController
 class TaskCommandController {
 
-    private final CommandGateway commands;
-    private final TaskRequestValidator validator;
-    private final TaskSubmissions submissions;
-    private final WriteVisibility visibility;
+    private static final int MAX_REASON = 500;
+
+    private final TaskWrites writes;
     private final Clock clock;
 
-    TaskCommandController(CommandGateway commands, TaskRequestValidator validator, TaskSubmissions submissions,
-                          WriteVisibility visibility, java.util.Optional<Clock> clock) {
-        this.commands = commands;
-        this.validator = validator;
-        this.submissions = submissions;
-        this.visibility = visibility;
-        this.clock = clock.orElse(Clock.systemUTC());
+    TaskCommandController(TaskWrites writes, Clock clock) {
+        this.writes = writes;
+        this.clock = clock;
     }
 
     @PostMapping(path = "/api/video/tasks", consumes = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<String> create(@RequestBody JsonNode body, Owner caller,
                                   @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
-        if (body == null || !body.isObject()) {
-            throw new TaskRejectedException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object");
-        }
-        return submit(RawTaskRequest.fromJson(body), caller, idempotencyKey);
+        long started = clock.millis();
+        return create(RawTaskRequest.fromJson(JsonBodies.object(body)), caller, idempotencyKey, started);
     }
 
     @PostMapping(path = {"/api/video/tasks", "/api/relay/sora/videos"}, consumes = MediaType.MULTIPART_FORM_DATA_VALUE)
@@ -67,50 +55,28 @@ class TaskCommandController {
                                            Owner caller,
                                            @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey)
             throws IOException {
+        long started = clock.millis();
         FileParts.refuseAsText(fields);
         RawTaskRequest.UploadedImage upload = file == null || file.isEmpty() && file.getOriginalFilename() == null ? null
                 : new RawTaskRequest.UploadedImage("input_reference", file.getContentType(), file.getBytes());
-        return submit(RawTaskRequest.fromForm(fields, upload), caller, idempotencyKey);
+        return create(RawTaskRequest.fromForm(fields, upload), caller, idempotencyKey, started);
     }
 
-    private ResponseEntity<String> submit(RawTaskRequest raw, Owner caller, String idempotencyKey) {
-        long started = clock.millis();
-        TaskSpec spec = validator.validate(raw);
-        String owner = caller.value();
-        return submissions.once(IdempotencyStore.RouteFamily.API, owner, idempotencyKey, "create|" + spec, () -> {
-            VideoId videoId = VideoId.random();
-            Instant now = clock.instant();
-            commands.sendAndWait(new SubmitTask(videoId, owner, spec, now));
-            visibility.awaitVisible(videoId);
-            Map<String, Object> data = new LinkedHashMap<>();
-            data.put("videoId", videoId.value());
-            data.put("status", TaskStatus.QUEUED);
-            data.put("createdAt", now);
-            data.put("prompt", spec.prompt());
-            data.put("model", spec.model());
-            data.put("size", spec.size());
-            data.put("seconds", spec.seconds());
-            data.put("mediaType", spec.mediaType());
-            if (spec.referenceImage() != null) {
-                data.put("referenceImage", Map.of("sha256", spec.referenceImage().sha256(),
-                        "contentType", spec.referenceImage().contentType(), "bytes", spec.referenceImage().sizeBytes()));
-            }
-            return ResponseEntity.created(URI.create("/api/video/tasks/" + videoId)).body(envelope(data, started));
-        });
+    private ResponseEntity<String> create(RawTaskRequest raw, Owner caller, String idempotencyKey, long started) {
+        return writes.create(raw, caller, RouteFamily.API, idempotencyKey, created ->
+                ResponseEntity.created(URI.create("/api/video/tasks/" + created.videoId()))
+                        .body(envelope(CreateResponse.of(created), started)));
     }
 
     @PostMapping(path = "/api/video/tasks/{videoId}/cancel")
-    ResponseEntity<Map<String, Object>> cancel(@PathVariable String videoId,
-                                               @RequestBody(required = false) JsonNode body,
-                                               Owner caller, HttpServletRequest request) {
+    SeedEnvelope<CancelResponse> cancel(@PathVariable String videoId, @RequestBody(required = false) JsonNode body,
+                                        Owner caller, HttpServletRequest request) {
         long started = clock.millis();
-        VideoId id = existingId(videoId);
+        VideoId id = TaskWrites.existingId(videoId);
         String reason = body != null && body.hasNonNull("reason") && body.get("reason").isTextual()
-                ? storableReason(limit(body.get("reason").asText(), 500)) : "cancelled by user";
-        Instant now = clock.instant();
-        commands.sendAndWait(new CancelTask(id, caller.value(), request.isUserInRole("admin"), reason, now));
-        visibility.awaitVisible(id);
-        return ResponseEntity.ok(envelope(Map.of("videoId", id.value(), "status", TaskStatus.CANCELLED, "cancelledAt", now), started));
+                ? storableReason(VisibleText.abbreviate(body.get("reason").asText(), MAX_REASON)) : "cancelled by user";
+        Instant cancelledAt = writes.cancel(id, caller, request.isUserInRole("admin"), reason);
+        return envelope(CancelResponse.of(id.value(), cancelledAt), started);
     }
 
     @PostMapping(path = "/api/video/tasks/{videoId}/remix", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -118,38 +84,16 @@ class TaskCommandController {
                                  HttpServletRequest request,
                                  @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey) {
         long started = clock.millis();
-        VideoId source = existingId(videoId);
-        if (body == null || !body.isObject()) {
-            throw new TaskRejectedException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object");
-        }
-        String prompt = validator.validRemixPrompt(body.get("prompt"));
-        String model = validator.validRemixModel(body.hasNonNull("model") ? body.get("model") : NullNode.getInstance());
-        String owner = caller.value();
-        boolean admin = request.isUserInRole("admin");
-        return submissions.once(IdempotencyStore.RouteFamily.API, owner, idempotencyKey, "remix|" + source + "|" + prompt + "|" + model, () -> {
-            VideoId remixId = VideoId.random();
-            Instant now = clock.instant();
-            RemixTask.Accepted accepted = commands.sendAndWait(new RemixTask(source, remixId, owner, admin, prompt, model, now));
-            visibility.awaitVisible(remixId);
-            return ResponseEntity.created(URI.create("/api/video/tasks/" + remixId))
-                    .body(SeedEnvelope.of(RemixResponse.of(accepted, now), clock.millis() - started));
-        });
+        VideoId source = TaskWrites.existingId(videoId);
+        JsonNode fields = JsonBodies.object(body);
+        return writes.remix(source, fields.get("prompt"), fields.get("model"), caller, request.isUserInRole("admin"),
+                RouteFamily.API, idempotencyKey, remixed ->
+                        ResponseEntity.created(URI.create("/api/video/tasks/" + remixed.accepted().remixVideoId()))
+                                .body(envelope(RemixResponse.of(remixed.accepted(), remixed.createdAt()), started)));
     }
 
-    /** An id that cannot exist is a 404 like any unknown task, never a 5xx. */
-    private static VideoId existingId(String raw) {
-        if (!VideoId.isWellFormed(raw)) {
-            throw TaskRejectedException.taskNotFound(raw);
-        }
-        return new VideoId(raw);
-    }
-
-    private Map<String, Object> envelope(Map<String, Object> data, long started) {
-        Map<String, Object> envelope = new LinkedHashMap<>();
-        envelope.put("success", true);
-        envelope.put("data", data);
-        envelope.put("requestTime", clock.millis() - started);
-        return envelope;
+    private <T> SeedEnvelope<T> envelope(T data, long started) {
+        return SeedEnvelope.of(data, clock.millis() - started);
     }
 
     /**
@@ -163,9 +107,5 @@ class TaskCommandController {
                     "reason must not contain control or bidirectional control characters");
         }
         return reason;
-    }
-
-    private static String limit(String value, int max) {
-        return value.length() <= max ? value : value.substring(0, max);
     }
 }

@@ -11,9 +11,7 @@ import dev.reelay.kernel.task.ReferenceImage;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.text.VisibleText;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
-import org.springframework.util.unit.DataSize;
 
 import java.util.ArrayList;
 import java.util.Base64;
@@ -33,16 +31,17 @@ class TaskRequestValidator {
     /** The part of a data URL before the comma: a media type and parameters, ending in ;base64 (checked linearly). */
     private static final Pattern DATA_URL_HEADER = Pattern.compile("[A-Za-z0-9.+/;=_-]{0,200}");
     private static final Pattern NUMBER = Pattern.compile("\\d{1,4}");
+    /** How much of a refused model or size a message repeats. */
+    private static final int ECHOED = 64;
 
     private final ModelCatalog catalog;
     private final ReferenceImageStore images;
     private final long maxImageBytes;
 
-    TaskRequestValidator(ModelCatalog catalog, ReferenceImageStore images,
-                         @Value("${reelay.upload.max-image-size:5MB}") DataSize maxImage) {
+    TaskRequestValidator(ModelCatalog catalog, ReferenceImageStore images, UploadProperties upload) {
         this.catalog = catalog;
         this.images = images;
-        this.maxImageBytes = maxImage.toBytes();
+        this.maxImageBytes = upload.maxImageSize().toBytes();
     }
 
     TaskSpec validate(RawTaskRequest raw) {
@@ -56,7 +55,7 @@ class TaskRequestValidator {
             model = catalog.find(modelId.trim());
             if (model.isEmpty()) {
                 violations.add(new FieldViolation("model", "UNKNOWN_MODEL",
-                        "model '" + abbreviate(modelId) + "' is not offered; one of " + catalog.modelIds()));
+                        "model '" + VisibleText.abbreviate(modelId, ECHOED) + "' is not offered; one of " + catalog.modelIds()));
             }
         }
         String size = text(raw.size(), "size", violations);
@@ -70,7 +69,7 @@ class TaskRequestValidator {
                 size = caps.sizes().get(0);
             } else if (size != null && !caps.sizes().contains(size.trim())) {
                 violations.add(new FieldViolation("size", "NOT_ALLOWED",
-                        "size '" + abbreviate(size) + "' is not offered for " + caps.id() + "; one of " + caps.sizes()));
+                        "size '" + VisibleText.abbreviate(size, ECHOED) + "' is not offered for " + caps.id() + "; one of " + caps.sizes()));
             }
             if (seconds == null && !hasViolation(violations, secondsField)) {
                 seconds = caps.seconds().get(0);
@@ -111,7 +110,7 @@ class TaskRequestValidator {
         String id = text(model, "model", violations);
         if (id != null && catalog.find(id.trim()).isEmpty()) {
             violations.add(new FieldViolation("model", "UNKNOWN_MODEL",
-                    "model '" + abbreviate(id) + "' is not offered; one of " + catalog.modelIds()));
+                    "model '" + VisibleText.abbreviate(id, ECHOED) + "' is not offered; one of " + catalog.modelIds()));
         }
         if (!violations.isEmpty()) {
             throw new TaskRejectedException(ErrorCode.VALIDATION_FAILED, describe(violations), violations);
@@ -218,7 +217,7 @@ class TaskRequestValidator {
         return node.asText();
     }
 
-    /** {@code duration} is the seeds' name for {@code seconds}; a request that sends both must mean the same length. */
+    /** {@code duration} is the seed backend's name for {@code seconds}; a request that sends both must mean the same length. */
     private static Integer seconds(RawTaskRequest raw, String field, List<FieldViolation> violations) {
         Integer seconds = wholeNumber(field.equals("seconds") ? raw.seconds() : raw.duration(), field, violations);
         if (field.equals("seconds") && RawTaskRequest.present(raw.duration())) {
@@ -265,9 +264,5 @@ class TaskRequestValidator {
     private static String describe(List<FieldViolation> violations) {
         return violations.size() == 1 ? violations.get(0).message()
                 : violations.size() + " fields are invalid: " + violations.stream().map(FieldViolation::field).toList();
-    }
-
-    private static String abbreviate(String value) {
-        return value.length() <= 64 ? value : value.substring(0, 61) + "...";
     }
 }

@@ -1,12 +1,14 @@
 package dev.reelay.command.web;
 
-import dev.reelay.kernel.account.Owner;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reelay.kernel.account.AccountId;
+import dev.reelay.kernel.account.Owner;
+import dev.reelay.kernel.api.SeedEnvelope;
 import dev.reelay.kernel.command.SetUserLimits;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.FieldViolation;
 import dev.reelay.kernel.task.TaskRejectedException;
+import dev.reelay.kernel.text.VisibleText;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -17,9 +19,7 @@ import org.springframework.web.bind.annotation.RestController;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -35,16 +35,15 @@ class UserLimitsController {
     private final CommandGateway commands;
     private final Clock clock;
 
-    UserLimitsController(CommandGateway commands, Optional<Clock> clock) {
+    UserLimitsController(CommandGateway commands, Clock clock) {
         this.commands = commands;
-        this.clock = clock.orElse(Clock.systemUTC());
+        this.clock = clock;
     }
 
     @PutMapping(path = "/api/admin/users/{owner}/limits", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> setLimits(@PathVariable String owner, @RequestBody JsonNode body, Owner caller) {
-        if (body == null || !body.isObject()) {
-            throw new TaskRejectedException(ErrorCode.MALFORMED_REQUEST, "The request body must be a JSON object");
-        }
+    SeedEnvelope<LimitsResponse> setLimits(@PathVariable String owner, @RequestBody JsonNode body, Owner caller) {
+        long started = clock.millis();
+        JsonBodies.object(body);
         List<FieldViolation> violations = new ArrayList<>();
         Optional<Owner> user = Owner.parse(owner);
         if (user.isEmpty()) {
@@ -76,7 +75,7 @@ class UserLimitsController {
         }
         body.fieldNames().forEachRemaining(name -> {
             if (!name.equals("maxConcurrent") && !name.equals("quotaVideoSeconds")) {
-                String shown = name.length() > 64 ? name.substring(0, 64) : name;
+                String shown = VisibleText.abbreviate(name, 64);
                 violations.add(new FieldViolation(shown, "UNKNOWN", "unknown field " + shown));
             }
         });
@@ -84,15 +83,7 @@ class UserLimitsController {
             throw new TaskRejectedException(ErrorCode.VALIDATION_FAILED, "The limits are not valid", violations);
         }
         commands.sendAndWait(new SetUserLimits(AccountId.of(user.get().value()), user.get().value(), maxConcurrent, quota,
-                caller.value(),
-                clock.instant()));
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("owner", owner);
-        data.put("maxConcurrent", maxConcurrent);
-        data.put("quotaVideoSeconds", quota);
-        Map<String, Object> envelope = new LinkedHashMap<>();
-        envelope.put("success", true);
-        envelope.put("data", data);
-        return envelope;
+                caller.value(), clock.instant()));
+        return SeedEnvelope.of(new LimitsResponse(owner, maxConcurrent, quota), clock.millis() - started);
     }
 }

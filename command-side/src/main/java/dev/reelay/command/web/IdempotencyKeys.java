@@ -22,14 +22,14 @@ import java.util.regex.Pattern;
  * scoped per route family ({@link IdempotencyStore.RouteFamily}), so a replay always has the shape of its route.
  */
 @Component
-class TaskSubmissions {
+class IdempotencyKeys {
 
     private static final Pattern KEY = Pattern.compile("[\\x21-\\x7E]{1,255}");
 
     private final IdempotencyStore store;
     private final ObjectMapper objectMapper;
 
-    TaskSubmissions(IdempotencyStore store, ObjectMapper objectMapper) {
+    IdempotencyKeys(IdempotencyStore store, ObjectMapper objectMapper) {
         this.store = store;
         this.objectMapper = objectMapper;
     }
