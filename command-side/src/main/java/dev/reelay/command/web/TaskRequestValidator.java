@@ -270,4 +270,9 @@ class TaskRequestValidator {
     private static String abbreviate(String value) {
         return value.length() <= 64 ? value : value.substring(0, 61) + "...";
     }
+
+    /** The largest reference image accepted, in bytes (published by {@link CapabilitiesController}). */
+    long maxImageBytes() {
+        return maxImageBytes;
+    }
 }
