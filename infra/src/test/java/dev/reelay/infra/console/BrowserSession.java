@@ -20,6 +20,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +40,7 @@ final class BrowserSession implements AutoCloseable {
 
     BrowserSession(int port) {
         this.base = "http://localhost:" + port;
+        installWhenMissing();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(firstExisting("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"));
         LoggingPreferences logging = new LoggingPreferences();
@@ -52,6 +54,32 @@ final class BrowserSession implements AutoCloseable {
                 .build();
         this.driver = new ChromeDriver(service, options);
         driver.manage().timeouts().scriptTimeout(Duration.ofSeconds(10));
+    }
+
+    /**
+     * The README's test command must work on a fresh Debian machine with only a JDK: when the browser is missing and
+     * apt can install it (as root), it is installed here, once. Anywhere else the test fails with the reason.
+     */
+    private static synchronized void installWhenMissing() {
+        if (Files.isExecutable(Path.of("/usr/bin/chromium")) && Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
+            return;
+        }
+        if (!Files.isExecutable(Path.of("/usr/bin/apt-get")) || !"root".equals(System.getProperty("user.name"))) {
+            return;
+        }
+        try {
+            Process apt = new ProcessBuilder("sh", "-c",
+                    "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver")
+                    .inheritIO().start();
+            if (!apt.waitFor(10, java.util.concurrent.TimeUnit.MINUTES) || apt.exitValue() != 0) {
+                throw new IllegalStateException("apt-get could not install chromium and chromium-driver");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String firstExisting(String... paths) {
