@@ -123,6 +123,7 @@ export function tasksView() {
     }
   }
 
+  let quotaTimer = null;
   const live = liveEvents({
     onEvent: (event) => {
       const existing = rows.querySelector(`tr[data-video-id="${CSS.escape(event.videoId)}"]`);
@@ -131,7 +132,10 @@ export function tasksView() {
         existing.dataset.progress = String(event.payload.progress);
       }
       refresh(event.videoId);
-      if (event.type === 'TaskCompleted' || event.type === 'TaskFailed' || event.type === 'TaskCancelled') loadQuota();
+      // the quota moves with the task's events (hold, admit, capture, release) but lands a moment later: ask once
+      // things have settled rather than once per event
+      clearTimeout(quotaTimer);
+      quotaTimer = setTimeout(loadQuota, 750);
     },
     onReset: () => loadPage(),
   });
@@ -143,7 +147,7 @@ export function tasksView() {
   }).catch((e) => toast(e.message));
   loadQuota();
   loadPage();
-  return { dispose: () => live.close() };
+  return { dispose: () => { live.close(); clearTimeout(quotaTimer); } };
 }
 
 function shorten(text, max) {
