@@ -265,4 +265,9 @@ class TaskRequestValidator {
         return violations.size() == 1 ? violations.get(0).message()
                 : violations.size() + " fields are invalid: " + violations.stream().map(FieldViolation::field).toList();
     }
+
+    /** The largest reference image accepted, in bytes (published by {@link CapabilitiesController}). */
+    long maxImageBytes() {
+        return maxImageBytes;
+    }
 }
