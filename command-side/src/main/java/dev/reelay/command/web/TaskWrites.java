@@ -59,6 +59,7 @@ class TaskWrites {
             VideoId videoId = VideoId.random();
             Instant now = clock.instant();
             sendAndShow(new SubmitTask(videoId, owner, spec, now), videoId);
+            visibility.awaitAccountVisible(owner); // the quota hold and the slot, for GET /api/video/quota
             return answer.apply(new Created(videoId, spec, now));
         });
     }
@@ -75,6 +76,7 @@ class TaskWrites {
             Instant now = clock.instant();
             RemixTask.Accepted accepted = sendAndShow(
                     new RemixTask(source, remixId, owner, admin, validPrompt, validModel, now), remixId);
+            visibility.awaitAccountVisible(owner);
             return answer.apply(new Remixed(accepted, now));
         });
     }

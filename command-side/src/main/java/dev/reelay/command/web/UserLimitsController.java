@@ -33,10 +33,12 @@ class UserLimitsController {
     static final BigDecimal QUOTA_CEILING = new BigDecimal("1000000000");
 
     private final CommandGateway commands;
+    private final WriteVisibility visibility;
     private final Clock clock;
 
-    UserLimitsController(CommandGateway commands, Clock clock) {
+    UserLimitsController(CommandGateway commands, WriteVisibility visibility, Clock clock) {
         this.commands = commands;
+        this.visibility = visibility;
         this.clock = clock;
     }
 
@@ -84,6 +86,7 @@ class UserLimitsController {
         }
         commands.sendAndWait(new SetUserLimits(AccountId.of(user.get().value()), user.get().value(), maxConcurrent, quota,
                 caller.value(), clock.instant()));
+        visibility.awaitAccountVisible(user.get().value());
         return SeedEnvelope.of(new LimitsResponse(owner, maxConcurrent, quota), clock.millis() - started);
     }
 }

@@ -1,6 +1,8 @@
 package dev.reelay.infra.consistency;
 
 import dev.reelay.command.web.WriteVisibility;
+import dev.reelay.kernel.account.AccountId;
+import dev.reelay.kernel.task.VideoId;
 import dev.reelay.query.consistency.ReadModelCatchUp;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -8,30 +10,59 @@ import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Read-your-writes (ADR 0009): the write routes wait, bounded, for the read models through {@link ReadModelCatchUp},
  * with a timer of the wait and a count of writes that answered before their read models caught up.
  */
-@org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+@Configuration(proxyBeanMethods = false)
 class ReadYourWritesConfiguration {
-
-    private static final Logger log = LoggerFactory.getLogger(ReadYourWritesConfiguration.class);
-    private static final long WARNING_EVERY_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
-
-    private final java.util.concurrent.atomic.AtomicLong lastWarning =
-            new java.util.concurrent.atomic.AtomicLong(System.nanoTime() - WARNING_EVERY_NANOS);
 
     @Bean
     WriteVisibility writeVisibility(ReadModelCatchUp catchUp, ConsistencyProperties properties, MeterRegistry meters) {
-        Timer waited = Timer.builder("reelay.read_your_writes.wait")
-                .description("time a write waited for its read models").publishPercentileHistogram().register(meters);
-        Counter late = Counter.builder("reelay.read_your_writes.late")
-                .description("writes that answered before their read models caught up (bound passed)").register(meters);
-        return videoId -> {
+        return new MeteredWriteVisibility(catchUp, properties, meters);
+    }
+
+    static final class MeteredWriteVisibility implements WriteVisibility {
+
+        private static final Logger log = LoggerFactory.getLogger(MeteredWriteVisibility.class);
+        private static final long WARNING_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+        private final ReadModelCatchUp catchUp;
+        private final ConsistencyProperties properties;
+        private final Timer waited;
+        private final Counter late;
+        private final AtomicLong lastWarning = new AtomicLong(System.nanoTime() - WARNING_EVERY_NANOS);
+
+        MeteredWriteVisibility(ReadModelCatchUp catchUp, ConsistencyProperties properties, MeterRegistry meters) {
+            this.catchUp = catchUp;
+            this.properties = properties;
+            this.waited = Timer.builder("reelay.read_your_writes.wait")
+                    .description("time a write waited for its read models").publishPercentileHistogram().register(meters);
+            this.late = Counter.builder("reelay.read_your_writes.late")
+                    .description("writes that answered before their read models caught up (bound passed)").register(meters);
+        }
+
+        @Override
+        public void awaitVisible(VideoId videoId) {
+            measure("task " + videoId, () -> catchUp.await(videoId.value(), properties.writeWait()));
+        }
+
+        @Override
+        public void awaitAccountVisible(String owner) {
+            measure("the account of " + owner,
+                    () -> catchUp.awaitAccount(AccountId.of(owner).value(), owner, properties.writeWait()));
+        }
+
+        private void measure(String what, BooleanSupplier wait) {
             long started = System.nanoTime();
-            boolean caughtUp = catchUp.await(videoId.value(), properties.writeWait());
-            waited.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            boolean caughtUp = wait.getAsBoolean();
+            waited.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
             if (!caughtUp) {
                 late.increment();
                 long now = System.nanoTime();
@@ -39,9 +70,9 @@ class ReadYourWritesConfiguration {
                 if (now - last < WARNING_EVERY_NANOS || !lastWarning.compareAndSet(last, now)) {
                     return; // a stopped projection makes every write late: one line per minute says it
                 }
-                log.warn("read models did not show task {} within {}; answering anyway (single-task reads fold its events; "
-                        + "see reelay.read_your_writes.late for how many)", videoId, properties.writeWait());
+                log.warn("read models did not show {} within {}; answering anyway (single-task reads fold its events; "
+                        + "see reelay.read_your_writes.late for how many)", what, properties.writeWait());
             }
-        };
+        }
     }
 }

@@ -10,6 +10,7 @@ import dev.reelay.kernel.event.UserLimitsChanged;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.ResetHandler;
+import org.axonframework.eventhandling.SequenceNumber;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -30,6 +31,12 @@ class AccountProjector {
 
     public static final String GROUP = "accounts";
 
+    /**
+     * Every change records the sequence number of the account event it applied ({@code last_seq}), so a write can tell
+     * when the row shows it (read-your-writes, ADR 0009). The account's events apply in order on one segment.
+     */
+    private static final String LAST_SEQ = "last_seq = greatest(last_seq, :seq)";
+
     private final NamedParameterJdbcTemplate jdbc;
 
     AccountProjector(NamedParameterJdbcTemplate jdbc) {
@@ -37,7 +44,7 @@ class AccountProjector {
     }
 
     @EventHandler
-    void on(QuotaHeld event) {
+    void on(QuotaHeld event, @SequenceNumber long sequence) {
         ensureRow(event.owner(), event.heldAt());
         // a hold in a newer period starts that period's figures; one in the row's period adds to them
         jdbc.update("update account_balance set "
@@ -46,47 +53,50 @@ class AccountProjector {
                 + "captured = case when period_start is null or period_start < :start then 0 else captured end, "
                 + "period_end = case when period_start is null or period_start < :start then :end else period_end end, "
                 + "period_start = case when period_start is null or period_start < :start then :start else period_start end, "
-                + "updated_at = :at where owner = :owner",
-                params(event.owner(), event.heldAt()).addValue("start", ts(event.periodStart()))
+                + "updated_at = :at, " + LAST_SEQ + " where owner = :owner",
+                params(event.owner(), event.heldAt(), sequence).addValue("start", ts(event.periodStart()))
                         .addValue("end", ts(event.periodEnd())).addValue("amount", event.amount()));
     }
 
     @EventHandler
-    void on(TaskAdmitted event) {
+    void on(TaskAdmitted event, @SequenceNumber long sequence) {
         ensureRow(event.owner(), event.admittedAt());
         jdbc.update("update account_balance set active = active + 1, "
-                + "waiting = greatest(0, waiting - :fromQueue), updated_at = :at where owner = :owner",
-                params(event.owner(), event.admittedAt()).addValue("fromQueue", event.fromQueue() ? 1 : 0));
+                + "waiting = greatest(0, waiting - :fromQueue), updated_at = :at, " + LAST_SEQ
+                + " where owner = :owner",
+                params(event.owner(), event.admittedAt(), sequence).addValue("fromQueue", event.fromQueue() ? 1 : 0));
     }
 
     @EventHandler
-    void on(TaskQueuedForSlot event) {
+    void on(TaskQueuedForSlot event, @SequenceNumber long sequence) {
         ensureRow(event.owner(), event.queuedAt());
-        jdbc.update("update account_balance set waiting = waiting + 1, updated_at = :at where owner = :owner",
-                params(event.owner(), event.queuedAt()));
+        jdbc.update("update account_balance set waiting = waiting + 1, updated_at = :at, " + LAST_SEQ
+                + " where owner = :owner",
+                params(event.owner(), event.queuedAt(), sequence));
     }
 
     @EventHandler
-    void on(QuotaCaptured event) {
-        settle(event.owner(), event.periodStart(), event.held(), event.captured(), event.slot(), event.capturedAt());
+    void on(QuotaCaptured event, @SequenceNumber long sequence) {
+        settle(event.owner(), event.periodStart(), event.held(), event.captured(), event.slot(), event.capturedAt(),
+                sequence);
         jdbc.update("insert into spend_entry (video_id, owner, model, seconds, captured, captured_at) "
                 + "values (:video, :owner, :model, :seconds, :captured, :at) on conflict do nothing",
-                params(event.owner(), event.capturedAt()).addValue("video", event.videoId().value())
+                params(event.owner(), event.capturedAt(), sequence).addValue("video", event.videoId().value())
                         .addValue("model", event.model()).addValue("seconds", event.actualSeconds())
                         .addValue("captured", event.captured()));
     }
 
     @EventHandler
-    void on(QuotaReleased event) {
+    void on(QuotaReleased event, @SequenceNumber long sequence) {
         settle(event.owner(), event.periodStart(), event.amount(), java.math.BigDecimal.ZERO, event.slot(),
-                event.releasedAt());
+                event.releasedAt(), sequence);
     }
 
     @EventHandler
-    void on(UserLimitsChanged event) {
+    void on(UserLimitsChanged event, @SequenceNumber long sequence) {
         ensureRow(event.owner(), event.changedAt());
-        jdbc.update("update account_balance set max_concurrent = :cap, quota_video_seconds = :quota, updated_at = :at "
-                + "where owner = :owner", params(event.owner(), event.changedAt())
+        jdbc.update("update account_balance set max_concurrent = :cap, quota_video_seconds = :quota, "
+                + "updated_at = :at, " + LAST_SEQ + " where owner = :owner", params(event.owner(), event.changedAt(), sequence)
                 .addValue("cap", event.maxConcurrent()).addValue("quota", event.quotaVideoSeconds()));
     }
 
@@ -97,25 +107,25 @@ class AccountProjector {
     }
 
     private void settle(String owner, Instant periodStart, java.math.BigDecimal held, java.math.BigDecimal captured,
-                        Slot slot, Instant at) {
+                        Slot slot, Instant at, long sequence) {
         ensureRow(owner, at);
         jdbc.update("update account_balance set "
                 + "held = case when period_start = :start then greatest(0, held - :held) else held end, "
                 + "captured = case when period_start = :start then captured + :captured else captured end, "
                 + "active = case when :slot = 'ACTIVE' then greatest(0, active - 1) else active end, "
                 + "waiting = case when :slot = 'WAITING' then greatest(0, waiting - 1) else waiting end, "
-                + "updated_at = :at where owner = :owner",
-                params(owner, at).addValue("start", ts(periodStart)).addValue("held", held)
+                + "updated_at = :at, " + LAST_SEQ + " where owner = :owner",
+                params(owner, at, sequence).addValue("start", ts(periodStart)).addValue("held", held)
                         .addValue("captured", captured).addValue("slot", slot.name()));
     }
 
     private void ensureRow(String owner, Instant at) {
         jdbc.update("insert into account_balance (owner, updated_at) values (:owner, :at) on conflict do nothing",
-                params(owner, at));
+                new MapSqlParameterSource("owner", owner).addValue("at", ts(at)));
     }
 
-    private static MapSqlParameterSource params(String owner, Instant at) {
-        return new MapSqlParameterSource("owner", owner).addValue("at", ts(at));
+    private static MapSqlParameterSource params(String owner, Instant at, long sequence) {
+        return new MapSqlParameterSource("owner", owner).addValue("at", ts(at)).addValue("seq", sequence);
     }
 
     private static Timestamp ts(Instant instant) {

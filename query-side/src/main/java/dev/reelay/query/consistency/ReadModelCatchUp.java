@@ -10,9 +10,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Tells when the read models a client reads after a write (the task's row, which also moves the lists and the stats
- * rollup in the same transaction, and its lineage rows) have caught up with the task's last event (ADR 0009). It polls
- * the shared database, so it sees a projection running on any node.
+ * Tells when the read models a client reads after a write have caught up with the aggregate it wrote (ADR 0009): a
+ * task's row (which also moves the lists and the stats rollup in the same transaction) and its lineage rows, or a
+ * user's account row. It polls the shared database, so it sees a projection running on any node.
  */
 @Component
 public class ReadModelCatchUp {
@@ -26,23 +26,42 @@ public class ReadModelCatchUp {
         this.jdbc = jdbc;
     }
 
-    /** The sequence number of the task's last event (one lookup on the unique index); -1 when it has none. */
-    public long head(String videoId) {
+    /** The sequence number of an aggregate's last event (one lookup on the unique index); -1 when it has none. */
+    public long head(String aggregateId) {
         Long head = jdbc.queryForObject("select max(sequence_number) from domain_event_entry where aggregate_identifier = :id",
-                new MapSqlParameterSource("id", videoId), Long.class);
+                new MapSqlParameterSource("id", aggregateId), Long.class);
         return head == null ? -1 : head;
     }
 
     /** True once the task's views show its last event; false when {@code bound} passed first. */
     public boolean await(String videoId, Duration bound) {
         MapSqlParameterSource id = new MapSqlParameterSource("id", videoId);
-        long head = head(videoId);
+        return awaitHead(head(videoId), bound, head -> taskCaughtUp(id, head));
+    }
+
+    /**
+     * True once the owner's account row ({@code account_balance}: quota, slots, own limits) shows the last event of
+     * the account aggregate {@code accountId}; false when {@code bound} passed first.
+     */
+    public boolean awaitAccount(String accountId, String owner, Duration bound) {
+        MapSqlParameterSource params = new MapSqlParameterSource("owner", owner);
+        return awaitHead(head(accountId), bound, head -> {
+            List<Long> rows = jdbc.queryForList("select last_seq from account_balance where owner = :owner", params, Long.class);
+            return !rows.isEmpty() && rows.get(0) >= head;
+        });
+    }
+
+    private interface CaughtUp {
+        boolean at(long head);
+    }
+
+    private boolean awaitHead(long head, Duration bound, CaughtUp caughtUp) {
         if (head < 0) {
             return true; // nothing written: nothing to wait for
         }
         long deadline = System.nanoTime() + bound.toNanos();
         for (int attempt = 0; ; attempt++) {
-            if (caughtUp(id, head)) {
+            if (caughtUp.at(head)) {
                 return true;
             }
             long left = deadline - System.nanoTime();
@@ -57,7 +76,7 @@ public class ReadModelCatchUp {
         }
     }
 
-    private boolean caughtUp(MapSqlParameterSource id, long head) {
+    private boolean taskCaughtUp(MapSqlParameterSource id, long head) {
         List<Boolean> rows = jdbc.query("select v.last_seq >= :head and exists (select 1 from task_lineage l "
                         + "where l.ancestor_id = :id and l.descendant_id = :id) from task_view v where v.video_id = :id",
                 new MapSqlParameterSource(id.getValues()).addValue("head", head), (rs, n) -> rs.getBoolean(1));
