@@ -34,8 +34,8 @@ import org.springframework.web.method.annotation.MethodArgumentTypeMismatchExcep
 import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -49,9 +49,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
 
     private final ProblemWriter problems;
+    private final Clock clock;
 
-    ProblemHandler(ProblemWriter problems) {
+    ProblemHandler(ProblemWriter problems, Clock clock) {
         this.problems = problems;
+        this.clock = clock;
     }
 
     static HttpStatus statusOf(ErrorCode code) {
@@ -89,15 +91,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     /** 429 saying when the quota period resets: {@code Retry-After} in seconds and {@code resetsAt} in the body. */
     private ResponseEntity<Object> quotaExceeded(QuotaExceededException e, HttpServletRequest request) {
-        long seconds = Math.max(1, (long) Math.ceil(Duration.between(Instant.now(), e.resetsAt()).toMillis() / 1000.0));
-        ResponseEntity<Object> response = respond(statusOf(e.code()), e.code().name(), e.getMessage(), List.of(), request);
-        if (response.getBody() instanceof ProblemDetail problem) {
-            problem.setProperty("resetsAt", e.resetsAt().toString());
-            problem.setProperty("limit", e.limit());
-            problem.setProperty("used", e.used());
-            problem.setProperty("requested", e.requested());
+        long seconds = Math.max(1, (long) Math.ceil(Duration.between(clock.instant(), e.resetsAt()).toMillis() / 1000.0));
+        HttpStatus status = statusOf(e.code());
+        ErrorBody body = problems.body(status, e.code().name(), e.getMessage(), List.of(), request.getRequestURI());
+        if (body instanceof Problem problem) {
+            body = problem.with(new Problem.Quota(e.resetsAt().toString(), e.limit(), e.used(), e.requested()));
         }
-        return withRetryAfter(response, seconds);
+        return withRetryAfter(ResponseEntity.status(status).contentType(problems.contentType(request.getRequestURI()))
+                .body(body), seconds);
     }
 
     @ExceptionHandler(CommandExecutionException.class)
