@@ -31,6 +31,8 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.apache.tomcat.util.http.fileupload.impl.SizeException;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
@@ -164,8 +166,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (hasCause(e, SlowBodyFilter.RequestTooSlowException.class)) {
             return tooSlow(request);
         }
-        if (hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)
-                || e.getMessage() != null && e.getMessage().contains("SizeLimitExceeded")) {
+        if (isTooLarge(e)) {
             return tooLarge(request);
         }
         return respond(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(),
@@ -197,7 +198,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (hasCause(e, SlowBodyFilter.RequestTooSlowException.class)) {
             return tooSlow(request);
         }
-        if (hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)) {
+        if (isTooLarge(e)) {
             return tooLarge(request);
         }
         log.error("Unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
@@ -213,7 +214,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (hasCause(ex, SlowBodyFilter.RequestTooSlowException.class)) {
             return tooSlow(servletRequest);
         }
-        if (hasCause(ex, BodySizeLimitFilter.PayloadTooLargeException.class)) {
+        if (isTooLarge(ex)) {
             return tooLarge(servletRequest);
         }
         Throwable cause = ex.getCause();
@@ -271,6 +272,16 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     private static ResponseEntity<Object> withRetryAfter(ResponseEntity<Object> response, long seconds) {
         return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
                 .header(HttpHeaders.RETRY_AFTER, String.valueOf(seconds)).body(response.getBody());
+    }
+
+    /**
+     * A body over a size limit, whoever counted it: our own filter, Tomcat's multipart parser (a whole request or one
+     * file part over its limit) or Spring's multipart resolver, which wraps Tomcat's refusal.
+     */
+    private static boolean isTooLarge(Throwable e) {
+        return hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)
+                || hasCause(e, MaxUploadSizeExceededException.class)
+                || hasCause(e, SizeException.class);
     }
 
     private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
