@@ -51,8 +51,8 @@ class ParameterGuardFilter extends OncePerRequestFilter {
                 .or(() -> queryViolation(request.getQueryString()));
         if (violation.isPresent()) {
             FieldViolation v = violation.get();
-            log.info("Refused {} {}: parameter '{}' {}", request.getMethod(), request.getRequestURI().length() > 200
-                    ? request.getRequestURI().substring(0, 200) : request.getRequestURI(), v.field(), v.code());
+            log.info("Refused {} {}: parameter '{}' {}", request.getMethod(),
+                    VisibleText.abbreviate(request.getRequestURI(), 200), v.field(), v.code());
             String path = request.getRequestURI();
             response.setStatus(HttpStatus.BAD_REQUEST.value());
             response.setContentType(problems.contentType(path).toString());
