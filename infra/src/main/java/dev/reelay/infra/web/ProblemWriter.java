@@ -44,12 +44,18 @@ public class ProblemWriter {
     /** Writes the error for {@code path} (the route the client asked for, which an error dispatch no longer is). */
     public void write(HttpServletResponse response, HttpStatusCode status, String code, String detail, String path)
             throws IOException {
+        write(response, status, code, detail, List.of(), path);
+    }
+
+    /** The same, naming the fields at fault. */
+    public void write(HttpServletResponse response, HttpStatusCode status, String code, String detail,
+                      List<FieldViolation> errors, String path) throws IOException {
         if (response.isCommitted()) {
             return;
         }
         response.setStatus(status.value());
         response.setContentType(contentType(path).toString());
-        objectMapper.writeValue(response.getOutputStream(), body(status, code, detail, List.of(), path));
+        objectMapper.writeValue(response.getOutputStream(), body(status, code, detail, errors, path));
     }
 
     /** The body as JSON text, for writers that are not a servlet response (Tomcat's error report valve). */
