@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.command.upstream.UpstreamException;
 import dev.reelay.command.upstream.UpstreamException.Kind;
+import dev.reelay.kernel.text.VisibleText;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.ReadTimeoutException;
 import org.springframework.http.HttpHeaders;
@@ -16,6 +17,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.PrematureCloseException;
 
 import java.net.ConnectException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
@@ -35,11 +37,13 @@ final class HttpExchange {
     private final WebClient client;
     private final UpstreamCallLog callLog;
     private final ObjectMapper json;
+    private final Clock clock;
     private final String key;
 
     HttpExchange(ProviderProperties.Provider provider, Supplier<String> baseUrl, WebClient.Builder builder,
-                 UpstreamCallLog callLog, ObjectMapper json) {
+                 UpstreamCallLog callLog, ObjectMapper json, Clock clock) {
         this.provider = provider;
+        this.clock = clock;
         this.baseUrl = baseUrl;
         this.callLog = callLog;
         this.json = json;
@@ -123,7 +127,7 @@ final class HttpExchange {
     private void log(String operation, String videoId, int attempt, Integer status, long started, String error,
                      String request, String response) {
         callLog.record(new UpstreamCallLog.Call(videoId, provider.id(), operation, status,
-                (System.nanoTime() - started) / 1_000_000, attempt, redact(error), redact(request), redact(response), Instant.now()));
+                (System.nanoTime() - started) / 1_000_000, attempt, redact(error), redact(request), redact(response)));
     }
 
     /** Transport failures: a POST that may have been sent is ambiguous; a refused connection is not. */
@@ -155,7 +159,7 @@ final class HttpExchange {
                 }
                 String providerMessage = text(error, "message");
                 if (providerMessage != null) {
-                    message = providerMessage.length() > 300 ? providerMessage.substring(0, 300) : providerMessage;
+                    message = VisibleText.abbreviate(providerMessage, 300);
                 }
             } else if (error.isTextual()) {
                 message = error.asText();
@@ -176,10 +180,11 @@ final class HttpExchange {
         } else {
             kind = Kind.UNKNOWN;
         }
-        return new UpstreamException(kind, status, code, redact(message), retryAfter(answer.headers()));
+        return new UpstreamException(kind, status, code, redact(message), retryAfter(answer.headers(), clock.instant()));
     }
 
-    static Duration retryAfter(HttpHeaders headers) {
+    /** {@code retry-after-ms}, or {@code Retry-After} in seconds or as an HTTP date (counted from {@code now}). */
+    static Duration retryAfter(HttpHeaders headers, Instant now) {
         String ms = headers.getFirst("retry-after-ms");
         if (ms != null && ms.trim().matches("\\d{1,9}")) {
             return Duration.ofMillis(Long.parseLong(ms.trim()));
@@ -193,7 +198,7 @@ final class HttpExchange {
             return Duration.ofSeconds(Long.parseLong(value));
         }
         try {
-            Duration until = Duration.between(Instant.now(), ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            Duration until = Duration.between(now, ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
             return until.isNegative() ? Duration.ZERO : until;
         } catch (RuntimeException e) {
             return null;
@@ -254,6 +259,7 @@ final class HttpExchange {
         if (body == null) {
             return null;
         }
-        return body.length() > 500 ? body.substring(0, 500) + "…" : body;
+        String head = VisibleText.abbreviate(body, 500);
+        return head.length() < body.length() ? head + "…" : body;
     }
 }

@@ -17,6 +17,7 @@ import reactor.core.publisher.Mono;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,14 +40,15 @@ class HttpUpstreamProviders implements UpstreamProviders, ApplicationListener<We
     private volatile int localPort = -1;
 
     HttpUpstreamProviders(ProviderProperties properties, WebClient.Builder webClients, UpstreamCallLog callLog,
-                          ObjectMapper objectMapper, JdbcUpstreamBindings bindings, FileSystemContentStore content) {
+                          ObjectMapper objectMapper, JdbcUpstreamBindings bindings, FileSystemContentStore content,
+                          Clock clock) {
         this.bindings = bindings;
         this.content = content;
         for (ProviderProperties.Provider provider : properties.providers()) {
             if (configs.putIfAbsent(provider.id(), provider) != null) {
                 throw new IllegalStateException("provider id " + provider.id() + " is configured twice");
             }
-            HttpExchange http = new HttpExchange(provider, () -> resolve(provider.baseUrl()), webClients, callLog, objectMapper);
+            HttpExchange http = new HttpExchange(provider, () -> resolve(provider.baseUrl()), webClients, callLog, objectMapper, clock);
             clients.put(provider.id(), switch (provider.format()) {
                 case OPENAI_VIDEOS -> new OpenAiVideosClient(http, provider.idempotencyKeys());
                 case RELAY_MULTIPART -> new RelayMultipartClient(http);

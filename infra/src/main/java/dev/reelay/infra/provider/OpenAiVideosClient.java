@@ -12,9 +12,7 @@ import org.springframework.web.reactive.function.BodyInserters;
 import reactor.core.publisher.Mono;
 
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 
 /** The OpenAI Videos wire format ({@code POST/GET/DELETE /videos}, remix, content), which relays keep serving. */
 class OpenAiVideosClient implements ProviderClient {
@@ -29,13 +27,9 @@ class OpenAiVideosClient implements ProviderClient {
 
     @Override
     public Mono<UpstreamJob> create(VideoId videoId, TaskSpec spec, byte[] image, int attempt) {
-        String summary = summary(spec, image != null);
+        String summary = http.toJson(UpstreamCallLog.CreateSummary.of(spec, image != null));
         if (image == null) {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("model", spec.model());
-            body.put("prompt", spec.prompt());
-            body.put("size", spec.size());
-            body.put("seconds", String.valueOf(spec.seconds()));
+            CreateBody body = CreateBody.of(spec);
             return http.call("create", videoId.value(), attempt, HttpMethod.POST,
                     HttpExchange.Path.of("/videos"), headers(videoId),
                     req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(body), summary, this::job, this::describe);
@@ -58,21 +52,21 @@ class OpenAiVideosClient implements ProviderClient {
         return http.call("remix", videoId.value(), attempt, HttpMethod.POST,
                 HttpExchange.Path.of("/videos/{id}/remix", sourceExternalId), headers(videoId),
                 req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(RemixBody.of(spec)),
-                remixSummary(sourceExternalId, spec), this::job, this::describe);
+                http.toJson(UpstreamCallLog.RemixSummary.of(sourceExternalId, spec)), this::job, this::describe);
     }
 
     @Override
     public Mono<UpstreamJob> retrieve(String externalTaskId, VideoId videoId) {
         return http.call("retrieve", videoId.value(), 1, HttpMethod.GET,
                 HttpExchange.Path.of("/videos/{id}", externalTaskId), headers(null),
-                req -> req, "{\"id\":\"" + externalTaskId + "\"}", this::job, this::describe);
+                req -> req, http.toJson(new UpstreamCallLog.JobRef(externalTaskId)), this::job, this::describe);
     }
 
     @Override
     public Mono<Void> delete(String externalTaskId, VideoId videoId) {
         return http.call("delete", videoId.value(), 1, HttpMethod.DELETE,
                 HttpExchange.Path.of("/videos/{id}", externalTaskId), headers(null),
-                req -> req, "{\"id\":\"" + externalTaskId + "\"}", answer -> "deleted", s -> s).then();
+                req -> req, http.toJson(new UpstreamCallLog.JobRef(externalTaskId)), answer -> "deleted", s -> s).then();
     }
 
     private java.util.function.Consumer<HttpHeaders> headers(VideoId idempotencyKey) {
@@ -113,18 +107,14 @@ class OpenAiVideosClient implements ProviderClient {
     }
 
     private String describe(UpstreamJob job) {
-        return "{\"id\":\"" + job.externalTaskId() + "\",\"status\":\"" + job.state() + "\",\"progress\":" + job.progress()
-                + (job.errorCode() == null ? "" : ",\"error\":\"" + job.errorCode() + "\"") + "}";
+        return http.toJson(UpstreamCallLog.JobSummary.of(job));
     }
 
-    static String remixSummary(String sourceExternalId, TaskSpec spec) {
-        return "{\"source\":\"" + sourceExternalId + "\",\"model\":\"" + spec.model() + "\",\"prompt_chars\":"
-                + spec.prompt().length() + "}";
-    }
-
-    static String summary(TaskSpec spec, boolean image) {
-        return "{\"model\":\"" + spec.model() + "\",\"size\":\"" + spec.size() + "\",\"seconds\":" + spec.seconds()
-                + ",\"prompt_chars\":" + spec.prompt().length() + ",\"input_reference\":" + image + "}";
+    /** The JSON create of the OpenAI format; {@code seconds} is a string there. */
+    record CreateBody(String model, String prompt, String size, String seconds) {
+        static CreateBody of(TaskSpec spec) {
+            return new CreateBody(spec.model(), spec.prompt(), spec.size(), String.valueOf(spec.seconds()));
+        }
     }
 
     /** The remix request both formats send: the prompt and the model. */

@@ -12,10 +12,9 @@ import org.springframework.web.reactive.function.BodyInserters;
 import reactor.core.publisher.Mono;
 
 import java.util.Locale;
-import java.util.Map;
 
 /**
- * The seeds' relay: multipart create with {@code prompt, model, size, seconds/duration, input_reference}, the raw
+ * The seed backend's relay: multipart create with {@code prompt, model, size, seconds/duration, input_reference}, the raw
  * key in {@code Authorization}, status answers that carry a {@code video_url}, and remix with JSON {@code {prompt, model}}.
  * It has no delete.
  */
@@ -41,23 +40,23 @@ class RelayMultipartClient implements ProviderClient {
         return http.call("create", videoId.value(), attempt, HttpMethod.POST,
                 HttpExchange.Path.of("/videos"), this::auth,
                 req -> req.contentType(MediaType.MULTIPART_FORM_DATA).body(BodyInserters.fromMultipartData(parts.build())),
-                OpenAiVideosClient.summary(spec, image != null), this::job, this::describe);
+                http.toJson(UpstreamCallLog.CreateSummary.of(spec, image != null)), this::job, this::describe);
     }
 
-    /** The seeds' remix: {@code POST /videos/{externalTaskId}/remix} with JSON {@code {prompt, model}}. */
+    /** The seed backend's remix: {@code POST /videos/{externalTaskId}/remix} with JSON {@code {prompt, model}}. */
     @Override
     public Mono<UpstreamJob> remix(String sourceExternalId, VideoId videoId, TaskSpec spec, int attempt) {
         return http.call("remix", videoId.value(), attempt, HttpMethod.POST,
                 HttpExchange.Path.of("/videos/{id}/remix", sourceExternalId),
                 this::auth, req -> req.contentType(MediaType.APPLICATION_JSON).bodyValue(OpenAiVideosClient.RemixBody.of(spec)),
-                OpenAiVideosClient.remixSummary(sourceExternalId, spec), this::job, this::describe);
+                http.toJson(UpstreamCallLog.RemixSummary.of(sourceExternalId, spec)), this::job, this::describe);
     }
 
     @Override
     public Mono<UpstreamJob> retrieve(String externalTaskId, VideoId videoId) {
         return http.call("retrieve", videoId.value(), 1, HttpMethod.GET,
                 HttpExchange.Path.of("/videos/{id}", externalTaskId), this::auth,
-                req -> req, "{\"id\":\"" + externalTaskId + "\"}", this::job, this::describe);
+                req -> req, http.toJson(new UpstreamCallLog.JobRef(externalTaskId)), this::job, this::describe);
     }
 
     @Override
@@ -98,7 +97,7 @@ class RelayMultipartClient implements ProviderClient {
     }
 
     private String describe(UpstreamJob job) {
-        return "{\"id\":\"" + job.externalTaskId() + "\",\"status\":\"" + job.state() + "\",\"progress\":" + job.progress() + "}";
+        return http.toJson(UpstreamCallLog.JobSummary.of(job));
     }
 
     private static String firstText(JsonNode node, String... fields) {

@@ -1,5 +1,10 @@
 package dev.reelay.infra.provider;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.reelay.command.upstream.UpstreamJob;
+import dev.reelay.kernel.task.TaskSpec;
+import dev.reelay.kernel.text.VisibleText;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -8,11 +13,11 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 import java.sql.Timestamp;
-import java.time.Instant;
+import java.time.Clock;
 
 /**
- * Appends one row per provider HTTP call (the seeds' call log): who, what, status, duration, attempt, error, and
- * redacted summaries. Written off the HTTP event loop; a failed log write never fails the call.
+ * Appends one row per provider HTTP call (the seed backend's call log): who, what, status, duration, attempt, error,
+ * and redacted summaries. Written off the HTTP event loop; a failed log write never fails the call.
  */
 @Component
 class UpstreamCallLog {
@@ -21,22 +26,51 @@ class UpstreamCallLog {
     private static final int MAX_SUMMARY = 2000;
 
     private final JdbcTemplate jdbc;
+    private final Clock clock;
 
-    UpstreamCallLog(JdbcTemplate jdbc) {
+    UpstreamCallLog(JdbcTemplate jdbc, Clock clock) {
         this.jdbc = jdbc;
+        this.clock = clock;
     }
 
     record Call(String videoId, String providerId, String operation, Integer httpStatus, long durationMs, int attempt,
-                String error, String requestSummary, String responseSummary, Instant at) {
+                String error, String requestSummary, String responseSummary) {
+    }
+
+    /** What a create sent, without the prompt itself: prompts are user content, their length is enough to debug. */
+    record CreateSummary(String model, String size, int seconds, @JsonProperty("prompt_chars") int promptChars,
+                         @JsonProperty("input_reference") boolean inputReference) {
+        static CreateSummary of(TaskSpec spec, boolean image) {
+            return new CreateSummary(spec.model(), spec.size(), spec.seconds(), spec.prompt().length(), image);
+        }
+    }
+
+    /** What a remix sent: its source job, the model and the prompt's length. */
+    record RemixSummary(String source, String model, @JsonProperty("prompt_chars") int promptChars) {
+        static RemixSummary of(String sourceExternalId, TaskSpec spec) {
+            return new RemixSummary(sourceExternalId, spec.model(), spec.prompt().length());
+        }
+    }
+
+    /** The job a read or a delete was about. */
+    record JobRef(String id) {
+    }
+
+    /** What a provider said about a job; the error code only when there is one. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record JobSummary(String id, UpstreamJob.State status, int progress, String error) {
+        static JobSummary of(UpstreamJob job) {
+            return new JobSummary(job.externalTaskId(), job.state(), job.progress(), job.errorCode());
+        }
     }
 
     void record(Call call) {
+        Timestamp at = Timestamp.from(clock.instant());
         Mono.fromRunnable(() -> jdbc.update("insert into upstream_call(video_id, provider_id, operation, http_status, "
                                 + "duration_ms, attempt, error, request_summary, response_summary, called_at) "
                                 + "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         call.videoId(), call.providerId(), call.operation(), call.httpStatus(), call.durationMs(),
-                        call.attempt(), cut(call.error()), cut(call.requestSummary()), cut(call.responseSummary()),
-                        Timestamp.from(call.at())))
+                        call.attempt(), cut(call.error()), cut(call.requestSummary()), cut(call.responseSummary()), at))
                 .subscribeOn(Schedulers.boundedElastic())
                 .doOnError(e -> log.warn("could not write the upstream call log: {}", e.getMessage()))
                 .onErrorResume(e -> Mono.empty())
@@ -44,6 +78,6 @@ class UpstreamCallLog {
     }
 
     private static String cut(String value) {
-        return value == null || value.length() <= MAX_SUMMARY ? value : value.substring(0, MAX_SUMMARY);
+        return VisibleText.abbreviate(value, MAX_SUMMARY);
     }
 }

@@ -1,5 +1,6 @@
 package dev.reelay.infra.provider;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.command.upstream.UpstreamEffects;
@@ -8,6 +9,7 @@ import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.FieldViolation;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.VideoId;
+import dev.reelay.kernel.text.VisibleText;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,7 +27,6 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -92,7 +93,7 @@ class WebhookController {
         }
         JsonNode event = parse(payload);
         if (alreadyReceived(providerId, id)) {
-            return ResponseEntity.ok(Map.of("received", true, "duplicate", true));
+            return ResponseEntity.ok(Receipt.DUPLICATE);
         }
         String type = event.path("type").asText("");
         String externalId = event.path("data").path("id").asText(null);
@@ -104,7 +105,7 @@ class WebhookController {
         // handled: only now does the webhook-id count as used
         jdbc.update("insert into webhook_receipt(provider_id, webhook_id, received_at) values (?, ?, ?) "
                 + "on conflict do nothing", providerId, id, Timestamp.from(clock.instant()));
-        return ResponseEntity.ok(Map.of("received", true));
+        return ResponseEntity.ok(Receipt.HANDLED);
     }
 
     private static void checkHeaderSizes(String id, String timestamp, String signature) {
@@ -143,7 +144,15 @@ class WebhookController {
                 Boolean.class, providerId, id));
     }
 
+    /** Client-chosen ids echoed in messages and logs: bounded so a sender cannot choose their size. */
     private static String limit(String value) {
-        return value.length() > 64 ? value.substring(0, 64) : value;
+        return VisibleText.abbreviate(value, 64);
+    }
+
+    /** The acknowledgement: {@code duplicate} only for a {@code webhook-id} that was already handled. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Receipt(boolean received, Boolean duplicate) {
+        static final Receipt HANDLED = new Receipt(true, null);
+        static final Receipt DUPLICATE = new Receipt(true, true);
     }
 }

@@ -8,6 +8,8 @@ import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.UUID;
+
 /** An RSA key made at start-up, held only in memory: tokens it signs die with the process. */
 public final class DevIssuer {
 
@@ -15,9 +17,10 @@ public final class DevIssuer {
 
     private final RSAKey key;
 
+    /** A fresh key id per run: a token of an earlier run names a key this one does not have. */
     DevIssuer() {
         try {
-            this.key = new RSAKeyGenerator(2048).keyID("reelay-dev-" + System.currentTimeMillis()).generate();
+            this.key = new RSAKeyGenerator(2048).keyID("reelay-dev-" + UUID.randomUUID()).generate();
         } catch (JOSEException e) {
             throw new IllegalStateException("cannot create the dev issuer's RSA key", e);
         }

@@ -1,5 +1,7 @@
 package dev.reelay.infra.security;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.reelay.kernel.api.SeedEnvelope;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.FieldViolation;
 import dev.reelay.kernel.task.TaskRejectedException;
@@ -15,16 +17,16 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Mints tokens for local use; exists only while the dev issuer is on. {@code POST /api/auth/login} is the seeds'
- * login for their frontend: it checks only that a password was given (there are no users or passwords in Reelay;
+ * Mints tokens for local use; exists only while the dev issuer is on. {@code POST /api/auth/login} is the seed
+ * backend's login for its frontend: it checks only that a password was given (there are no users or passwords in Reelay;
  * production tokens come from the OIDC issuer), so it is exactly as open as {@code /dev/token}.
  */
 @RestController
@@ -37,18 +39,25 @@ class DevTokenController {
     private final DevIssuer issuer;
     private final JwtEncoder encoder;
     private final SecurityProperties properties;
+    private final Clock clock;
 
-    DevTokenController(DevIssuer issuer, JwtEncoder encoder, SecurityProperties properties) {
+    DevTokenController(DevIssuer issuer, JwtEncoder encoder, SecurityProperties properties, Clock clock) {
         this.issuer = issuer;
         this.encoder = encoder;
         this.properties = properties;
+        this.clock = clock;
     }
 
     record TokenRequest(String sub, List<String> roles) {
     }
 
+    /** An OAuth 2.0 token response (RFC 6749 §5.1). */
+    record TokenResponse(@JsonProperty("access_token") String accessToken, @JsonProperty("token_type") String tokenType,
+                         @JsonProperty("expires_in") long expiresIn) {
+    }
+
     @PostMapping(path = "/dev/token", consumes = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> token(@RequestBody TokenRequest request) {
+    TokenResponse token(@RequestBody TokenRequest request) {
         if (request == null || request.sub() == null || !SUBJECT.matcher(request.sub()).matches()) {
             throw TaskRejectedException.invalidField("sub", "PATTERN", "sub must be 1-64 of letters, digits, . _ @ -");
         }
@@ -56,23 +65,19 @@ class DevTokenController {
         if (!ROLES.containsAll(roles)) {
             throw TaskRejectedException.invalidField("roles", "ENUM", "roles may contain only user and admin");
         }
-        return Map.of("access_token", mint(request.sub(), roles), "token_type", "Bearer",
-                "expires_in", properties.devTokenTtl().toSeconds());
+        return new TokenResponse(mint(request.sub(), roles), "Bearer", properties.devTokenTtl().toSeconds());
     }
 
     record LoginRequest(String username, String password) {
     }
 
-    /** The seeds' login envelope: the client reads {@code data.token} and sends it as a bearer token. */
-    record LoginResponse(boolean success, LoginData data, long requestTime) {
-    }
-
+    /** What the seed backend's frontend reads from a login: it sends {@code token} as a bearer token. */
     record LoginData(String token, String tokenType, long expiresIn, String username, List<String> roles) {
     }
 
     @PostMapping(path = "/api/auth/login", consumes = MediaType.APPLICATION_JSON_VALUE)
-    LoginResponse login(@RequestBody LoginRequest request) {
-        long started = System.currentTimeMillis();
+    SeedEnvelope<LoginData> login(@RequestBody LoginRequest request) {
+        long started = clock.millis();
         List<FieldViolation> errors = new ArrayList<>();
         if (request.username() == null) {
             errors.add(new FieldViolation("username", "REQUIRED", "username is required"));
@@ -88,12 +93,12 @@ class DevTokenController {
             throw new TaskRejectedException(ErrorCode.VALIDATION_FAILED, "The request has invalid fields", errors);
         }
         List<String> roles = List.of("user");
-        return new LoginResponse(true, new LoginData(mint(request.username(), roles), "Bearer",
-                properties.devTokenTtl().toSeconds(), request.username(), roles), System.currentTimeMillis() - started);
+        return SeedEnvelope.of(new LoginData(mint(request.username(), roles), "Bearer",
+                properties.devTokenTtl().toSeconds(), request.username(), roles), clock.millis() - started);
     }
 
     private String mint(String subject, List<String> roles) {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         JwtClaimsSet claims = JwtClaimsSet.builder()
                 .issuer(properties.devIssuerName())
                 .audience(List.of(properties.audience()))
@@ -106,8 +111,9 @@ class DevTokenController {
         return encoder.encode(JwtEncoderParameters.from(header, claims)).getTokenValue();
     }
 
+    /** The public half of the dev key, as Nimbus writes a JWK set. */
     @GetMapping(path = "/dev/jwks.json", produces = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> jwks() {
-        return issuer.publicJwks().toJSONObject();
+    String jwks() {
+        return issuer.publicJwks().toString();
     }
 }

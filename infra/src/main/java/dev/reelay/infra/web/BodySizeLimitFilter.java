@@ -1,11 +1,9 @@
 package dev.reelay.infra.web;
 
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -43,9 +41,8 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
         chain.doFilter(new LimitedRequest(request, maxBytes), response);
     }
 
-    private static final class LimitedRequest extends HttpServletRequestWrapper {
+    private static final class LimitedRequest extends ObservedBodyRequest {
         private final long limit;
-        private ServletInputStream stream;
 
         LimitedRequest(HttpServletRequest request, long limit) {
             super(request);
@@ -53,62 +50,30 @@ class BodySizeLimitFilter extends OncePerRequestFilter {
         }
 
         @Override
-        public ServletInputStream getInputStream() throws IOException {
-            if (stream == null) {
-                stream = new CountingStream(super.getInputStream(), limit);
-            }
-            return stream;
+        ServletInputStream observe(ServletInputStream body) {
+            return new CountingStream(body, limit);
         }
     }
 
-    private static final class CountingStream extends ServletInputStream {
-        private final ServletInputStream delegate;
+    private static final class CountingStream extends ObservedBodyStream {
         private final long limit;
         private long count;
 
         CountingStream(ServletInputStream delegate, long limit) {
-            this.delegate = delegate;
+            super(delegate);
             this.limit = limit;
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = delegate.read();
-            if (b >= 0) {
-                count(1);
-            }
-            return b;
         }
 
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
             int n = delegate.read(buffer, offset, length);
             if (n > 0) {
-                count(n);
+                count += n;
+                if (count > limit) {
+                    throw new PayloadTooLargeException(limit);
+                }
             }
             return n;
-        }
-
-        private void count(int n) throws PayloadTooLargeException {
-            count += n;
-            if (count > limit) {
-                throw new PayloadTooLargeException(limit);
-            }
-        }
-
-        @Override
-        public boolean isFinished() {
-            return delegate.isFinished();
-        }
-
-        @Override
-        public boolean isReady() {
-            return delegate.isReady();
-        }
-
-        @Override
-        public void setReadListener(ReadListener listener) {
-            delegate.setReadListener(listener);
         }
     }
 

@@ -1,5 +1,7 @@
 package dev.reelay.infra.web;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
@@ -16,8 +18,6 @@ import java.security.Principal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -26,7 +26,7 @@ import java.util.function.Function;
  * problem with {@code Retry-After}. A bucket starts full with {@code burst} tokens and refills greedily at
  * {@code refill-per-minute}, so no 60 s window holds more than burst + refill-per-minute creates (see
  * {@link RateLimitProperties}). Buckets are per node, read time from the node's {@link Clock}, and are bounded in
- * number (least recently used dropped).
+ * number (Caffeine drops the least used).
  */
 @Component
 class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
@@ -76,22 +76,14 @@ class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
         return false;
     }
 
+    /** At most 100,000 buckets per kind, so a flood of new addresses or users cannot exhaust memory. */
     private static Function<String, Bucket> buckets(RateLimitProperties.Limit limit, TimeMeter time) {
-        Map<String, Bucket> buckets = new LinkedHashMap<>(256, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Bucket> eldest) {
-                return size() > 100_000;
-            }
-        };
-        return key -> {
-            synchronized (buckets) {
-                return buckets.computeIfAbsent(key, k -> Bucket.builder()
-                        .addLimit(Bandwidth.builder().capacity(limit.burst())
-                                .refillGreedy(limit.refillPerMinute(), Duration.ofMinutes(1)).build())
-                        .withCustomTimePrecision(time)
-                        .build());
-            }
-        };
+        Cache<String, Bucket> buckets = Caffeine.newBuilder().maximumSize(100_000).build();
+        return key -> buckets.get(key, k -> Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(limit.burst())
+                        .refillGreedy(limit.refillPerMinute(), Duration.ofMinutes(1)).build())
+                .withCustomTimePrecision(time)
+                .build());
     }
 
     /** Bucket4j's time from the node's clock, so tests move time instead of sleeping. */

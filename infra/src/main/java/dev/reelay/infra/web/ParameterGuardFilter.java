@@ -1,6 +1,5 @@
 package dev.reelay.infra.web;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.FieldViolation;
 import dev.reelay.kernel.text.VisibleText;
@@ -26,8 +25,9 @@ import java.util.Optional;
 /**
  * No query parameter (name or value) and no path segment may hold a control character (NUL, line breaks, ESC…) or
  * broken percent-encoding: none of Reelay's parameters means anything with them, and PostgreSQL cannot store NUL, so
- * such input used to end as a 500 with a stack trace. Checked once here, for every route, before anything reads the
- * request: 400 {@code MALFORMED_REQUEST} naming the parameter (the OpenAI envelope on {@code /v1/**}), one log line.
+ * such input would otherwise end as a 500 deep in a query. Checked once here, for every route, before anything reads
+ * the request: 400 {@code MALFORMED_REQUEST} naming the parameter (the OpenAI envelope on {@code /v1/**}), one log
+ * line.
  * Only the query string is read, never a body (a form body is checked by the route that reads it).
  */
 @Component
@@ -37,11 +37,9 @@ class ParameterGuardFilter extends OncePerRequestFilter {
     private static final Logger log = LoggerFactory.getLogger(ParameterGuardFilter.class);
 
     private final ProblemWriter problems;
-    private final ObjectMapper objectMapper;
 
-    ParameterGuardFilter(ProblemWriter problems, ObjectMapper objectMapper) {
+    ParameterGuardFilter(ProblemWriter problems) {
         this.problems = problems;
-        this.objectMapper = objectMapper;
     }
 
     @Override
@@ -51,13 +49,10 @@ class ParameterGuardFilter extends OncePerRequestFilter {
                 .or(() -> queryViolation(request.getQueryString()));
         if (violation.isPresent()) {
             FieldViolation v = violation.get();
-            log.info("Refused {} {}: parameter '{}' {}", request.getMethod(), request.getRequestURI().length() > 200
-                    ? request.getRequestURI().substring(0, 200) : request.getRequestURI(), v.field(), v.code());
-            String path = request.getRequestURI();
-            response.setStatus(HttpStatus.BAD_REQUEST.value());
-            response.setContentType(problems.contentType(path).toString());
-            objectMapper.writeValue(response.getOutputStream(), problems.body(HttpStatus.BAD_REQUEST,
-                    ErrorCode.MALFORMED_REQUEST.name(), v.message(), List.of(v), path));
+            log.info("Refused {} {}: parameter '{}' {}", request.getMethod(),
+                    VisibleText.abbreviate(request.getRequestURI(), 200), v.field(), v.code());
+            problems.write(response, HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(), v.message(), List.of(v),
+                    request.getRequestURI());
             return;
         }
         chain.doFilter(request, response);

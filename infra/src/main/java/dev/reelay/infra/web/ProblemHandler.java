@@ -31,11 +31,13 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.apache.tomcat.util.http.fileupload.impl.SizeException;
+import org.springframework.web.multipart.MaxUploadSizeExceededException;
 import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -49,9 +51,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
 
     private final ProblemWriter problems;
+    private final Clock clock;
 
-    ProblemHandler(ProblemWriter problems) {
+    ProblemHandler(ProblemWriter problems, Clock clock) {
         this.problems = problems;
+        this.clock = clock;
     }
 
     static HttpStatus statusOf(ErrorCode code) {
@@ -89,15 +93,14 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     /** 429 saying when the quota period resets: {@code Retry-After} in seconds and {@code resetsAt} in the body. */
     private ResponseEntity<Object> quotaExceeded(QuotaExceededException e, HttpServletRequest request) {
-        long seconds = Math.max(1, (long) Math.ceil(Duration.between(Instant.now(), e.resetsAt()).toMillis() / 1000.0));
-        ResponseEntity<Object> response = respond(statusOf(e.code()), e.code().name(), e.getMessage(), List.of(), request);
-        if (response.getBody() instanceof ProblemDetail problem) {
-            problem.setProperty("resetsAt", e.resetsAt().toString());
-            problem.setProperty("limit", e.limit());
-            problem.setProperty("used", e.used());
-            problem.setProperty("requested", e.requested());
+        long seconds = Math.max(1, (long) Math.ceil(Duration.between(clock.instant(), e.resetsAt()).toMillis() / 1000.0));
+        HttpStatus status = statusOf(e.code());
+        ErrorBody body = problems.body(status, e.code().name(), e.getMessage(), List.of(), request.getRequestURI());
+        if (body instanceof Problem problem) {
+            body = problem.with(new Problem.Quota(e.resetsAt().toString(), e.limit(), e.used(), e.requested()));
         }
-        return withRetryAfter(response, seconds);
+        return withRetryAfter(ResponseEntity.status(status).contentType(problems.contentType(request.getRequestURI()))
+                .body(body), seconds);
     }
 
     @ExceptionHandler(CommandExecutionException.class)
@@ -163,8 +166,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (hasCause(e, SlowBodyFilter.RequestTooSlowException.class)) {
             return tooSlow(request);
         }
-        if (hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)
-                || e.getMessage() != null && e.getMessage().contains("SizeLimitExceeded")) {
+        if (isTooLarge(e)) {
             return tooLarge(request);
         }
         return respond(HttpStatus.BAD_REQUEST, ErrorCode.MALFORMED_REQUEST.name(),
@@ -196,7 +198,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (hasCause(e, SlowBodyFilter.RequestTooSlowException.class)) {
             return tooSlow(request);
         }
-        if (hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)) {
+        if (isTooLarge(e)) {
             return tooLarge(request);
         }
         log.error("Unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
@@ -212,7 +214,7 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         if (hasCause(ex, SlowBodyFilter.RequestTooSlowException.class)) {
             return tooSlow(servletRequest);
         }
-        if (hasCause(ex, BodySizeLimitFilter.PayloadTooLargeException.class)) {
+        if (isTooLarge(ex)) {
             return tooLarge(servletRequest);
         }
         Throwable cause = ex.getCause();
@@ -270,6 +272,16 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     private static ResponseEntity<Object> withRetryAfter(ResponseEntity<Object> response, long seconds) {
         return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
                 .header(HttpHeaders.RETRY_AFTER, String.valueOf(seconds)).body(response.getBody());
+    }
+
+    /**
+     * A body over a size limit, whoever counted it: our own filter, Tomcat's multipart parser (a whole request or one
+     * file part over its limit) or Spring's multipart resolver, which wraps Tomcat's refusal.
+     */
+    private static boolean isTooLarge(Throwable e) {
+        return hasCause(e, BodySizeLimitFilter.PayloadTooLargeException.class)
+                || hasCause(e, MaxUploadSizeExceededException.class)
+                || hasCause(e, SizeException.class);
     }
 
     private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {

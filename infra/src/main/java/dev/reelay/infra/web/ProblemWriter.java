@@ -8,15 +8,12 @@ import org.slf4j.MDC;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
-import org.springframework.http.ProblemDetail;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Locale;
 
 /** Builds RFC 9457 problem details the same way for MVC handlers and for servlet filters (401, 403, 413). */
@@ -31,25 +28,12 @@ public class ProblemWriter {
         this.objectMapper = objectMapper;
     }
 
-    public ProblemDetail problem(HttpStatusCode status, String code, String detail, List<FieldViolation> errors,
-                                 String instance) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setType(URI.create(TYPE_BASE + code.toLowerCase(Locale.ROOT).replace('_', '-')));
+    public Problem problem(HttpStatusCode status, String code, String detail, List<FieldViolation> errors,
+                           String instance) {
         HttpStatus known = HttpStatus.resolve(status.value());
-        problem.setTitle(known == null ? "Error" : known.getReasonPhrase());
-        URI path = instanceUri(instance);
-        if (path != null) {
-            problem.setInstance(path);
-        }
-        problem.setProperty("code", code);
-        if (errors != null && !errors.isEmpty()) {
-            problem.setProperty("errors", errors);
-        }
-        String traceId = MDC.get(TraceContextFilter.TRACE_ID);
-        if (traceId != null) {
-            problem.setProperty("traceId", traceId);
-        }
-        return problem;
+        return new Problem(URI.create(TYPE_BASE + code.toLowerCase(Locale.ROOT).replace('_', '-')),
+                known == null ? "Error" : known.getReasonPhrase(), status.value(), detail, instanceUri(instance), code,
+                errors == null || errors.isEmpty() ? null : List.copyOf(errors), MDC.get(TraceContextFilter.TRACE_ID), null);
     }
 
     public void write(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String code,
@@ -60,12 +44,18 @@ public class ProblemWriter {
     /** Writes the error for {@code path} (the route the client asked for, which an error dispatch no longer is). */
     public void write(HttpServletResponse response, HttpStatusCode status, String code, String detail, String path)
             throws IOException {
+        write(response, status, code, detail, List.of(), path);
+    }
+
+    /** The same, naming the fields at fault. */
+    public void write(HttpServletResponse response, HttpStatusCode status, String code, String detail,
+                      List<FieldViolation> errors, String path) throws IOException {
         if (response.isCommitted()) {
             return;
         }
         response.setStatus(status.value());
         response.setContentType(contentType(path).toString());
-        objectMapper.writeValue(response.getOutputStream(), body(status, code, detail, List.of(), path));
+        objectMapper.writeValue(response.getOutputStream(), body(status, code, detail, errors, path));
     }
 
     /** The body as JSON text, for writers that are not a servlet response (Tomcat's error report valve). */
@@ -138,22 +128,17 @@ public class ProblemWriter {
         return isOpenAi(path) ? MediaType.APPLICATION_JSON : MediaType.APPLICATION_PROBLEM_JSON;
     }
 
-    public Object body(HttpStatusCode status, String code, String detail, List<FieldViolation> errors, String path) {
+    public ErrorBody body(HttpStatusCode status, String code, String detail, List<FieldViolation> errors, String path) {
         if (!isOpenAi(path)) {
             return problem(status, code, detail, errors, path);
         }
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("message", detail);
-        error.put("type", switch (status.value()) {
+        String type = switch (status.value()) {
             case 401 -> "authentication_error";
             case 403 -> "permission_error";
             case 429 -> "rate_limit_error";
             default -> status.is5xxServerError() ? "server_error" : "invalid_request_error";
-        });
-        error.put("param", errors == null || errors.isEmpty() ? null : errors.get(0).field());
-        error.put("code", code.toLowerCase(java.util.Locale.ROOT));
-        Map<String, Object> envelope = new LinkedHashMap<>();
-        envelope.put("error", error);
-        return envelope;
+        };
+        return OpenAiError.of(detail, type, errors == null || errors.isEmpty() ? null : errors.get(0).field(),
+                code.toLowerCase(Locale.ROOT));
     }
 }

@@ -1,11 +1,9 @@
 package dev.reelay.infra.web;
 
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
@@ -124,10 +122,9 @@ class SlowBodyFilter extends OncePerRequestFilter {
         }
     }
 
-    private final class TimedRequest extends HttpServletRequestWrapper {
+    private final class TimedRequest extends ObservedBodyRequest {
         private final Arrival arrival;
         private final long declared;
-        private ServletInputStream stream;
 
         TimedRequest(HttpServletRequest request, Arrival arrival, long declared) {
             super(request);
@@ -136,11 +133,8 @@ class SlowBodyFilter extends OncePerRequestFilter {
         }
 
         @Override
-        public ServletInputStream getInputStream() throws IOException {
-            if (stream == null) {
-                stream = new TimedStream(super.getInputStream(), arrival, declared);
-            }
-            return stream;
+        ServletInputStream observe(ServletInputStream body) {
+            return new TimedStream(body, arrival, declared);
         }
 
         // Tomcat reads multipart and form bodies itself, past this wrapper: once it has parsed them, they have arrived
@@ -189,23 +183,15 @@ class SlowBodyFilter extends OncePerRequestFilter {
         }
     }
 
-    private final class TimedStream extends ServletInputStream {
-        private final ServletInputStream delegate;
+    private final class TimedStream extends ObservedBodyStream {
         private final Arrival arrival;
         private final long declared;
         private long count;
 
         TimedStream(ServletInputStream delegate, Arrival arrival, long declared) {
-            this.delegate = delegate;
+            super(delegate);
             this.arrival = arrival;
             this.declared = declared;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            int n = read(one, 0, 1);
-            return n < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -240,21 +226,6 @@ class SlowBodyFilter extends OncePerRequestFilter {
                 arrival.done();
                 throw new RequestTooSlowException(count, cause);
             }
-        }
-
-        @Override
-        public boolean isFinished() {
-            return delegate.isFinished();
-        }
-
-        @Override
-        public boolean isReady() {
-            return delegate.isReady();
-        }
-
-        @Override
-        public void setReadListener(ReadListener listener) {
-            delegate.setReadListener(listener);
         }
     }
 

@@ -120,6 +120,48 @@ class SandboxRoundTripTest {
                 Integer.class, videoId)).isEqualTo(1);
     }
 
+    @Test
+    void theSandboxRefusesAWrongKeyOnEveryRouteBeforeReadingTheBody() {
+        HttpApi api = new HttpApi(port);
+        byte[] notJson = "{not json".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<HttpApi.Response> refused = List.of(
+                api.send("POST", "/sandbox/v1/videos", "not-the-key", "application/json", notJson, java.util.Map.of()),
+                api.send("POST", "/sandbox/v1/videos/video_x/remix", "not-the-key", "application/json", notJson,
+                        java.util.Map.of()),
+                api.get("/sandbox/v1/videos/video_x", "not-the-key"),
+                api.delete("/sandbox/v1/videos/video_x", "not-the-key"),
+                api.get("/sandbox/v1/videos/video_x/content", null));
+        assertThat(refused).allSatisfy(r -> {
+            assertThat(r.status()).isEqualTo(401);
+            assertThat(r.json().at("/error/code").asText()).isEqualTo("invalid_api_key");
+            assertThat(r.json().at("/error/type").asText()).isEqualTo("invalid_request_error");
+        });
+        assertThat(api.get("/sandbox/v1/videos/video_x", sandboxKey).json().at("/error/code").asText())
+                .isEqualTo("not_found");
+    }
+
+    @Test
+    void theSandboxAnswersTheOpenAiVideoObjectWithEveryMember() {
+        HttpApi api = new HttpApi(port);
+        HttpApi.Response created = api.postJson("/sandbox/v1/videos", sandboxKey,
+                "{\"model\":\"sora-2\",\"prompt\":\"straight to the sandbox\",\"size\":\"1280x720\",\"seconds\":\"8\"}");
+        assertThat(created.status()).isEqualTo(200);
+        JsonNode video = created.json();
+        assertThat(video.get("id").asText()).startsWith("video_");
+        assertThat(video.get("object").asText()).isEqualTo("video");
+        assertThat(video.get("status").asText()).isIn("queued", "in_progress");
+        assertThat(video.get("seconds").asText()).isEqualTo("8");
+        assertThat(video.get("size").asText()).isEqualTo("1280x720");
+        assertThat(video.has("completed_at")).isTrue();
+        assertThat(video.get("completed_at").isNull()).isTrue();
+        assertThat(video.get("error").isNull()).isTrue();
+
+        HttpApi.Response deleted = api.delete("/sandbox/v1/videos/" + video.get("id").asText(), sandboxKey);
+        assertThat(deleted.json().get("object").asText()).isEqualTo("video.deleted");
+        assertThat(deleted.json().get("deleted").asBoolean()).isTrue();
+        assertThat(api.get("/sandbox/v1/videos/" + video.get("id").asText(), sandboxKey).status()).isEqualTo(404);
+    }
+
     private static byte[] resource(String path) {
         try (var in = SandboxRoundTripTest.class.getClassLoader().getResourceAsStream(path)) {
             return in.readAllBytes();

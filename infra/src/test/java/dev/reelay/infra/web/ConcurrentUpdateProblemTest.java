@@ -10,6 +10,8 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.time.Clock;
+
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.header;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
@@ -40,7 +42,7 @@ class ConcurrentUpdateProblemTest {
     }
 
     private final MockMvc mvc = MockMvcBuilders.standaloneSetup(new Racing())
-            .setControllerAdvice(new ProblemHandler(new ProblemWriter(new ObjectMapper())))
+            .setControllerAdvice(new ProblemHandler(new ProblemWriter(new ObjectMapper()), Clock.systemUTC()))
             .build();
 
     @Test
