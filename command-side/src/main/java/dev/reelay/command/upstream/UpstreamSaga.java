@@ -203,9 +203,8 @@ public class UpstreamSaga {
         if (!cancelled) {
             return;
         }
-        int colon = event.detail() == null ? -1 : event.detail().indexOf(':');
-        if ("UPSTREAM_ACCEPTED".equals(event.outcome()) && colon > 0) {
-            effects.cancelUpstream(videoId, event.detail().substring(0, colon), event.detail().substring(colon + 1));
+        if (event.namesAnUpstreamJob()) {
+            effects.cancelUpstream(videoId, event.providerId(), event.externalTaskId());
         } else {
             effects.forget(videoId);
         }
