@@ -5,6 +5,7 @@ import dev.reelay.kernel.command.CompleteTask;
 import dev.reelay.kernel.command.FailTask;
 import dev.reelay.kernel.command.RecordProgress;
 import dev.reelay.kernel.command.RecordUpstreamAcceptance;
+import dev.reelay.kernel.event.AuditMetaData;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.Lineage;
 import dev.reelay.kernel.task.TaskSpec;
@@ -41,6 +42,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 class UpstreamCalls implements UpstreamEffects {
 
     private static final Logger log = LoggerFactory.getLogger(UpstreamCalls.class);
+    /** The principal of the commands upstream observations turn into: Reelay acting for the task. */
+    static final String SYSTEM_PRINCIPAL = "system:upstream";
     private static final Set<String> MODERATION_CODES = Set.of("moderation_blocked", "content_policy_violation",
             "content_filter", "moderation", "safety");
 
@@ -79,13 +82,13 @@ class UpstreamCalls implements UpstreamEffects {
         Map<String, Object> origin = new java.util.HashMap<>();
         if (CurrentUnitOfWork.isStarted()) {
             CurrentUnitOfWork.get().getCorrelationData().forEach((key, value) -> {
-                if (!key.equals("principal")) {
+                if (!key.equals(AuditMetaData.PRINCIPAL)) {
                     origin.put(key, value);
                 }
             });
         }
-        origin.put("principal", "system:upstream");
-        if (origin.containsKey("traceId")) {
+        origin.put(AuditMetaData.PRINCIPAL, SYSTEM_PRINCIPAL);
+        if (origin.containsKey(AuditMetaData.TRACE_ID)) {
             origins.put(videoId, Map.copyOf(origin));
             return origin;
         }

@@ -28,7 +28,7 @@ import java.time.Instant;
 @ProcessingGroup(AccountProjector.GROUP)
 class AccountProjector {
 
-    public static final String GROUP = "accounts";
+    public static final String GROUP = dev.reelay.query.ProjectionGroups.ACCOUNTS;
 
     private final NamedParameterJdbcTemplate jdbc;
 
