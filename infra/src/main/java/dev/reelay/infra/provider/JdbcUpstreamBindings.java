@@ -6,7 +6,7 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import java.sql.Timestamp;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.Optional;
 
 /** Which upstream job belongs to which task: webhooks arrive with the provider's id, remixes need the source's. */
@@ -14,14 +14,16 @@ import java.util.Optional;
 class JdbcUpstreamBindings {
 
     private final JdbcTemplate jdbc;
+    private final Clock clock;
 
-    JdbcUpstreamBindings(JdbcTemplate jdbc) {
+    JdbcUpstreamBindings(JdbcTemplate jdbc, Clock clock) {
         this.jdbc = jdbc;
+        this.clock = clock;
     }
 
     void bind(VideoId videoId, String providerId, String externalTaskId) {
         jdbc.update("insert into upstream_binding(video_id, provider_id, external_task_id, bound_at) values (?, ?, ?, ?) "
-                + "on conflict (video_id) do nothing", videoId.value(), providerId, externalTaskId, Timestamp.from(Instant.now()));
+                + "on conflict (video_id) do nothing", videoId.value(), providerId, externalTaskId, Timestamp.from(clock.instant()));
     }
 
     Optional<UpstreamProviders.Binding> of(VideoId videoId) {
