@@ -9,7 +9,14 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.Optional;
 
-/** Which upstream job belongs to which task: webhooks arrive with the provider's id, remixes need the source's. */
+/**
+ * Which upstream job belongs to which task, as an index by either side. The binding itself is owned by the
+ * {@code UpstreamTaskAccepted} event (ADR 0010); this copy stays because a provider may call the webhook for a new
+ * job before the acceptance command has stored that event, and the webhook names only the provider's id: the row is
+ * written before the command so that lookup by {@code (provider_id, external_task_id)} works at once, on any node.
+ * A remix's submission (the source's job) and the archiver read the same row. Like the aggregate, it keeps the first
+ * binding of a task and never rebinds it.
+ */
 @Component
 class JdbcUpstreamBindings {
 
