@@ -23,8 +23,6 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
 @Aggregate
 class VideoTask {
 
-    static final String LATE_ACCEPTANCE = "UPSTREAM_ACCEPTED";
-
     @AggregateIdentifier
     private VideoId videoId;
     private String owner;
@@ -34,8 +32,9 @@ class VideoTask {
     private int progress;
     private String providerId;
     private String externalTaskId;
-    /** "provider:externalId" of an upstream job that was accepted after the task had ended. */
-    private String lateUpstreamJob;
+    /** The upstream job that was accepted after the task had ended, if one was. */
+    private String lateProviderId;
+    private String lateExternalTaskId;
     private final java.util.Set<String> archivedVariants = new java.util.HashSet<>();
 
     protected VideoTask() {
@@ -96,15 +95,15 @@ class VideoTask {
         }
         if (status.isTerminal()) {
             // e.g. cancelled while the submission was in flight: keep the binding for the audit and for the DELETE upstream
-            String job = command.providerId() + ":" + command.externalTaskId();
-            if (lateUpstreamJob != null) {
-                if (!lateUpstreamJob.equals(job)) {
+            if (lateExternalTaskId != null) {
+                if (!lateExternalTaskId.equals(command.externalTaskId()) || !lateProviderId.equals(command.providerId())) {
                     throw new TaskRejectedException(ErrorCode.INVALID_TRANSITION,
                             "task " + videoId + " is already bound to another upstream job");
                 }
                 return; // re-delivered: nothing new
             }
-            apply(new LateOutcomeRecorded(videoId, status, LATE_ACCEPTANCE, job, command.acceptedAt()));
+            apply(LateOutcomeRecorded.upstreamAccepted(videoId, status, command.providerId(), command.externalTaskId(),
+                    command.acceptedAt()));
             return;
         }
         apply(new UpstreamTaskAccepted(videoId, command.providerId(), command.externalTaskId(), command.acceptedAt()));
@@ -125,7 +124,7 @@ class VideoTask {
             return; // duplicate signal (webhook and poll)
         }
         if (status.isTerminal()) {
-            apply(new LateOutcomeRecorded(videoId, status, "COMPLETED", command.contentLocation(), command.completedAt()));
+            apply(LateOutcomeRecorded.completed(videoId, status, command.contentLocation(), command.completedAt()));
             return;
         }
         apply(new TaskCompleted(videoId, command.contentLocation(), command.contentExpiresAt(), command.actualSeconds(),
@@ -138,8 +137,7 @@ class VideoTask {
             return;
         }
         if (status.isTerminal()) {
-            apply(new LateOutcomeRecorded(videoId, status, "FAILED",
-                    command.errorCode() + ": " + command.message(), command.failedAt()));
+            apply(LateOutcomeRecorded.failed(videoId, status, command.errorCode(), command.message(), command.failedAt()));
             return;
         }
         apply(new TaskFailed(videoId, command.errorCode(), command.message(), command.retryable(),
@@ -242,8 +240,9 @@ class VideoTask {
 
     @EventSourcingHandler
     void on(LateOutcomeRecorded event) {
-        if (LATE_ACCEPTANCE.equals(event.outcome())) {
-            lateUpstreamJob = event.detail();
+        if (event.outcome() == LateOutcomeRecorded.Outcome.UPSTREAM_ACCEPTED) {
+            lateProviderId = event.providerId();
+            lateExternalTaskId = event.externalTaskId();
         }
     }
 

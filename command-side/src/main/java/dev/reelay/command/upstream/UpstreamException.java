@@ -35,6 +35,21 @@ public class UpstreamException extends RuntimeException {
         this.retryAfter = retryAfter;
     }
 
+    /**
+     * Any failure of an upstream call, classified by its type: adapters throw {@code UpstreamException}s already; a
+     * timeout of the whole call may have reached the provider; anything else (a connection that failed) did not.
+     */
+    public static UpstreamException of(Throwable error) {
+        if (error instanceof UpstreamException upstream) {
+            return upstream;
+        }
+        if (error instanceof java.util.concurrent.TimeoutException) {
+            return new UpstreamException(Kind.AMBIGUOUS, 0, null, "timed out", null);
+        }
+        return new UpstreamException(Kind.TRANSIENT, 0, null,
+                error.getClass().getSimpleName() + (error.getMessage() == null ? "" : ": " + error.getMessage()), null);
+    }
+
     public Kind kind() {
         return kind;
     }

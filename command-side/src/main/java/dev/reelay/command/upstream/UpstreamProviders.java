@@ -29,7 +29,10 @@ public interface UpstreamProviders {
 
     Mono<Void> delete(String providerId, String externalTaskId, VideoId videoId);
 
-    /** Remembers which upstream job belongs to a task (for webhooks and remixes). */
+    /**
+     * Indexes which upstream job belongs to a task, before the acceptance command is sent: a webhook for the job may
+     * arrive before {@code UpstreamTaskAccepted} is stored, which owns the binding (ADR 0010). The first binding stays.
+     */
     void bind(VideoId videoId, String providerId, String externalTaskId);
 
     Optional<Binding> bindingOf(VideoId videoId);

@@ -58,6 +58,10 @@ public class UpstreamSaga {
     Lineage lineage;
     @JsonProperty
     int submissionRound;
+    /**
+     * The job this task runs as: a working copy of {@code UpstreamTaskAccepted}, which owns the binding (ADR 0010),
+     * kept because deadlines (poll, give-up) and the cancel are handled without reading the event store.
+     */
     @JsonProperty
     String providerId;
     @JsonProperty
@@ -141,8 +145,8 @@ public class UpstreamSaga {
      * whole percents, rounded down, so the prediction errs late (by up to one percent's share of the time elapsed).
      * Without a rate, back off with the time waited. With webhooks on, a slow safety cadence.
      * <p>
-     * Aiming at 80 % of the time left instead (as before) approached the finish geometrically: about six extra
-     * retrieves in the last 20 s of every job (16 calls for a 3-minute job in benchmark 3).
+     * Aiming at the predicted finish itself, not at a fraction of the time left: a fraction approaches the finish
+     * geometrically, a few extra retrieves near the end of every job.
      */
     Duration nextPollIn(ProviderRoute route, Instant now) {
         if (route.webhooks()) {
@@ -203,9 +207,8 @@ public class UpstreamSaga {
         if (!cancelled) {
             return;
         }
-        int colon = event.detail() == null ? -1 : event.detail().indexOf(':');
-        if ("UPSTREAM_ACCEPTED".equals(event.outcome()) && colon > 0) {
-            effects.cancelUpstream(videoId, event.detail().substring(0, colon), event.detail().substring(colon + 1));
+        if (event.namesAnUpstreamJob()) {
+            effects.cancelUpstream(videoId, event.providerId(), event.externalTaskId());
         } else {
             effects.forget(videoId);
         }

@@ -1,33 +1,29 @@
 package dev.reelay.command.upstream;
 
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
-/** Saga-wide timings that are not a provider's: the submission watchdog and how many rounds it may start. */
+/** Saga-wide timings that are not a provider's: the submission watchdog, how many rounds it may start, and now. */
 @Component
 public class UpstreamTimings {
 
-    private final Duration submissionWatchdog;
-    private final int submissionRounds;
+    private final UpstreamProperties settings;
     private final Clock clock;
 
-    public UpstreamTimings(@Value("${reelay.upstream.submission-watchdog:2m}") Duration submissionWatchdog,
-                           @Value("${reelay.upstream.submission-rounds:3}") int submissionRounds, Clock clock) {
-        this.submissionWatchdog = submissionWatchdog;
-        this.submissionRounds = submissionRounds;
+    public UpstreamTimings(UpstreamProperties settings, Clock clock) {
+        this.settings = settings;
         this.clock = clock;
     }
 
     Duration submissionWatchdog() {
-        return submissionWatchdog;
+        return settings.submissionWatchdog();
     }
 
     int submissionRounds() {
-        return submissionRounds;
+        return settings.submissionRounds();
     }
 
     Instant now() {

@@ -394,15 +394,13 @@ class VideoTaskTest {
         void anAcceptanceArrivingAfterCancellationIsRecordedAsALateOutcome() {
             fixture.given(submitted(), cancelled())
                     .when(new RecordUpstreamAcceptance(videoId, PROVIDER, EXTERNAL_ID, LATE_AT))
-                    .expectEvents(new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "UPSTREAM_ACCEPTED",
-                            PROVIDER + ":" + EXTERNAL_ID, LATE_AT));
+                    .expectEvents(LateOutcomeRecorded.upstreamAccepted(videoId, TaskStatus.CANCELLED, PROVIDER, EXTERNAL_ID, LATE_AT));
         }
 
         @Test
         void aRedeliveredLateAcceptanceIsRecordedOnlyOnce() {
             fixture.given(submitted(), cancelled(),
-                            new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "UPSTREAM_ACCEPTED",
-                                    PROVIDER + ":" + EXTERNAL_ID, LATE_AT))
+                            LateOutcomeRecorded.upstreamAccepted(videoId, TaskStatus.CANCELLED, PROVIDER, EXTERNAL_ID, LATE_AT))
                     .when(new RecordUpstreamAcceptance(videoId, PROVIDER, EXTERNAL_ID, LATE_AT.plusSeconds(5)))
                     .expectSuccessfulHandlerExecution()
                     .expectNoEvents();
@@ -411,8 +409,7 @@ class VideoTaskTest {
         @Test
         void aDifferentLateAcceptanceIsRejected() {
             fixture.given(submitted(), cancelled(),
-                            new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "UPSTREAM_ACCEPTED",
-                                    PROVIDER + ":" + EXTERNAL_ID, LATE_AT))
+                            LateOutcomeRecorded.upstreamAccepted(videoId, TaskStatus.CANCELLED, PROVIDER, EXTERNAL_ID, LATE_AT))
                     .when(new RecordUpstreamAcceptance(videoId, PROVIDER, "ext-other", LATE_AT.plusSeconds(5)))
                     .expectNoEvents()
                     .expectException(rejectedWith(ErrorCode.INVALID_TRANSITION));
@@ -421,8 +418,7 @@ class VideoTaskTest {
         @Test
         void aTaskCancelledBeforeAcceptanceStaysCancelledWhenTheAcceptanceArrives() {
             fixture.given(submitted(), cancelled(),
-                            new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "UPSTREAM_ACCEPTED",
-                                    PROVIDER + ":" + EXTERNAL_ID, LATE_AT))
+                            LateOutcomeRecorded.upstreamAccepted(videoId, TaskStatus.CANCELLED, PROVIDER, EXTERNAL_ID, LATE_AT))
                     .when(cancelBy(OWNER, false))
                     .expectNoEvents()
                     .expectException(rejectedWith(ErrorCode.TASK_ALREADY_TERMINAL));
@@ -540,13 +536,13 @@ class VideoTaskTest {
         void aCompletionArrivingAfterCancellationIsRecordedAsALateOutcome() {
             fixture.given(submitted(), accepted(), cancelled())
                     .when(complete(LATE_AT))
-                    .expectEvents(new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "COMPLETED", CONTENT, LATE_AT));
+                    .expectEvents(LateOutcomeRecorded.completed(videoId, TaskStatus.CANCELLED, CONTENT, LATE_AT));
         }
 
         @Test
         void aLateCompletionLeavesTheTaskCancelledSoItCannotBeCancelledAgain() {
             fixture.given(submitted(), accepted(), cancelled(),
-                            new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "COMPLETED", CONTENT, LATE_AT))
+                            LateOutcomeRecorded.completed(videoId, TaskStatus.CANCELLED, CONTENT, LATE_AT))
                     .when(cancelBy(OWNER, false))
                     .expectNoEvents()
                     .expectException(rejectedWith(ErrorCode.TASK_ALREADY_TERMINAL));
@@ -555,7 +551,7 @@ class VideoTaskTest {
         @Test
         void aLateCompletionLeavesTheTaskCancelledSoItCannotBeRemixed() {
             fixture.given(submitted(), accepted(), cancelled(),
-                            new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "COMPLETED", CONTENT, LATE_AT))
+                            LateOutcomeRecorded.completed(videoId, TaskStatus.CANCELLED, CONTENT, LATE_AT))
                     .when(new RemixTask(videoId, VideoId.random(), OWNER, false, "p", null, REMIXED_AT))
                     .expectNoEvents()
                     .expectException(rejectedWith(ErrorCode.REMIX_SOURCE_NOT_COMPLETED));
@@ -565,7 +561,7 @@ class VideoTaskTest {
         void aCompletionArrivingAfterFailureIsRecordedAsALateOutcome() {
             fixture.given(submitted(), accepted(), failed())
                     .when(complete(LATE_AT))
-                    .expectEvents(new LateOutcomeRecorded(videoId, TaskStatus.FAILED, "COMPLETED", CONTENT, LATE_AT));
+                    .expectEvents(LateOutcomeRecorded.completed(videoId, TaskStatus.FAILED, CONTENT, LATE_AT));
         }
     }
 
@@ -591,8 +587,7 @@ class VideoTaskTest {
         void aFailureArrivingAfterCompletionIsRecordedAsALateOutcome() {
             fixture.given(submitted(), accepted(), completed())
                     .when(fail(LATE_AT))
-                    .expectEvents(new LateOutcomeRecorded(videoId, TaskStatus.COMPLETED, "FAILED",
-                            "UPSTREAM_ERROR: boom", LATE_AT));
+                    .expectEvents(LateOutcomeRecorded.failed(videoId, TaskStatus.COMPLETED, ErrorCode.UPSTREAM_ERROR, "boom", LATE_AT));
         }
 
         @Test
@@ -600,7 +595,7 @@ class VideoTaskTest {
             VideoId remixId = VideoId.random();
             TaskSpec childSpec = new TaskSpec("p", "sora-2", "1280x720", 8, MediaType.VIDEO, null);
             fixture.given(submitted(), accepted(), completed(),
-                            new LateOutcomeRecorded(videoId, TaskStatus.COMPLETED, "FAILED", "UPSTREAM_ERROR: boom", LATE_AT))
+                            LateOutcomeRecorded.failed(videoId, TaskStatus.COMPLETED, ErrorCode.UPSTREAM_ERROR, "boom", LATE_AT))
                     .when(new RemixTask(videoId, remixId, OWNER, false, "p", null, REMIXED_AT))
                     .expectEvents(
                             new RemixRequested(videoId, remixId, OWNER, "p", "sora-2", REMIXED_AT),
@@ -612,8 +607,7 @@ class VideoTaskTest {
         void aFailureArrivingAfterCancellationIsRecordedAsALateOutcome() {
             fixture.given(submitted(), accepted(), cancelled())
                     .when(fail(LATE_AT))
-                    .expectEvents(new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "FAILED",
-                            "UPSTREAM_ERROR: boom", LATE_AT));
+                    .expectEvents(LateOutcomeRecorded.failed(videoId, TaskStatus.CANCELLED, ErrorCode.UPSTREAM_ERROR, "boom", LATE_AT));
         }
     }
 
@@ -669,7 +663,7 @@ class VideoTaskTest {
         void aCompletionArrivingAfterExpiryIsRecordedAsALateOutcome() {
             fixture.given(submitted(), cancelled(), new TaskExpired(videoId, TaskStatus.CANCELLED, "retention", EXPIRED_AT))
                     .when(complete(LATE_AT))
-                    .expectEvents(new LateOutcomeRecorded(videoId, TaskStatus.EXPIRED, "COMPLETED", CONTENT, LATE_AT));
+                    .expectEvents(LateOutcomeRecorded.completed(videoId, TaskStatus.EXPIRED, CONTENT, LATE_AT));
         }
     }
 

@@ -77,7 +77,8 @@ class UpstreamSagaTest {
         admissions = new RecordingAdmissions();
         fixture.registerResource(admissions);
         fixture.registerResource(new FakeProviders(Map.of(PROVIDER, P1_ROUTE, HOOKED, HOOKED_ROUTE)));
-        fixture.registerResource(new UpstreamTimings(WATCHDOG, ROUNDS, new FixtureClock(fixture::currentTime)));
+        fixture.registerResource(new UpstreamTimings(new UpstreamProperties(4, Duration.ofSeconds(1),
+                Duration.ofSeconds(30), 256, WATCHDOG, ROUNDS), new FixtureClock(fixture::currentTime)));
         // both the fixture's event scheduler and its deadline manager start at the same, known instant
         fixture.givenCurrentTime(T0);
         videoId = VideoId.derivedFrom("upstream-saga-test");
@@ -536,8 +537,7 @@ class UpstreamSagaTest {
                     .andThenAPublished(cancelled());
             effects.clear();
 
-            fixture.whenPublishingA(new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "UPSTREAM_ACCEPTED",
-                            "p1:ext-9", fixture.currentTime()))
+            fixture.whenPublishingA(LateOutcomeRecorded.upstreamAccepted(videoId, TaskStatus.CANCELLED, "p1", "ext-9", fixture.currentTime()))
                     .expectActiveSagas(0)
                     .expectNoScheduledDeadlines()
                     .expectNoDispatchedCommands();
@@ -551,8 +551,7 @@ class UpstreamSagaTest {
                     .andThenAPublished(cancelled());
             effects.clear();
 
-            fixture.whenPublishingA(new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "FAILED",
-                            "UPSTREAM_UNAVAILABLE: no provider accepted the task", fixture.currentTime()))
+            fixture.whenPublishingA(LateOutcomeRecorded.failed(videoId, TaskStatus.CANCELLED, ErrorCode.UPSTREAM_UNAVAILABLE, "no provider accepted the task", fixture.currentTime()))
                     .expectActiveSagas(0);
 
             assertThat(effects.calls()).containsExactly(new Call("forget", videoId));
@@ -563,8 +562,7 @@ class UpstreamSagaTest {
             fixture.givenAPublished(submitted()).andThenAPublished(admitted());
             effects.clear();
 
-            fixture.whenPublishingA(new LateOutcomeRecorded(videoId, TaskStatus.FAILED, "UPSTREAM_ACCEPTED",
-                            "p1:ext-9", fixture.currentTime()))
+            fixture.whenPublishingA(LateOutcomeRecorded.upstreamAccepted(videoId, TaskStatus.FAILED, "p1", "ext-9", fixture.currentTime()))
                     .expectActiveSagas(1);
 
             assertThat(effects.calls()).isEmpty();
@@ -852,7 +850,7 @@ class UpstreamSagaTest {
         @Test
         void anAdmissionAfterACancelSubmitsNothing() throws Exception {
             fixture.givenAPublished(submitted()).andThenAPublished(admitted()).andThenAPublished(cancelled())
-                    .andThenAPublished(new LateOutcomeRecorded(videoId, TaskStatus.CANCELLED, "FAILED", "x", T0));
+                    .andThenAPublished(LateOutcomeRecorded.failed(videoId, TaskStatus.CANCELLED, ErrorCode.UPSTREAM_ERROR, "x", T0));
             effects.clear();
 
             fixture.whenPublishingA(admitted()).expectActiveSagas(0);

@@ -1,6 +1,7 @@
 package dev.reelay.infra.axon;
 
 import dev.reelay.infra.web.TraceContextFilter;
+import dev.reelay.kernel.event.AuditMetaData;
 import org.axonframework.commandhandling.CommandBus;
 import org.axonframework.commandhandling.CommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
@@ -23,21 +24,17 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.BiFunction;
 
 /**
- * Every event carries who caused it and from which request: {@code principal}, {@code correlationId} and
- * {@code traceId} are put on each command at dispatch and copied from the command onto the events it produces
- * (and onward onto commands a saga sends while handling them).
+ * Every event carries who caused it and from which request: the {@link AuditMetaData} keys are put on each command
+ * at dispatch and copied from the command onto the events it produces (and onward onto commands a saga sends while
+ * handling them).
  */
 @Configuration(proxyBeanMethods = false)
 public class AxonConfiguration {
 
-    public static final String PRINCIPAL = "principal";
-    public static final List<String> AUDIT_KEYS = List.of(PRINCIPAL, TraceContextFilter.CORRELATION_ID,
-            TraceContextFilter.TRACE_ID);
-
     /** Replaces Axon's default origin provider, which would overwrite our correlation id with a message id. */
     @Bean
     static CorrelationDataProvider auditCorrelationData() {
-        return new SimpleCorrelationDataProvider(AUDIT_KEYS.toArray(String[]::new));
+        return new SimpleCorrelationDataProvider(AuditMetaData.KEYS.toArray(String[]::new));
     }
 
     /**
@@ -60,25 +57,28 @@ public class AxonConfiguration {
         commandBus.registerDispatchInterceptor(new AuditMetadataInterceptor());
     }
 
-    /** Fills in the audit keys a command does not already carry (a saga's command inherits its event's). */
+    /**
+     * Fills in the audit keys a command does not already carry (a saga's command inherits its event's): the principal
+     * from the security context, the request's ids from the log context ({@link TraceContextFilter}'s MDC keys).
+     */
     static final class AuditMetadataInterceptor implements MessageDispatchInterceptor<CommandMessage<?>> {
 
         @Override
         public BiFunction<Integer, CommandMessage<?>, CommandMessage<?>> handle(List<? extends CommandMessage<?>> messages) {
             return (index, command) -> {
                 Map<String, Object> extra = new HashMap<>();
-                if (!command.getMetaData().containsKey(PRINCIPAL)) {
+                if (!command.getMetaData().containsKey(AuditMetaData.PRINCIPAL)) {
                     Authentication auth = SecurityContextHolder.getContext().getAuthentication();
-                    extra.put(PRINCIPAL, auth != null && auth.isAuthenticated() ? auth.getName() : "system");
+                    extra.put(AuditMetaData.PRINCIPAL, auth != null && auth.isAuthenticated() ? auth.getName() : "system");
                 }
-                putIfAbsent(command, extra, TraceContextFilter.CORRELATION_ID);
-                putIfAbsent(command, extra, TraceContextFilter.TRACE_ID);
+                putIfAbsent(command, extra, AuditMetaData.CORRELATION_ID, TraceContextFilter.CORRELATION_ID);
+                putIfAbsent(command, extra, AuditMetaData.TRACE_ID, TraceContextFilter.TRACE_ID);
                 return extra.isEmpty() ? command : command.andMetaData(extra);
             };
         }
 
-        private static void putIfAbsent(CommandMessage<?> command, Map<String, Object> extra, String key) {
-            String value = MDC.get(key);
+        private static void putIfAbsent(CommandMessage<?> command, Map<String, Object> extra, String key, String mdcKey) {
+            String value = MDC.get(mdcKey);
             if (!command.getMetaData().containsKey(key) && value != null) {
                 extra.put(key, value);
             }

@@ -1,8 +1,10 @@
 package dev.reelay.infra.axon;
 
 import dev.reelay.command.upstream.UpstreamSaga;
+import dev.reelay.infra.content.ContentArchiver;
 import dev.reelay.infra.guardrails.GuardrailProperties;
 import dev.reelay.kernel.event.TaskEvent;
+import dev.reelay.query.ProjectionGroups;
 import org.axonframework.common.caching.Cache;
 import org.axonframework.common.caching.NoCache;
 import org.axonframework.common.caching.WeakReferenceCache;
@@ -31,9 +33,9 @@ class ProcessorConfiguration {
                     UpstreamSaga.GROUP, (config, builder) -> builder.initialToken(StreamableMessageSource::createHeadToken));
             // archiving old completions again on a redeploy would only chase expired provider links
             configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(
-                    "content-archive", (config, builder) -> builder.initialToken(StreamableMessageSource::createHeadToken));
+                    ContentArchiver.GROUP, (config, builder) -> builder.initialToken(StreamableMessageSource::createHeadToken));
             // a task's account events (queued, admitted) belong to another aggregate than its own: sequence by task
-            configurer.eventProcessing().registerSequencingPolicy("task-views", config -> byTask());
+            configurer.eventProcessing().registerSequencingPolicy(ProjectionGroups.TASK_VIEWS, config -> byTask());
         };
     }
 

@@ -23,9 +23,9 @@ import java.time.Instant;
 @ProcessingGroup(ContentArchiver.GROUP)
 @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(prefix = "reelay.content", name = "archive-on-complete",
         havingValue = "true", matchIfMissing = true)
-class ContentArchiver {
+public class ContentArchiver {
 
-    static final String GROUP = "content-archive";
+    public static final String GROUP = "content-archive";
     private static final Logger log = LoggerFactory.getLogger(ContentArchiver.class);
 
     private final ObjectProvider<SchedulerClient> scheduler;

@@ -6,22 +6,31 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import java.sql.Timestamp;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.Optional;
 
-/** Which upstream job belongs to which task: webhooks arrive with the provider's id, remixes need the source's. */
+/**
+ * Which upstream job belongs to which task, as an index by either side. The binding itself is owned by the
+ * {@code UpstreamTaskAccepted} event (ADR 0010); this copy stays because a provider may call the webhook for a new
+ * job before the acceptance command has stored that event, and the webhook names only the provider's id: the row is
+ * written before the command so that lookup by {@code (provider_id, external_task_id)} works at once, on any node.
+ * A remix's submission (the source's job) and the archiver read the same row. Like the aggregate, it keeps the first
+ * binding of a task and never rebinds it.
+ */
 @Component
 class JdbcUpstreamBindings {
 
     private final JdbcTemplate jdbc;
+    private final Clock clock;
 
-    JdbcUpstreamBindings(JdbcTemplate jdbc) {
+    JdbcUpstreamBindings(JdbcTemplate jdbc, Clock clock) {
         this.jdbc = jdbc;
+        this.clock = clock;
     }
 
     void bind(VideoId videoId, String providerId, String externalTaskId) {
         jdbc.update("insert into upstream_binding(video_id, provider_id, external_task_id, bound_at) values (?, ?, ?, ?) "
-                + "on conflict (video_id) do nothing", videoId.value(), providerId, externalTaskId, Timestamp.from(Instant.now()));
+                + "on conflict (video_id) do nothing", videoId.value(), providerId, externalTaskId, Timestamp.from(clock.instant()));
     }
 
     Optional<UpstreamProviders.Binding> of(VideoId videoId) {

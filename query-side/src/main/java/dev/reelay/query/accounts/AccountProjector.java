@@ -29,7 +29,7 @@ import java.time.Instant;
 @ProcessingGroup(AccountProjector.GROUP)
 class AccountProjector {
 
-    public static final String GROUP = "accounts";
+    public static final String GROUP = dev.reelay.query.ProjectionGroups.ACCOUNTS;
 
     /**
      * Every change records the sequence number of the account event it applied ({@code last_seq}), so a write can tell

@@ -28,7 +28,7 @@ import java.util.Set;
 class ProjectionAdminController {
 
     private static final Logger audit = LoggerFactory.getLogger("reelay.audit");
-    static final Set<String> REBUILDABLE = Set.of("task-views", "lineage", "accounts");
+    static final Set<String> REBUILDABLE = Set.of(dev.reelay.query.ProjectionGroups.TASK_VIEWS, dev.reelay.query.ProjectionGroups.LINEAGE, dev.reelay.query.ProjectionGroups.ACCOUNTS);
 
     private final EventProcessingConfiguration processing;
 

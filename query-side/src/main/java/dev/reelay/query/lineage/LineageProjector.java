@@ -21,7 +21,7 @@ import java.sql.Timestamp;
 @ProcessingGroup(LineageProjector.GROUP)
 class LineageProjector {
 
-    static final String GROUP = "lineage";
+    static final String GROUP = dev.reelay.query.ProjectionGroups.LINEAGE;
 
     private final NamedParameterJdbcTemplate jdbc;
 

@@ -27,7 +27,7 @@ import java.util.function.Consumer;
 @ProcessingGroup(TaskViewProjector.GROUP)
 class TaskViewProjector {
 
-    static final String GROUP = "task-views";
+    static final String GROUP = dev.reelay.query.ProjectionGroups.TASK_VIEWS;
 
     private final TaskViewRepository views;
     private final TaskStatsRollup rollup;

@@ -1,0 +1,107 @@
+package dev.reelay.command.upstream;
+
+import dev.reelay.command.upstream.UpstreamProviders.ProviderRoute;
+import dev.reelay.kernel.command.RecordUpstreamAcceptance;
+import dev.reelay.kernel.task.Lineage;
+import dev.reelay.kernel.task.TaskSpec;
+import dev.reelay.kernel.task.VideoId;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Submits a task to a provider: the providers serving its model by priority (a remix: only the provider that made its
+ * source), each retried with backoff, the next one tried when a provider is down or misconfigured. The first
+ * acceptance binds the task to that provider's job; when none accepts, the task fails with the last provider's reason.
+ * Never paying twice rests on the task id being the provider-side idempotency key.
+ */
+@Component
+class FailoverSubmission {
+
+    private static final Logger log = LoggerFactory.getLogger(FailoverSubmission.class);
+
+    private final UpstreamProviders providers;
+    private final RetryBackoff retries;
+    private final TaskCommandSender sender;
+    private final JobObservations observations;
+    private final Clock clock;
+
+    FailoverSubmission(UpstreamProviders providers, RetryBackoff retries, TaskCommandSender sender,
+                       JobObservations observations, Clock clock) {
+        this.providers = providers;
+        this.retries = retries;
+        this.sender = sender;
+        this.observations = observations;
+        this.clock = clock;
+    }
+
+    /** Starts the submission's round {@code round} (1-based) and returns at once. */
+    void start(Map<String, Object> origin, VideoId videoId, TaskSpec spec, Lineage lineage, int round) {
+        List<ProviderRoute> routes;
+        Optional<UpstreamProviders.Binding> source = Optional.empty();
+        if (lineage != null) {
+            source = providers.bindingOf(lineage.source());
+            routes = source.flatMap(b -> providers.route(b.providerId())).map(List::of).orElse(List.of());
+        } else {
+            routes = providers.routesFor(spec.model());
+        }
+        if (routes.isEmpty()) {
+            sender.send(origin, ProviderAnswers.noProvider(videoId, lineage != null, spec.model(), clock.instant()));
+            return;
+        }
+        String sourceExternal = source.map(UpstreamProviders.Binding::externalTaskId).orElse(null);
+        // attempt numbers go on across providers and rounds, so the call log numbers each call of a task once
+        AtomicInteger attempt = new AtomicInteger((round - 1) * retries.attemptsPerProvider());
+        tryRoute(new Submission(origin, videoId, spec, sourceExternal, routes, attempt), 0).subscribe();
+    }
+
+    private record Submission(Map<String, Object> origin, VideoId videoId, TaskSpec spec, String sourceExternal,
+                              List<ProviderRoute> routes, AtomicInteger attempt) {
+    }
+
+    private Mono<Void> tryRoute(Submission submission, int index) {
+        ProviderRoute route = submission.routes().get(index);
+        VideoId videoId = submission.videoId();
+        Mono<UpstreamJob> create = Mono.defer(() -> submission.sourceExternal() != null
+                ? providers.remix(route.id(), submission.sourceExternal(), videoId, submission.spec(),
+                submission.attempt().incrementAndGet())
+                : providers.create(route.id(), videoId, submission.spec(), submission.attempt().incrementAndGet()));
+        return create
+                .retryWhen(retries.forProvider(route.idempotencyKeys()))
+                .publishOn(sender.scheduler())
+                .flatMap(job -> {
+                    accepted(submission.origin(), videoId, route, job);
+                    return Mono.<Void>empty();
+                })
+                .onErrorResume(error -> {
+                    UpstreamException failure = UpstreamException.of(error);
+                    boolean tryNext = (failure.kind() == UpstreamException.Kind.TRANSIENT
+                            || failure.kind() == UpstreamException.Kind.CONFIGURATION) && index + 1 < submission.routes().size();
+                    log.warn("submission of {} to {} failed ({} {}): {}", videoId, route.id(), failure.kind(),
+                            failure.httpStatus(), failure.getMessage());
+                    if (tryNext) {
+                        return tryRoute(submission, index + 1);
+                    }
+                    return Mono.fromRunnable(() -> sender.send(submission.origin(), ProviderAnswers.submissionFailed(
+                                    videoId, failure, route.idempotencyKeys(), clock.instant())))
+                            .subscribeOn(sender.scheduler()).then();
+                });
+    }
+
+    /**
+     * The binding is written before the acceptance command: a webhook for the new job can arrive before the
+     * {@code UpstreamTaskAccepted} event is stored, and must find its task (ADR 0010).
+     */
+    private void accepted(Map<String, Object> origin, VideoId videoId, ProviderRoute route, UpstreamJob job) {
+        providers.bind(videoId, route.id(), job.externalTaskId());
+        sender.send(origin, new RecordUpstreamAcceptance(videoId, route.id(), job.externalTaskId(), clock.instant()));
+        observations.observe(origin, videoId, job);
+    }
+}
