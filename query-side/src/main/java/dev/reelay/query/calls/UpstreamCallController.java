@@ -3,6 +3,7 @@ package dev.reelay.query.calls;
 import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
+import dev.reelay.query.access.TaskAccess;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -22,17 +23,16 @@ class UpstreamCallController {
             + "request_summary as \"request\", response_summary as \"response\", called_at as \"calledAt\"";
 
     private final JdbcTemplate jdbc;
+    private final TaskAccess access;
 
-    UpstreamCallController(JdbcTemplate jdbc) {
+    UpstreamCallController(JdbcTemplate jdbc, TaskAccess access) {
         this.jdbc = jdbc;
+        this.access = access;
     }
 
     @GetMapping("/api/video/tasks/{videoId}/upstream-calls")
     Map<String, Object> forTask(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
-        List<String> owners = jdbc.queryForList("select owner from task_view where video_id = ?", String.class, videoId);
-        if (owners.isEmpty() || !caller.owns(owners.get(0)) && !request.isUserInRole("admin")) {
-            throw TaskRejectedException.taskNotFound(videoId);
-        }
+        access.readable(videoId, caller, request, "the upstream calls");
         return Map.of("success", true, "data", jdbc.queryForList(
                 "select " + COLUMNS + " from upstream_call where video_id = ? order by id", videoId));
     }

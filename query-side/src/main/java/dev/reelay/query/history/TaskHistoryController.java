@@ -1,16 +1,11 @@
 package dev.reelay.query.history;
 
 import dev.reelay.kernel.account.Owner;
-import dev.reelay.kernel.event.TaskSubmitted;
-import dev.reelay.kernel.task.ErrorCode;
-import dev.reelay.kernel.task.TaskRejectedException;
-import dev.reelay.kernel.task.VideoId;
+import dev.reelay.query.access.TaskAccess;
 import jakarta.servlet.http.HttpServletRequest;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventsourcing.eventstore.DomainEventStream;
 import org.axonframework.eventsourcing.eventstore.EventStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
@@ -27,27 +22,21 @@ import java.util.Map;
 @RestController
 class TaskHistoryController {
 
-    private static final Logger audit = LoggerFactory.getLogger("reelay.audit");
-
     private final EventStore eventStore;
+    private final TaskAccess access;
 
-    TaskHistoryController(EventStore eventStore) {
+    TaskHistoryController(EventStore eventStore, TaskAccess access) {
         this.eventStore = eventStore;
+        this.access = access;
     }
 
     @GetMapping("/api/video/tasks/{videoId}/history")
     Map<String, Object> history(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
-        if (!VideoId.isWellFormed(videoId)) {
-            throw TaskRejectedException.taskNotFound(videoId);
-        }
+        access.readable(videoId, caller, request, "the history");
         List<Map<String, Object>> events = new ArrayList<>();
-        String owner = null;
         DomainEventStream stream = eventStore.readEvents(videoId);
         while (stream.hasNext()) {
             DomainEventMessage<?> event = stream.next();
-            if (owner == null && event.getPayload() instanceof TaskSubmitted submitted) {
-                owner = submitted.owner();
-            }
             Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("sequence", event.getSequenceNumber());
             entry.put("type", event.getPayloadType().getSimpleName());
@@ -58,15 +47,6 @@ class TaskHistoryController {
             entry.put("traceId", event.getMetaData().get("traceId"));
             entry.put("payload", event.getPayload());
             events.add(entry);
-        }
-        if (owner == null) {
-            throw TaskRejectedException.taskNotFound(videoId);
-        }
-        if (!caller.owns(owner)) {
-            if (!request.isUserInRole("admin")) {
-                throw TaskRejectedException.taskNotFound(videoId);
-            }
-            audit.info("admin {} read the history of task {} owned by {}", caller, videoId, owner);
         }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("videoId", videoId);

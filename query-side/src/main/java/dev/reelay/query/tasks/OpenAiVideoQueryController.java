@@ -4,6 +4,8 @@ import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
+import dev.reelay.kernel.text.VisibleText;
+import dev.reelay.query.access.TaskAccess;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -20,14 +22,16 @@ import java.util.Map;
 class OpenAiVideoQueryController {
 
     private final TaskQueries queries;
+    private final TaskAccess access;
 
-    OpenAiVideoQueryController(TaskQueries queries) {
+    OpenAiVideoQueryController(TaskQueries queries, TaskAccess access) {
         this.queries = queries;
+        this.access = access;
     }
 
     @GetMapping("/v1/videos/{videoId}")
     Map<String, Object> retrieve(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
-        return video(visible(videoId, caller, request));
+        return video(visible(videoId, caller, request, "the video"));
     }
 
     @GetMapping("/v1/videos")
@@ -41,7 +45,7 @@ class OpenAiVideoQueryController {
         if (!order.equals("asc") && !order.equals("desc")) {
             throw TaskRejectedException.invalidField("order", "ENUM", "order must be asc or desc");
         }
-        TaskView cursor = after == null ? null : visible(after, caller, request);
+        TaskView cursor = after == null ? null : visible(after, caller, request, "the list position");
         List<TaskView> rows = queries.openAiPage(caller, cursor, order.equals("asc"), limit + 1);
         boolean more = rows.size() > limit;
         List<TaskView> page = more ? rows.subList(0, limit) : rows;
@@ -54,13 +58,16 @@ class OpenAiVideoQueryController {
         return list;
     }
 
-    private TaskView visible(String videoId, Owner caller, HttpServletRequest request) {
-        TaskView view = queries.find(videoId)
+    /**
+     * The task if the caller may read it, in the OpenAI API's own words when not: an expired video is gone there
+     * (its content was deleted), so it is "not found" like an unknown id.
+     */
+    private TaskView visible(String videoId, Owner caller, HttpServletRequest request, String purpose) {
+        return access.visibleOwner(videoId, caller, request, purpose)
+                .flatMap(owner -> queries.find(videoId))
                 .filter(v -> v.status != TaskStatus.EXPIRED)
-                .filter(v -> caller.owns(v.owner) || request.isUserInRole("admin"))
                 .orElseThrow(() -> new TaskRejectedException(ErrorCode.TASK_NOT_FOUND,
-                        "No video found with id " + (videoId.length() > 80 ? videoId.substring(0, 80) : videoId)));
-        return view;
+                        "No video found with id " + VisibleText.abbreviate(videoId, 80)));
     }
 
     /** The video object as the OpenAI spec defines it; a cancelled task is {@code failed} with code {@code cancelled}. */

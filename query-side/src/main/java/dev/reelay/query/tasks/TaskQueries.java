@@ -49,13 +49,16 @@ public class TaskQueries {
     record Page(List<TaskView> items, String nextCursor, Long total) {
     }
 
-    /** What other read models need to know about a task (its owner for scoping, where its content is). */
-    public record Summary(String videoId, String owner, dev.reelay.kernel.task.TaskStatus status, String providerId,
+    /**
+     * What other read models need to know about a task: its state and where its content is. Not its owner: who may
+     * read a task is {@link dev.reelay.query.access.TaskAccess}'s to say.
+     */
+    public record Summary(String videoId, dev.reelay.kernel.task.TaskStatus status, String providerId,
                           String externalTaskId, String contentLocation) {
     }
 
     public Optional<Summary> summary(String videoId) {
-        return find(videoId).map(v -> new Summary(v.videoId, v.owner, v.status, v.providerId, v.externalTaskId,
+        return find(videoId).map(v -> new Summary(v.videoId, v.status, v.providerId, v.externalTaskId,
                 v.contentLocation));
     }
 

@@ -8,9 +8,8 @@ import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
 import dev.reelay.query.content.ContentLinks;
 import dev.reelay.query.content.ContentSource;
+import dev.reelay.query.access.TaskAccess;
 import jakarta.servlet.http.HttpServletRequest;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -28,20 +27,21 @@ import java.util.Objects;
 @RestController
 class TaskQueryController {
 
-    private static final Logger audit = LoggerFactory.getLogger("reelay.audit");
-
     private final TaskQueries queries;
     private final ContentLinks links;
+    private final TaskAccess access;
 
-    TaskQueryController(TaskQueries queries, ContentLinks links) {
+    TaskQueryController(TaskQueries queries, ContentLinks links, TaskAccess access) {
         this.queries = queries;
         this.links = links;
+        this.access = access;
     }
 
     @GetMapping("/api/video/tasks/{videoId}")
     SeedEnvelope<TaskRepresentation> get(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
         long started = System.currentTimeMillis();
-        TaskView view = visible(videoId, caller, request);
+        access.readable(videoId, caller, request, "the task");
+        TaskView view = queries.find(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
         return SeedEnvelope.of(represent(List.of(view)).get(0), System.currentTimeMillis() - started);
     }
 
@@ -60,7 +60,7 @@ class TaskQueryController {
                              @RequestParam(required = false) Integer size,
                              @RequestParam(required = false) Integer limit) {
         long started = System.currentTimeMillis();
-        boolean admin = request.isUserInRole("admin");
+        boolean admin = TaskAccess.isAdmin(request);
         int pageSize = size != null ? size : limit != null ? limit : 20;
         if (pageSize < 1 || pageSize > 100) {
             throw TaskRejectedException.invalidField(size != null ? "size" : "limit", "RANGE", "page size must be 1-100");
@@ -82,19 +82,6 @@ class TaskQueryController {
     record TaskPage(List<TaskRepresentation> items,
                     @JsonInclude(JsonInclude.Include.ALWAYS) String nextCursor,
                     Integer page, Integer size, Long total) {
-    }
-
-    /** Someone else's task is a 404, exactly like a missing one; an admin's read of it is logged. */
-    TaskView visible(String videoId, Owner caller, HttpServletRequest request) {
-        TaskView view = queries.find(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
-        if (!caller.owns(view.owner)) {
-            if (!request.isUserInRole("admin")) {
-                throw TaskRejectedException.taskNotFound(videoId);
-            }
-            audit.info("admin {} read task {} owned by {} via {}", caller, videoId, view.owner,
-                    request.getRequestURI());
-        }
-        return view;
     }
 
     /**
