@@ -3,6 +3,7 @@ package dev.reelay.query.tasks;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.reelay.kernel.account.OwnerScope;
 import dev.reelay.kernel.account.Owner;
+import dev.reelay.kernel.api.SeedEnvelope;
 import dev.reelay.kernel.task.MediaType;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
@@ -132,13 +133,6 @@ class TaskQueryController {
         } catch (IllegalArgumentException e) {
             throw TaskRejectedException.invalidField(field, "ENUM", field + " must be one of "
                     + List.of(type.getEnumConstants()));
-        }
-    }
-
-    /** The seeds' success envelope. */
-    record SeedEnvelope<T>(boolean success, T data, long requestTime) {
-        static <T> SeedEnvelope<T> of(T data, long requestTime) {
-            return new SeedEnvelope<>(true, data, requestTime);
         }
     }
 }
