@@ -5,6 +5,7 @@ import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.RangeNotSatisfiableException;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
+import dev.reelay.kernel.text.VisibleText;
 import dev.reelay.query.access.TaskAccess;
 import dev.reelay.query.tasks.TaskQueries;
 import jakarta.servlet.http.HttpServletRequest;
@@ -22,6 +23,7 @@ import org.springframework.web.bind.annotation.RestController;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Streams a finished task's video, thumbnail or spritesheet. Returning a {@link Resource} lets Spring answer
@@ -50,7 +52,7 @@ class ContentController {
     ResponseEntity<Resource> content(@PathVariable String videoId, @RequestParam(defaultValue = "video") String variant,
                                      @RequestParam(required = false) String expires,
                                      @RequestParam(required = false) String sig,
-                                     java.util.Optional<Owner> caller, HttpServletRequest request) throws IOException {
+                                     Optional<Owner> caller, HttpServletRequest request) throws IOException {
         ContentSource.Variant kind = variant(variant);
         if (expires != null || sig != null) {
             // the signature is the permission: whoever holds a valid link may load it, with or without a caller
@@ -64,7 +66,7 @@ class ContentController {
         }
         TaskQueries.Summary task = queries.summary(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
         if (task.status() == TaskStatus.EXPIRED) {
-            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "the content of " + limit(videoId) + " was deleted");
+            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "the content of " + VisibleText.abbreviate(videoId, 80) + " was deleted");
         }
         if (task.status() != TaskStatus.COMPLETED) {
             throw new TaskRejectedException(ErrorCode.INVALID_TRANSITION, "task " + videoId + " is " + task.status()
@@ -102,9 +104,5 @@ class ContentController {
         } catch (IllegalArgumentException e) {
             throw TaskRejectedException.invalidField("variant", "ENUM", "variant must be video, thumbnail or spritesheet");
         }
-    }
-
-    private static String limit(String value) {
-        return value.length() > 80 ? value.substring(0, 80) : value;
     }
 }

@@ -18,6 +18,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -31,19 +32,21 @@ class TaskQueryController {
     private final TaskQueries queries;
     private final ContentLinks links;
     private final TaskAccess access;
+    private final Clock clock;
 
-    TaskQueryController(TaskQueries queries, ContentLinks links, TaskAccess access) {
+    TaskQueryController(TaskQueries queries, ContentLinks links, TaskAccess access, Clock clock) {
         this.queries = queries;
         this.links = links;
         this.access = access;
+        this.clock = clock;
     }
 
     @GetMapping("/api/video/tasks/{videoId}")
     SeedEnvelope<TaskRepresentation> get(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
-        long started = System.currentTimeMillis();
+        long started = clock.millis();
         access.readable(videoId, caller, request, "the task");
         TaskView view = queries.find(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
-        return SeedEnvelope.of(represent(List.of(view)).get(0), System.currentTimeMillis() - started);
+        return SeedEnvelope.of(represent(List.of(view)).get(0), clock.millis() - started);
     }
 
     @GetMapping("/api/video/tasks")
@@ -60,7 +63,7 @@ class TaskQueryController {
                              @RequestParam(required = false) Integer page,
                              @RequestParam(required = false) Integer size,
                              @RequestParam(required = false) Integer limit) {
-        long started = System.currentTimeMillis();
+        long started = clock.millis();
         boolean admin = TaskAccess.isAdmin(request);
         int pageSize = size != null ? size : limit != null ? limit : 20;
         if (pageSize < 1 || pageSize > 100) {
@@ -76,7 +79,7 @@ class TaskQueryController {
                 cursor, page, pageSize);
         TaskPage data = new TaskPage(represent(result.items()), result.nextCursor(), page,
                 page != null ? pageSize : null, result.total());
-        return SeedEnvelope.of(data, System.currentTimeMillis() - started);
+        return SeedEnvelope.of(data, clock.millis() - started);
     }
 
     /** A list page: {@code nextCursor} always (null on the last page); {@code page}, {@code size}, {@code total} for page/size reads. */
