@@ -83,7 +83,8 @@ class AccountController {
                 limit.subtract(held).subtract(captured).max(BigDecimal.ZERO), start, start.plus(period));
         Concurrency slots = new Concurrency(row != null && row.maxConcurrent() != null ? row.maxConcurrent()
                 : defaults.maxConcurrent(), row == null ? 0 : row.active(), row == null ? 0 : row.waiting());
-        return new Balance(owner.value(), quota, slots, row != null && (row.maxConcurrent() != null || row.quota() != null));
+        boolean ownLimits = row != null && (row.maxConcurrent() != null || row.quota() != null);
+        return new Balance(owner.value(), quota, slots, ownLimits);
     }
 
     private static Instant instant(Timestamp timestamp) {

@@ -81,8 +81,9 @@ class ProjectionAdminController {
         long position = status.values().stream().mapToLong(s -> s.getCurrentPosition().orElse(-1)).min().orElse(-1);
         long resetPosition = status.values().stream().mapToLong(s -> s.getResetPosition().orElse(-1)).max().orElse(-1);
         boolean caughtUp = !status.isEmpty() && status.values().stream().allMatch(EventTrackerStatus::isCaughtUp);
-        return new ProjectionStatus(processor.getName(), processor.isRunning(),
-                status.values().stream().anyMatch(EventTrackerStatus::isReplaying), caughtUp && position >= resetPosition,
-                caughtUp, status.size(), position, resetPosition >= 0 ? resetPosition : null);
+        boolean replaying = status.values().stream().anyMatch(EventTrackerStatus::isReplaying);
+        return new ProjectionStatus(processor.getName(), processor.isRunning(), replaying,
+                caughtUp && position >= resetPosition, caughtUp, status.size(), position,
+                resetPosition >= 0 ? resetPosition : null);
     }
 }

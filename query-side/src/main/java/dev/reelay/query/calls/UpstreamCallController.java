@@ -49,8 +49,8 @@ class UpstreamCallController {
     SeedEnvelope<List<UpstreamCall>> forTask(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
         long started = clock.millis();
         access.readable(videoId, caller, request, "the upstream calls");
-        List<UpstreamCall> calls = jdbc.query("select " + COLUMNS + " from upstream_call where video_id = ? order by id",
-                UpstreamCall.ROWS, videoId);
+        List<UpstreamCall> calls = jdbc.query(
+                "select " + COLUMNS + " from upstream_call where video_id = ? order by id", UpstreamCall.ROWS, videoId);
         return SeedEnvelope.of(calls, clock.millis() - started);
     }
 
@@ -61,8 +61,9 @@ class UpstreamCallController {
         if (limit < 1 || limit > 500) {
             throw TaskRejectedException.invalidField("limit", "RANGE", "limit must be 1-500");
         }
-        List<UpstreamCall> calls = jdbc.query("select " + COLUMNS + " from upstream_call where id > ? order by id limit ?",
-                UpstreamCall.ROWS, afterId == null ? 0 : afterId, limit);
+        List<UpstreamCall> calls = jdbc.query(
+                "select " + COLUMNS + " from upstream_call where id > ? order by id limit ?", UpstreamCall.ROWS,
+                afterId == null ? 0 : afterId, limit);
         return SeedEnvelope.of(calls, clock.millis() - started);
     }
 }

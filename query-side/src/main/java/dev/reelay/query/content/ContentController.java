@@ -64,9 +64,11 @@ class ContentController {
             access.readable(videoId, caller.orElseThrow(() -> TaskRejectedException.taskNotFound(videoId)), request,
                     "the content");
         }
-        TaskQueries.Summary task = queries.summary(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
+        TaskQueries.Summary task = queries.summary(videoId)
+                .orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
         if (task.status() == TaskStatus.EXPIRED) {
-            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "the content of " + VisibleText.abbreviate(videoId, 80) + " was deleted");
+            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND,
+                    "the content of " + VisibleText.abbreviate(videoId, 80) + " was deleted");
         }
         if (task.status() != TaskStatus.COMPLETED) {
             throw new TaskRejectedException(ErrorCode.INVALID_TRANSITION, "task " + videoId + " is " + task.status()

@@ -43,7 +43,10 @@ class StatsController {
                       List<StatsQueries.Spend> spend) {
     }
 
-    /** Always {@code approximate}: estimated from fixed buckets whose bounds differ by at most x1.28 (SecondsHistogram). */
+    /**
+     * Always {@code approximate}: estimated from fixed buckets whose bounds differ by at most x1.28
+     * ({@link SecondsHistogram}).
+     */
     record SecondsToComplete(Double p50, Double p95, long samples, boolean approximate) {
     }
 
@@ -60,7 +63,8 @@ class StatsController {
         if (everyone) {
             audit.info("admin {} read the statistics of all owners", caller);
         }
-        StatsQueries.Stats stats = queries.stats(new StatsQueries.Scope(everyone ? OwnerScope.everyone() : OwnerScope.only(caller), from, to));
+        StatsQueries.Stats stats = queries.stats(new StatsQueries.Scope(
+                everyone ? OwnerScope.everyone() : OwnerScope.only(caller), from, to));
         StatsQueries.Percentiles seconds = stats.secondsToComplete();
         Statistics data = new Statistics(everyone ? "all" : "own", from, to, stats.total(), stats.byStatus(),
                 stats.byModel(), stats.byProvider(), stats.successRate(),

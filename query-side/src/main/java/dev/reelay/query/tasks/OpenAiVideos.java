@@ -29,7 +29,8 @@ final class OpenAiVideos {
         OpenAiVideo.Error error = v.status == TaskStatus.CANCELLED
                 ? new OpenAiVideo.Error("cancelled", v.errorMessage == null ? "cancelled" : v.errorMessage)
                 : v.errorCode == null ? null
-                : new OpenAiVideo.Error(v.errorCode.toLowerCase(Locale.ROOT), v.errorMessage == null ? "" : v.errorMessage);
+                : new OpenAiVideo.Error(v.errorCode.toLowerCase(Locale.ROOT),
+                        v.errorMessage == null ? "" : v.errorMessage);
         return new OpenAiVideo(v.videoId, OpenAiVideo.OBJECT, status, v.progress, v.createdAt.getEpochSecond(),
                 epoch(v.completedAt), epoch(v.contentExpiresAt), v.model, v.prompt, v.size, String.valueOf(v.seconds),
                 v.remixFrom, error);

@@ -121,7 +121,7 @@ public class TaskQueries {
         Long total = null;
         String sql;
         if (pageNumber != null) {
-            // the seeds' page/size: an offset, with a total (only here, where the caller asked for pages)
+            // the seed backend's page/size: an offset, with a total (only here, where the caller asked for pages)
             total = jdbc.queryForObject("select count(*) from task_view" + filtered, params, Long.class);
             params.addValue("offset", (long) pageNumber * limit);
             sql = "select video_id from task_view" + filtered + " order by created_at desc, video_id desc limit :limit offset :offset";

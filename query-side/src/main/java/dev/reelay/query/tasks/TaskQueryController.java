@@ -25,7 +25,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
-/** The seeds' read routes for one task and for lists, scoped to the caller (admins see all). */
+/** The seed backend's read routes for one task and for lists, scoped to the caller (admins see all). */
 @RestController
 class TaskQueryController {
 
