@@ -1,7 +1,8 @@
 package dev.reelay.query.accounts;
 
-import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.account.Owner;
+import dev.reelay.kernel.api.SeedEnvelope;
+import dev.reelay.kernel.task.TaskRejectedException;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.transaction.annotation.Transactional;
@@ -14,10 +15,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 
 /**
  * A user's guardrails as they stand: the quota of the current period (limit, held, captured, available, when it
@@ -31,28 +29,43 @@ class AccountController {
     private final AccountDefaults defaults;
     private final Clock clock;
 
-    AccountController(NamedParameterJdbcTemplate jdbc, AccountDefaults defaults, Optional<Clock> clock) {
+    AccountController(NamedParameterJdbcTemplate jdbc, AccountDefaults defaults, Clock clock) {
         this.jdbc = jdbc;
         this.defaults = defaults;
-        this.clock = clock.orElse(Clock.systemUTC());
+        this.clock = clock;
+    }
+
+    /** {@code ownLimits}: the user has limits of their own rather than the configured defaults. */
+    record Balance(String owner, Quota quota, Concurrency concurrency, boolean ownLimits) {
+    }
+
+    /** The quota of the current period, in video-seconds (seconds × the model's price factor). */
+    record Quota(String unit, BigDecimal limit, BigDecimal held, BigDecimal captured, BigDecimal available,
+                 Instant periodStart, Instant resetsAt) {
+    }
+
+    record Concurrency(int limit, int active, int waiting) {
     }
 
     @GetMapping("/api/video/quota")
-    Map<String, Object> own(Owner caller) {
-        return envelope(balance(caller));
+    SeedEnvelope<Balance> own(Owner caller) {
+        long started = clock.millis();
+        return SeedEnvelope.of(balance(caller), clock.millis() - started);
     }
 
     @GetMapping("/api/admin/users/{owner}/quota")
-    Map<String, Object> ofUser(@PathVariable String owner) {
-        return envelope(balance(Owner.parse(owner).orElseThrow(() -> TaskRejectedException.invalidField("owner",
-                "INVALID_OWNER", "owner must be " + Owner.RULE))));
+    SeedEnvelope<Balance> ofUser(@PathVariable String owner) {
+        long started = clock.millis();
+        Balance balance = balance(Owner.parse(owner).orElseThrow(() -> TaskRejectedException.invalidField("owner",
+                "INVALID_OWNER", "owner must be " + Owner.RULE)));
+        return SeedEnvelope.of(balance, clock.millis() - started);
     }
 
     private record Row(Instant periodStart, Instant periodEnd, BigDecimal held, BigDecimal captured, int active,
                        int waiting, Integer maxConcurrent, BigDecimal quota) {
     }
 
-    private Map<String, Object> balance(Owner owner) {
+    private Balance balance(Owner owner) {
         List<Row> rows = jdbc.query("select * from account_balance where owner = :owner",
                 new MapSqlParameterSource("owner", owner.value()), (rs, i) -> new Row(
                         instant(rs.getTimestamp("period_start")), instant(rs.getTimestamp("period_end")),
@@ -66,34 +79,15 @@ class AccountController {
         BigDecimal held = current ? row.held() : BigDecimal.ZERO;
         BigDecimal captured = current ? row.captured() : BigDecimal.ZERO;
         BigDecimal limit = row != null && row.quota() != null ? row.quota() : defaults.quotaVideoSeconds();
-        Map<String, Object> quota = new LinkedHashMap<>();
-        quota.put("unit", "video-seconds");
-        quota.put("limit", limit);
-        quota.put("held", held);
-        quota.put("captured", captured);
-        quota.put("available", limit.subtract(held).subtract(captured).max(BigDecimal.ZERO));
-        quota.put("periodStart", start);
-        quota.put("resetsAt", start.plus(period));
-        Map<String, Object> slots = new LinkedHashMap<>();
-        slots.put("limit", row != null && row.maxConcurrent() != null ? row.maxConcurrent() : defaults.maxConcurrent());
-        slots.put("active", row == null ? 0 : row.active());
-        slots.put("waiting", row == null ? 0 : row.waiting());
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("owner", owner.value());
-        data.put("quota", quota);
-        data.put("concurrency", slots);
-        data.put("ownLimits", row != null && (row.maxConcurrent() != null || row.quota() != null));
-        return data;
+        Quota quota = new Quota("video-seconds", limit, held, captured,
+                limit.subtract(held).subtract(captured).max(BigDecimal.ZERO), start, start.plus(period));
+        Concurrency slots = new Concurrency(row != null && row.maxConcurrent() != null ? row.maxConcurrent()
+                : defaults.maxConcurrent(), row == null ? 0 : row.active(), row == null ? 0 : row.waiting());
+        boolean ownLimits = row != null && (row.maxConcurrent() != null || row.quota() != null);
+        return new Balance(owner.value(), quota, slots, ownLimits);
     }
 
     private static Instant instant(Timestamp timestamp) {
         return timestamp == null ? null : timestamp.toInstant();
-    }
-
-    private static Map<String, Object> envelope(Map<String, Object> data) {
-        Map<String, Object> envelope = new LinkedHashMap<>();
-        envelope.put("success", true);
-        envelope.put("data", data);
-        return envelope;
     }
 }

@@ -1,6 +1,7 @@
 package dev.reelay.query.admin;
 
 import dev.reelay.kernel.account.Owner;
+import dev.reelay.kernel.api.SeedEnvelope;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.TaskRejectedException;
 import org.axonframework.config.EventProcessingConfiguration;
@@ -15,7 +16,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-import java.util.LinkedHashMap;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,23 +32,36 @@ class ProjectionAdminController {
     static final Set<String> REBUILDABLE = Set.of(dev.reelay.query.ProjectionGroups.TASK_VIEWS, dev.reelay.query.ProjectionGroups.LINEAGE, dev.reelay.query.ProjectionGroups.ACCOUNTS);
 
     private final EventProcessingConfiguration processing;
+    private final Clock clock;
 
-    ProjectionAdminController(EventProcessingConfiguration processing) {
+    ProjectionAdminController(EventProcessingConfiguration processing, Clock clock) {
         this.processing = processing;
+        this.clock = clock;
+    }
+
+    /**
+     * Where a processor stands; {@code resetPosition} only while a rebuild has one. {@code replayDone} says when the
+     * re-reading is over: Axon keeps a segment "replaying" until it handles an event beyond the reset point, which on
+     * a quiet system can be long after it has re-read everything.
+     */
+    record ProjectionStatus(String name, boolean running, boolean replaying, boolean replayDone, boolean caughtUp,
+                            int segments, long position, Long resetPosition) {
     }
 
     @GetMapping("/api/admin/projections")
-    Map<String, Object> list() {
-        List<Map<String, Object>> processors = processing.eventProcessors().values().stream()
+    SeedEnvelope<List<ProjectionStatus>> list() {
+        long started = clock.millis();
+        List<ProjectionStatus> processors = processing.eventProcessors().values().stream()
                 .filter(StreamingEventProcessor.class::isInstance)
                 .map(StreamingEventProcessor.class::cast)
                 .map(ProjectionAdminController::describe)
                 .toList();
-        return Map.of("success", true, "data", processors);
+        return SeedEnvelope.of(processors, clock.millis() - started);
     }
 
     @PostMapping("/api/admin/projections/{name}/rebuild")
-    ResponseEntity<Map<String, Object>> rebuild(@PathVariable String name, Owner caller) {
+    ResponseEntity<SeedEnvelope<ProjectionStatus>> rebuild(@PathVariable String name, Owner caller) {
+        long started = clock.millis();
         if (!REBUILDABLE.contains(name)) {
             throw TaskRejectedException.invalidField("name", "NOT_REBUILDABLE",
                     "only these projections can be rebuilt: " + REBUILDABLE.stream().sorted().toList());
@@ -58,27 +72,18 @@ class ProjectionAdminController {
         processor.shutDown();
         processor.resetTokens();
         processor.start();
-        return ResponseEntity.status(HttpStatus.ACCEPTED).body(Map.of("success", true, "data", describe(processor)));
+        return ResponseEntity.status(HttpStatus.ACCEPTED)
+                .body(SeedEnvelope.of(describe(processor), clock.millis() - started));
     }
 
-    private static Map<String, Object> describe(StreamingEventProcessor processor) {
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("name", processor.getName());
-        info.put("running", processor.isRunning());
+    private static ProjectionStatus describe(StreamingEventProcessor processor) {
         Map<Integer, EventTrackerStatus> status = processor.processingStatus();
         long position = status.values().stream().mapToLong(s -> s.getCurrentPosition().orElse(-1)).min().orElse(-1);
         long resetPosition = status.values().stream().mapToLong(s -> s.getResetPosition().orElse(-1)).max().orElse(-1);
-        // Axon keeps a segment "replaying" until it handles an event beyond the reset point, which on a quiet system
-        // can be long after it has re-read everything: replayDone says when the re-reading itself is over
         boolean caughtUp = !status.isEmpty() && status.values().stream().allMatch(EventTrackerStatus::isCaughtUp);
-        info.put("replaying", status.values().stream().anyMatch(EventTrackerStatus::isReplaying));
-        info.put("replayDone", caughtUp && position >= resetPosition);
-        info.put("caughtUp", caughtUp);
-        info.put("segments", status.size());
-        info.put("position", position);
-        if (resetPosition >= 0) {
-            info.put("resetPosition", resetPosition);
-        }
-        return info;
+        boolean replaying = status.values().stream().anyMatch(EventTrackerStatus::isReplaying);
+        return new ProjectionStatus(processor.getName(), processor.isRunning(), replaying,
+                caughtUp && position >= resetPosition, caughtUp, status.size(), position,
+                resetPosition >= 0 ? resetPosition : null);
     }
 }

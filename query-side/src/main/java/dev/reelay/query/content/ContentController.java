@@ -5,6 +5,8 @@ import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.RangeNotSatisfiableException;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
+import dev.reelay.kernel.text.VisibleText;
+import dev.reelay.query.access.TaskAccess;
 import dev.reelay.query.tasks.TaskQueries;
 import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.core.io.Resource;
@@ -21,6 +23,7 @@ import org.springframework.web.bind.annotation.RestController;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * Streams a finished task's video, thumbnail or spritesheet. Returning a {@link Resource} lets Spring answer
@@ -36,33 +39,36 @@ class ContentController {
     private final TaskQueries queries;
     private final ContentSource content;
     private final ContentLinks links;
+    private final TaskAccess access;
 
-    ContentController(TaskQueries queries, ContentSource content, ContentLinks links) {
+    ContentController(TaskQueries queries, ContentSource content, ContentLinks links, TaskAccess access) {
         this.queries = queries;
         this.content = content;
         this.links = links;
+        this.access = access;
     }
 
     @GetMapping({"/api/video/tasks/{videoId}/content", "/v1/videos/{videoId}/content"})
     ResponseEntity<Resource> content(@PathVariable String videoId, @RequestParam(defaultValue = "video") String variant,
                                      @RequestParam(required = false) String expires,
                                      @RequestParam(required = false) String sig,
-                                     java.util.Optional<Owner> caller, HttpServletRequest request) throws IOException {
+                                     Optional<Owner> caller, HttpServletRequest request) throws IOException {
         ContentSource.Variant kind = variant(variant);
-        TaskQueries.Summary task;
         if (expires != null || sig != null) {
+            // the signature is the permission: whoever holds a valid link may load it, with or without a caller
             if (!links.verify(videoId, kind, expires, sig)) {
                 throw new TaskRejectedException(ErrorCode.SIGNED_URL_INVALID, "this content link is invalid or has "
                         + "expired; read the task again for a fresh videoUrl");
             }
-            task = queries.summary(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
         } else {
-            task = queries.summary(videoId)
-                    .filter(t -> caller.map(c -> c.owns(t.owner())).orElse(false) || request.isUserInRole("admin"))
-                    .orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
+            access.readable(videoId, caller.orElseThrow(() -> TaskRejectedException.taskNotFound(videoId)), request,
+                    "the content");
         }
+        TaskQueries.Summary task = queries.summary(videoId)
+                .orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
         if (task.status() == TaskStatus.EXPIRED) {
-            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "the content of " + limit(videoId) + " was deleted");
+            throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND,
+                    "the content of " + VisibleText.abbreviate(videoId, 80) + " was deleted");
         }
         if (task.status() != TaskStatus.COMPLETED) {
             throw new TaskRejectedException(ErrorCode.INVALID_TRANSITION, "task " + videoId + " is " + task.status()
@@ -100,9 +106,5 @@ class ContentController {
         } catch (IllegalArgumentException e) {
             throw TaskRejectedException.invalidField("variant", "ENUM", "variant must be video, thumbnail or spritesheet");
         }
-    }
-
-    private static String limit(String value) {
-        return value.length() > 80 ? value.substring(0, 80) : value;
     }
 }

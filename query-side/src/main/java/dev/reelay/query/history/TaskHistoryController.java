@@ -1,24 +1,22 @@
 package dev.reelay.query.history;
 
 import dev.reelay.kernel.account.Owner;
-import dev.reelay.kernel.event.TaskSubmitted;
-import dev.reelay.kernel.task.ErrorCode;
-import dev.reelay.kernel.task.TaskRejectedException;
-import dev.reelay.kernel.task.VideoId;
+import dev.reelay.kernel.api.SeedEnvelope;
+import dev.reelay.query.access.TaskAccess;
 import jakarta.servlet.http.HttpServletRequest;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventsourcing.eventstore.DomainEventStream;
 import org.axonframework.eventsourcing.eventstore.EventStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.axonframework.messaging.MetaData;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Objects;
 
 /**
  * The audit view: a task's events straight from the event store, in order, with who caused each and from which
@@ -27,51 +25,44 @@ import java.util.Map;
 @RestController
 class TaskHistoryController {
 
-    private static final Logger audit = LoggerFactory.getLogger("reelay.audit");
-
     private final EventStore eventStore;
+    private final TaskAccess access;
+    private final Clock clock;
 
-    TaskHistoryController(EventStore eventStore) {
+    TaskHistoryController(EventStore eventStore, TaskAccess access, Clock clock) {
         this.eventStore = eventStore;
+        this.access = access;
+        this.clock = clock;
+    }
+
+    /** A task's events; metadata a request did not carry (e.g. no trace) is left out. */
+    record TaskHistory(String videoId, List<Entry> events) {
+
+        record Entry(long sequence, String type, String eventId, Instant time, String principal, String correlationId,
+                     String traceId, Object payload) {
+
+            static Entry of(DomainEventMessage<?> event) {
+                MetaData meta = event.getMetaData();
+                return new Entry(event.getSequenceNumber(), event.getPayloadType().getSimpleName(),
+                        event.getIdentifier(), event.getTimestamp(), text(meta, "principal"),
+                        text(meta, "correlationId"), text(meta, "traceId"), event.getPayload());
+            }
+
+            private static String text(MetaData meta, String key) {
+                return Objects.toString(meta.get(key), null);
+            }
+        }
     }
 
     @GetMapping("/api/video/tasks/{videoId}/history")
-    Map<String, Object> history(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
-        if (!VideoId.isWellFormed(videoId)) {
-            throw TaskRejectedException.taskNotFound(videoId);
-        }
-        List<Map<String, Object>> events = new ArrayList<>();
-        String owner = null;
+    SeedEnvelope<TaskHistory> history(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
+        long started = clock.millis();
+        access.readable(videoId, caller, request, "the history");
+        List<TaskHistory.Entry> events = new ArrayList<>();
         DomainEventStream stream = eventStore.readEvents(videoId);
         while (stream.hasNext()) {
-            DomainEventMessage<?> event = stream.next();
-            if (owner == null && event.getPayload() instanceof TaskSubmitted submitted) {
-                owner = submitted.owner();
-            }
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("sequence", event.getSequenceNumber());
-            entry.put("type", event.getPayloadType().getSimpleName());
-            entry.put("eventId", event.getIdentifier());
-            entry.put("time", event.getTimestamp());
-            entry.put("principal", event.getMetaData().get("principal"));
-            entry.put("correlationId", event.getMetaData().get("correlationId"));
-            entry.put("traceId", event.getMetaData().get("traceId"));
-            entry.put("payload", event.getPayload());
-            events.add(entry);
+            events.add(TaskHistory.Entry.of(stream.next()));
         }
-        if (owner == null) {
-            throw TaskRejectedException.taskNotFound(videoId);
-        }
-        if (!caller.owns(owner)) {
-            if (!request.isUserInRole("admin")) {
-                throw TaskRejectedException.taskNotFound(videoId);
-            }
-            audit.info("admin {} read the history of task {} owned by {}", caller, videoId, owner);
-        }
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("videoId", videoId);
-        data.put("events", events);
-        return Map.of("success", true, "data", data);
+        return SeedEnvelope.of(new TaskHistory(videoId, events), clock.millis() - started);
     }
-
 }

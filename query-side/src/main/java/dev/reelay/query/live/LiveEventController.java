@@ -1,13 +1,8 @@
 package dev.reelay.query.live;
 
 import dev.reelay.kernel.account.Owner;
-import dev.reelay.kernel.event.TaskSubmitted;
-import dev.reelay.kernel.task.ErrorCode;
-import dev.reelay.kernel.task.TaskRejectedException;
-import dev.reelay.kernel.task.VideoId;
+import dev.reelay.query.access.TaskAccess;
 import jakarta.servlet.http.HttpServletRequest;
-import org.axonframework.eventsourcing.eventstore.DomainEventStream;
-import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -22,11 +17,11 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 class LiveEventController {
 
     private final LiveEventHub hub;
-    private final EventStore eventStore;
+    private final TaskAccess access;
 
-    LiveEventController(LiveEventHub hub, EventStore eventStore) {
+    LiveEventController(LiveEventHub hub, TaskAccess access) {
         this.hub = hub;
-        this.eventStore = eventStore;
+        this.access = access;
     }
 
     @GetMapping(path = "/api/video/tasks/stream", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -40,19 +35,7 @@ class LiveEventController {
     SseEmitter one(@PathVariable String videoId, Owner caller, HttpServletRequest request,
                    @RequestHeader(name = "Last-Event-ID", required = false) String lastEventId,
                    @RequestParam(name = "lastEventId", required = false) String lastEventIdParam) {
-        Owner owner = ownerOf(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
-        if (!owner.equals(caller) && !request.isUserInRole("admin")) {
-            throw TaskRejectedException.taskNotFound(videoId);
-        }
+        Owner owner = access.readable(videoId, caller, request, "the live events");
         return hub.subscribe(caller.value(), owner.value(), videoId, lastEventId != null ? lastEventId : lastEventIdParam);
-    }
-
-    private java.util.Optional<Owner> ownerOf(String videoId) {
-        if (!VideoId.isWellFormed(videoId)) {
-            return java.util.Optional.empty();
-        }
-        DomainEventStream events = eventStore.readEvents(videoId);
-        return events.hasNext() && events.next().getPayload() instanceof TaskSubmitted submitted
-                ? Owner.parse(submitted.owner()) : java.util.Optional.empty();
     }
 }

@@ -2,7 +2,9 @@ package dev.reelay.query.stats;
 
 import dev.reelay.kernel.account.OwnerScope;
 import dev.reelay.kernel.account.Owner;
+import dev.reelay.kernel.api.SeedEnvelope;
 import dev.reelay.kernel.task.TaskRejectedException;
+import dev.reelay.query.access.TaskAccess;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,8 +13,8 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import java.time.Clock;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,63 +29,47 @@ class StatsController {
     private static final Logger audit = LoggerFactory.getLogger("reelay.audit");
 
     private final StatsQueries queries;
+    private final Clock clock;
 
-    StatsController(StatsQueries queries) {
+    StatsController(StatsQueries queries, Clock clock) {
         this.queries = queries;
+        this.clock = clock;
+    }
+
+    /** {@code scope} is {@code all} or {@code own}; a rate with nothing finished to rate is left out. */
+    record Statistics(String scope, Instant from, Instant to, long total, Map<String, Long> byStatus,
+                      Map<String, Long> byModel, Map<String, Long> byProvider, Double successRate,
+                      SecondsToComplete secondsToComplete, List<StatsQueries.Day> perDay,
+                      List<StatsQueries.Spend> spend) {
+    }
+
+    /**
+     * Always {@code approximate}: estimated from fixed buckets whose bounds differ by at most x1.28
+     * ({@link SecondsHistogram}).
+     */
+    record SecondsToComplete(Double p50, Double p95, long samples, boolean approximate) {
     }
 
     @GetMapping("/api/video/stats")
-    Map<String, Object> stats(Owner caller, HttpServletRequest request,
-                              @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME) Instant from,
-                              @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME) Instant to,
-                              @RequestParam(defaultValue = "false") boolean all) {
-        long started = System.currentTimeMillis();
+    SeedEnvelope<Statistics> stats(Owner caller, HttpServletRequest request,
+                                   @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME) Instant from,
+                                   @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME) Instant to,
+                                   @RequestParam(defaultValue = "false") boolean all) {
+        long started = clock.millis();
         if (from != null && to != null && !from.isBefore(to)) {
             throw TaskRejectedException.invalidField("to", "RANGE", "to must be after from");
         }
-        boolean everyone = all && request.isUserInRole("admin");
+        boolean everyone = all && TaskAccess.isAdmin(request);
         if (everyone) {
             audit.info("admin {} read the statistics of all owners", caller);
         }
-        StatsQueries.Stats stats = queries.stats(new StatsQueries.Scope(everyone ? OwnerScope.everyone() : OwnerScope.only(caller), from, to));
-        Map<String, Object> data = new LinkedHashMap<>();
-        data.put("scope", everyone ? "all" : "own");
-        data.put("from", from);
-        data.put("to", to);
-        data.put("total", stats.total());
-        data.put("byStatus", stats.byStatus());
-        data.put("byModel", stats.byModel());
-        data.put("byProvider", stats.byProvider());
-        data.put("successRate", stats.successRate());
-        Map<String, Object> seconds = new LinkedHashMap<>();
-        seconds.put("p50", stats.secondsToComplete().p50());
-        seconds.put("p95", stats.secondsToComplete().p95());
-        seconds.put("samples", stats.secondsToComplete().samples());
-        // estimated from fixed buckets whose bounds differ by at most x1.28 (SecondsHistogram)
-        seconds.put("approximate", true);
-        data.put("secondsToComplete", seconds);
-        List<Map<String, Object>> perDay = stats.perDay().stream()
-                .map(d -> {
-                    Map<String, Object> day = new LinkedHashMap<>();
-                    day.put("day", d.day().toString());
-                    day.put("count", d.count());
-                    return day;
-                })
-                .toList();
-        data.put("perDay", perDay);
-        data.put("spend", stats.spend().stream().map(spend -> {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("owner", spend.owner());
-            row.put("model", spend.model());
-            row.put("tasks", spend.tasks());
-            row.put("seconds", spend.seconds());
-            row.put("videoSeconds", spend.videoSeconds());
-            return row;
-        }).toList());
-        Map<String, Object> envelope = new LinkedHashMap<>();
-        envelope.put("success", true);
-        envelope.put("data", data);
-        envelope.put("requestTime", System.currentTimeMillis() - started);
-        return envelope;
+        StatsQueries.Stats stats = queries.stats(new StatsQueries.Scope(
+                everyone ? OwnerScope.everyone() : OwnerScope.only(caller), from, to));
+        StatsQueries.Percentiles seconds = stats.secondsToComplete();
+        Statistics data = new Statistics(everyone ? "all" : "own", from, to, stats.total(), stats.byStatus(),
+                stats.byModel(), stats.byProvider(), stats.successRate(),
+                new SecondsToComplete(seconds.p50(), seconds.p95(), seconds.samples(), true), stats.perDay(),
+                stats.spend());
+        return SeedEnvelope.of(data, clock.millis() - started);
     }
 }

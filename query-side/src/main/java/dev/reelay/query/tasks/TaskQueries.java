@@ -1,23 +1,21 @@
 package dev.reelay.query.tasks;
 
-import dev.reelay.query.consistency.ReadModelCatchUp;
-import dev.reelay.kernel.account.OwnerScope;
 import dev.reelay.kernel.account.Owner;
-import dev.reelay.kernel.task.ErrorCode;
-import dev.reelay.kernel.task.TaskRejectedException;
-import org.springframework.jdbc.core.RowCallbackHandler;
+import dev.reelay.kernel.account.OwnerScope;
+import dev.reelay.kernel.task.TaskStatus;
 import dev.reelay.kernel.task.VideoId;
 import dev.reelay.kernel.time.InstantRange;
+import dev.reelay.query.consistency.ReadModelCatchUp;
+import dev.reelay.query.paging.OpaqueCursor;
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -49,13 +47,16 @@ public class TaskQueries {
     record Page(List<TaskView> items, String nextCursor, Long total) {
     }
 
-    /** What other read models need to know about a task (its owner for scoping, where its content is). */
-    public record Summary(String videoId, String owner, dev.reelay.kernel.task.TaskStatus status, String providerId,
+    /**
+     * What other read models need to know about a task: its state and where its content is. Not its owner: who may
+     * read a task is {@link dev.reelay.query.access.TaskAccess}'s to say.
+     */
+    public record Summary(String videoId, TaskStatus status, String providerId,
                           String externalTaskId, String contentLocation) {
     }
 
     public Optional<Summary> summary(String videoId) {
-        return find(videoId).map(v -> new Summary(v.videoId, v.owner, v.status, v.providerId, v.externalTaskId,
+        return find(videoId).map(v -> new Summary(v.videoId, v.status, v.providerId, v.externalTaskId,
                 v.contentLocation));
     }
 
@@ -120,7 +121,7 @@ public class TaskQueries {
         Long total = null;
         String sql;
         if (pageNumber != null) {
-            // the seeds' page/size: an offset, with a total (only here, where the caller asked for pages)
+            // the seed backend's page/size: an offset, with a total (only here, where the caller asked for pages)
             total = jdbc.queryForObject("select count(*) from task_view" + filtered, params, Long.class);
             params.addValue("offset", (long) pageNumber * limit);
             sql = "select video_id from task_view" + filtered + " order by created_at desc, video_id desc limit :limit offset :offset";
@@ -165,25 +166,23 @@ public class TaskQueries {
         }
     }
 
-    /** An opaque keyset position: created time and id of the last row seen. */
+    /** A keyset position, the created time and id of the last row seen, given out as an {@link OpaqueCursor}. */
     record Cursor(Instant createdAt, String videoId) {
+
+        static final String PARAMETER = "cursor";
+
         String encode() {
-            String raw = createdAt.getEpochSecond() + ":" + createdAt.getNano() + ":" + videoId;
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+            return OpaqueCursor.of().add(createdAt).add(videoId).encode();
         }
 
+        /** Parts that decode but name no possible row (a time SQL cannot hold, a made-up id) are malformed too. */
         static Cursor decode(String cursor) {
-            try {
-                String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split(":", 3);
-                Cursor decoded = new Cursor(Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])), parts[2]);
-                if (InstantRange.contains(decoded.createdAt()) && VideoId.isWellFormed(decoded.videoId())) {
-                    return decoded;
-                }
-            } catch (RuntimeException e) {
-                // not base64, too few parts, not numbers: refused below like any other made-up cursor
+            OpaqueCursor.Reader parts = OpaqueCursor.decode(cursor, 3, PARAMETER);
+            Cursor decoded = new Cursor(parts.instant(), parts.text());
+            if (!InstantRange.contains(decoded.createdAt()) || !VideoId.isWellFormed(decoded.videoId())) {
+                throw OpaqueCursor.malformed(PARAMETER);
             }
-            throw TaskRejectedException.invalidField("cursor", "MALFORMED", "cursor is not one this API gave out");
+            return decoded;
         }
     }
-
 }

@@ -3,14 +3,14 @@ package dev.reelay.query.tasks;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.reelay.kernel.account.OwnerScope;
 import dev.reelay.kernel.account.Owner;
+import dev.reelay.kernel.api.SeedEnvelope;
 import dev.reelay.kernel.task.MediaType;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.kernel.task.TaskStatus;
 import dev.reelay.query.content.ContentLinks;
 import dev.reelay.query.content.ContentSource;
+import dev.reelay.query.access.TaskAccess;
 import jakarta.servlet.http.HttpServletRequest;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -18,31 +18,35 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.support.ServletUriComponentsBuilder;
 
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 
-/** The seeds' read routes for one task and for lists, scoped to the caller (admins see all). */
+/** The seed backend's read routes for one task and for lists, scoped to the caller (admins see all). */
 @RestController
 class TaskQueryController {
 
-    private static final Logger audit = LoggerFactory.getLogger("reelay.audit");
-
     private final TaskQueries queries;
     private final ContentLinks links;
+    private final TaskAccess access;
+    private final Clock clock;
 
-    TaskQueryController(TaskQueries queries, ContentLinks links) {
+    TaskQueryController(TaskQueries queries, ContentLinks links, TaskAccess access, Clock clock) {
         this.queries = queries;
         this.links = links;
+        this.access = access;
+        this.clock = clock;
     }
 
     @GetMapping("/api/video/tasks/{videoId}")
     SeedEnvelope<TaskRepresentation> get(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
-        long started = System.currentTimeMillis();
-        TaskView view = visible(videoId, caller, request);
-        return SeedEnvelope.of(represent(List.of(view)).get(0), System.currentTimeMillis() - started);
+        long started = clock.millis();
+        access.readable(videoId, caller, request, "the task");
+        TaskView view = queries.find(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
+        return SeedEnvelope.of(represent(List.of(view)).get(0), clock.millis() - started);
     }
 
     @GetMapping("/api/video/tasks")
@@ -59,8 +63,8 @@ class TaskQueryController {
                              @RequestParam(required = false) Integer page,
                              @RequestParam(required = false) Integer size,
                              @RequestParam(required = false) Integer limit) {
-        long started = System.currentTimeMillis();
-        boolean admin = request.isUserInRole("admin");
+        long started = clock.millis();
+        boolean admin = TaskAccess.isAdmin(request);
         int pageSize = size != null ? size : limit != null ? limit : 20;
         if (pageSize < 1 || pageSize > 100) {
             throw TaskRejectedException.invalidField(size != null ? "size" : "limit", "RANGE", "page size must be 1-100");
@@ -75,26 +79,13 @@ class TaskQueryController {
                 cursor, page, pageSize);
         TaskPage data = new TaskPage(represent(result.items()), result.nextCursor(), page,
                 page != null ? pageSize : null, result.total());
-        return SeedEnvelope.of(data, System.currentTimeMillis() - started);
+        return SeedEnvelope.of(data, clock.millis() - started);
     }
 
     /** A list page: {@code nextCursor} always (null on the last page); {@code page}, {@code size}, {@code total} for page/size reads. */
     record TaskPage(List<TaskRepresentation> items,
                     @JsonInclude(JsonInclude.Include.ALWAYS) String nextCursor,
                     Integer page, Integer size, Long total) {
-    }
-
-    /** Someone else's task is a 404, exactly like a missing one; an admin's read of it is logged. */
-    TaskView visible(String videoId, Owner caller, HttpServletRequest request) {
-        TaskView view = queries.find(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
-        if (!caller.owns(view.owner)) {
-            if (!request.isUserInRole("admin")) {
-                throw TaskRejectedException.taskNotFound(videoId);
-            }
-            audit.info("admin {} read task {} owned by {} via {}", caller, videoId, view.owner,
-                    request.getRequestURI());
-        }
-        return view;
     }
 
     /**
@@ -145,13 +136,6 @@ class TaskQueryController {
         } catch (IllegalArgumentException e) {
             throw TaskRejectedException.invalidField(field, "ENUM", field + " must be one of "
                     + List.of(type.getEnumConstants()));
-        }
-    }
-
-    /** The seeds' success envelope. */
-    record SeedEnvelope<T>(boolean success, T data, long requestTime) {
-        static <T> SeedEnvelope<T> of(T data, long requestTime) {
-            return new SeedEnvelope<>(true, data, requestTime);
         }
     }
 }

@@ -8,9 +8,9 @@ import dev.reelay.kernel.task.TaskStatus;
 import java.time.Instant;
 
 /**
- * One task as the seed read routes show it (one task, list items): the seeds' field names, nulls written (a client
- * reads {@code externalTaskId: null} until the provider accepts), {@code queue} only while queued and {@code error}
- * only after a failure or cancel.
+ * One task as the seed read routes show it (one task, list items): the seed backend's field names, nulls written (a
+ * client reads {@code externalTaskId: null} until the provider accepts), {@code queue} only while queued and
+ * {@code error} only after a failure or cancel.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 record TaskRepresentation(String videoId, String externalTaskId, TaskStatus status, int progress, String prompt,
@@ -28,7 +28,7 @@ record TaskRepresentation(String videoId, String externalTaskId, TaskStatus stat
     }
 
     /**
-     * The seeds' free-form metadata as Reelay fills it: {@code externalTaskId} (always written), {@code type}
+     * The seed backend's free-form metadata as Reelay fills it: {@code externalTaskId} (always written), {@code type}
      * ({@code generation} or {@code remix}); for a remix {@code remix_from}, {@code remix_from_external} (the source's
      * provider id, once it has one) and Reelay's {@code root} and {@code depth} of the lineage.
      */
@@ -40,8 +40,9 @@ record TaskRepresentation(String videoId, String externalTaskId, TaskStatus stat
     /**
      * @param queuePosition the task's place in its owner's queue, for a task waiting in Reelay (else null)
      * @param remixFromExternal the remix source's provider id, or null
+     * @param videoUrl a signed content link, null unless the task completed
+     * @param thumbnailUrl the same for the thumbnail
      */
-    /** {@code videoUrl} and {@code thumbnailUrl}: signed content links, null unless the task completed. */
     static TaskRepresentation of(TaskView v, Long queuePosition, String remixFromExternal, String videoUrl,
                                  String thumbnailUrl) {
         Queue queue = v.status != TaskStatus.QUEUED ? null
