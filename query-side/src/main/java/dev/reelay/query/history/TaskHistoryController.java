@@ -1,5 +1,6 @@
 package dev.reelay.query.history;
 
+import dev.reelay.kernel.event.AuditMetaData;
 import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.api.SeedEnvelope;
 import dev.reelay.query.access.TaskAccess;
@@ -44,8 +45,8 @@ class TaskHistoryController {
             static Entry of(DomainEventMessage<?> event) {
                 MetaData meta = event.getMetaData();
                 return new Entry(event.getSequenceNumber(), event.getPayloadType().getSimpleName(),
-                        event.getIdentifier(), event.getTimestamp(), text(meta, "principal"),
-                        text(meta, "correlationId"), text(meta, "traceId"), event.getPayload());
+                        event.getIdentifier(), event.getTimestamp(), text(meta, AuditMetaData.PRINCIPAL),
+                        text(meta, AuditMetaData.CORRELATION_ID), text(meta, AuditMetaData.TRACE_ID), event.getPayload());
             }
 
             private static String text(MetaData meta, String key) {
