@@ -1,7 +1,6 @@
 package dev.reelay.infra.content;
 
 import dev.reelay.command.port.ReferenceImageStore;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
@@ -24,8 +23,8 @@ public class FileSystemContentStore implements ReferenceImageStore {
 
     private final Path root;
 
-    public FileSystemContentStore(@Value("${reelay.content-store.root}") Path root) {
-        this.root = root.toAbsolutePath();
+    public FileSystemContentStore(ContentStoreProperties store) {
+        this.root = store.root().toAbsolutePath();
     }
 
     @Override

@@ -8,7 +8,6 @@ import dev.reelay.kernel.task.VideoId;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -31,16 +30,13 @@ class RetentionSweep {
 
     @Bean
     RecurringTask<Void> expireDueTasks(JdbcTemplate jdbc, CommandGateway commands, Clock clock,
-                                       @Value("${reelay.retention.completed:30d}") Duration completed,
-                                       @Value("${reelay.retention.failed:7d}") Duration failed,
-                                       @Value("${reelay.retention.cancelled:7d}") Duration cancelled,
-                                       @Value("${reelay.retention.sweep-interval:1h}") Duration every,
-                                       @Value("${reelay.retention.batch:500}") int batch) {
+                                       RetentionProperties properties) {
         Map<String, Duration> retention = new LinkedHashMap<>();
-        retention.put("COMPLETED", completed);
-        retention.put("FAILED", failed);
-        retention.put("CANCELLED", cancelled);
-        return Tasks.recurring("expire-due-tasks", FixedDelay.of(every)).execute((instance, context) -> {
+        retention.put("COMPLETED", properties.completed());
+        retention.put("FAILED", properties.failed());
+        retention.put("CANCELLED", properties.cancelled());
+        int batch = properties.batch();
+        return Tasks.recurring("expire-due-tasks", FixedDelay.of(properties.sweepInterval())).execute((instance, context) -> {
             int expired = 0;
             for (var entry : retention.entrySet()) {
                 Timestamp before = Timestamp.from(clock.instant().minus(entry.getValue()));

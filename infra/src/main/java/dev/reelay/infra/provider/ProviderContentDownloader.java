@@ -1,12 +1,11 @@
 package dev.reelay.infra.provider;
 
-import org.springframework.beans.factory.annotation.Value;
+import dev.reelay.infra.content.ContentProperties;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.stereotype.Component;
-import org.springframework.util.unit.DataSize;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.netty.http.client.HttpClient;
@@ -35,12 +34,11 @@ public class ProviderContentDownloader {
     private final Duration timeout;
 
     ProviderContentDownloader(HttpUpstreamProviders providers, OutboundUrlGuard guard, WebClient.Builder builder,
-                              @Value("${reelay.content.max-download-size:512MB}") DataSize maxBytes,
-                              @Value("${reelay.content.download-timeout:120s}") Duration timeout) {
+                              ContentProperties properties) {
         this.providers = providers;
         this.guard = guard;
-        this.maxBytes = maxBytes.toBytes();
-        this.timeout = timeout;
+        this.maxBytes = properties.maxDownloadSize().toBytes();
+        this.timeout = properties.downloadTimeout();
         this.client = builder.clone().clientConnector(new ReactorClientHttpConnector(
                 HttpClient.create().followRedirect(false).responseTimeout(Duration.ofSeconds(30)))).build();
     }
