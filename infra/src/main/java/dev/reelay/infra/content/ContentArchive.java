@@ -1,6 +1,5 @@
 package dev.reelay.infra.content;
 
-import dev.reelay.infra.provider.ProviderContentDownloader;
 import org.springframework.stereotype.Component;
 import org.springframework.util.FileSystemUtils;
 
@@ -26,7 +25,7 @@ public class ContentArchive {
     private final Path root;
     private final ProviderContentDownloader downloader;
 
-    public ContentArchive(ContentStoreProperties store, ProviderContentDownloader downloader) {
+    ContentArchive(ContentStoreProperties store, ProviderContentDownloader downloader) {
         this.root = store.root().toAbsolutePath().resolve("archive");
         this.downloader = downloader;
     }

@@ -1,5 +1,6 @@
 package dev.reelay.infra.content;
 
+import dev.reelay.command.port.ReferenceImageReader;
 import dev.reelay.command.port.ReferenceImageStore;
 import org.springframework.stereotype.Component;
 
@@ -19,11 +20,11 @@ import java.util.Optional;
  * bytes twice is harmless; a file appears whole or not at all (temp file, then atomic move).
  */
 @Component
-public class FileSystemContentStore implements ReferenceImageStore {
+class FileSystemContentStore implements ReferenceImageStore, ReferenceImageReader {
 
     private final Path root;
 
-    public FileSystemContentStore(ContentStoreProperties store) {
+    FileSystemContentStore(ContentStoreProperties store) {
         this.root = store.root().toAbsolutePath();
     }
 
@@ -49,12 +50,20 @@ public class FileSystemContentStore implements ReferenceImageStore {
         }
     }
 
-    public Optional<Path> find(String sha256) {
+    @Override
+    public Optional<byte[]> read(String sha256) {
         if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
             return Optional.empty();
         }
         Path path = pathOf(sha256);
-        return Files.exists(path) ? Optional.of(path) : Optional.empty();
+        if (!Files.exists(path)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.readAllBytes(path));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read content " + sha256, e);
+        }
     }
 
     private Path pathOf(String hash) {

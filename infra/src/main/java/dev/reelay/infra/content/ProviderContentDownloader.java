@@ -1,6 +1,8 @@
-package dev.reelay.infra.provider;
+package dev.reelay.infra.content;
 
-import dev.reelay.infra.content.ContentProperties;
+import dev.reelay.infra.provider.HttpUpstreamProviders;
+import dev.reelay.infra.provider.OutboundUrlGuard;
+import dev.reelay.infra.provider.ProviderProperties;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
@@ -25,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * provider's key, bounded in size and time, streamed to disk (never held whole in memory).
  */
 @Component
-public class ProviderContentDownloader {
+class ProviderContentDownloader {
 
     private final HttpUpstreamProviders providers;
     private final OutboundUrlGuard guard;
@@ -44,7 +46,7 @@ public class ProviderContentDownloader {
     }
 
     /** The downloaded file's media type, or empty if the provider does not have this variant (any more). */
-    public Optional<String> download(String providerId, String externalTaskId, String contentLocation, String variant,
+    Optional<String> download(String providerId, String externalTaskId, String contentLocation, String variant,
                                      Path target) throws IOException {
         Optional<ProviderProperties.Provider> provider = providers.config(providerId);
         if (provider.isEmpty()) {
