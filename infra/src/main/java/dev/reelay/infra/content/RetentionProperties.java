@@ -1,5 +1,6 @@
 package dev.reelay.infra.content;
 
+import dev.reelay.command.port.RetentionPolicy;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
 import org.hibernate.validator.constraints.time.DurationMin;
@@ -10,8 +11,8 @@ import org.springframework.validation.annotation.Validated;
 import java.time.Duration;
 
 /**
- * {@code reelay.retention}: how long a task that ended as completed, failed or cancelled is kept before it expires,
- * how often the sweep looks, and how many tasks of one status it expires per run.
+ * {@code reelay.retention}: the ages of the {@link RetentionPolicy} (a task that ended as completed, failed or
+ * cancelled is kept this long), how often the sweep looks, and how many tasks of one status it expires per run.
  */
 @Validated
 @ConfigurationProperties("reelay.retention")
@@ -20,4 +21,8 @@ public record RetentionProperties(@NotNull @DurationMin(millis = 1) @DefaultValu
                                   @NotNull @DurationMin(millis = 1) @DefaultValue("7d") Duration cancelled,
                                   @NotNull @DurationMin(millis = 1) @DefaultValue("1h") Duration sweepInterval,
                                   @Min(1) @DefaultValue("500") int batch) {
+
+    RetentionPolicy policy() {
+        return new RetentionPolicy(completed, failed, cancelled);
+    }
 }
