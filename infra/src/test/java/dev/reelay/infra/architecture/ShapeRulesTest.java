@@ -24,17 +24,21 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
 
 import java.lang.annotation.Annotation;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.methods;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noCodeUnits;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noFields;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
  * The shape inside the modules: infra's packages form no cycle, settings arrive as configuration records (never
- * {@code @Value} strings), and routes answer with records rather than maps that hide their contract.
+ * {@code @Value} strings), time comes from the one injected {@code Clock}, and routes answer with records rather
+ * than maps that hide their contract.
  */
 class ShapeRulesTest {
 
@@ -76,6 +80,18 @@ class ShapeRulesTest {
         noCodeUnits().that().areDeclaredInClassesThat().resideInAPackage("dev.reelay..")
                 .should(haveAParameterAnnotatedWith(Value.class))
                 .because("settings are @ConfigurationProperties records with one default each")
+                .check(reelay);
+    }
+
+    @Test
+    void timeComesFromTheOneInjectedClock() {
+        noClasses().that().resideInAPackage("dev.reelay..")
+                .and().doNotHaveFullyQualifiedName("dev.reelay.infra.ClockConfiguration")
+                .should().callMethod(Instant.class, "now")
+                .orShould().callMethod(System.class, "currentTimeMillis")
+                .orShould().callMethod(Clock.class, "systemUTC")
+                .orShould().callMethod(Clock.class, "systemDefaultZone")
+                .because("ClockConfiguration makes the node's one Clock, and tests replace it")
                 .check(reelay);
     }
 
