@@ -6,6 +6,8 @@ import dev.reelay.infra.guardrails.GuardrailProperties;
 import dev.reelay.infra.idempotency.IdempotencyProperties;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.validation.ValidationAutoConfiguration;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -82,21 +84,17 @@ class SettingsRecordsTest {
         });
     }
 
-    @Test
-    void aSettingOutOfRangeStopsTheStartNamingIt() {
-        context.withPropertyValues("reelay.content.archive-attempts=0").run(started ->
-                assertThat(started).getFailure().rootCause().hasMessageContaining("archiveAttempts"));
-        context.withPropertyValues("reelay.content.max-download-size=0B").run(started ->
-                assertThat(started).getFailure().rootCause().hasMessageContaining("max-download-size must be positive"));
-        context.withPropertyValues("reelay.retention.failed=-1s").run(started ->
-                assertThat(started).getFailure().rootCause().hasMessageContaining("failed"));
-        context.withPropertyValues("reelay.retention.batch=0").run(started ->
-                assertThat(started).getFailure().rootCause().hasMessageContaining("batch"));
-        context.withPropertyValues("reelay.idempotency.ttl=0s").run(started ->
-                assertThat(started).getFailure().rootCause().hasMessageContaining("ttl"));
-        context.withPropertyValues("reelay.guardrails.max-concurrent=-1").run(started ->
-                assertThat(started).getFailure().rootCause().hasMessageContaining("maxConcurrent"));
-        context.withPropertyValues("reelay.guardrails.quota.period=0s").run(started ->
-                assertThat(started).getFailure().rootCause().hasMessageContaining("period"));
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "reelay.content.archive-attempts=0     | archiveAttempts",
+            "reelay.content.max-download-size=0B   | max-download-size must be positive",
+            "reelay.retention.failed=-1s           | failed",
+            "reelay.retention.batch=0              | batch",
+            "reelay.idempotency.ttl=0s             | ttl",
+            "reelay.guardrails.max-concurrent=-1   | maxConcurrent",
+            "reelay.guardrails.quota.period=0s     | period"})
+    void aSettingOutOfRangeStopsTheStartNamingIt(String setting, String named) {
+        context.withPropertyValues(setting).run(started ->
+                assertThat(started).getFailure().rootCause().hasMessageContaining(named));
     }
 }
