@@ -8,13 +8,11 @@ import dev.reelay.kernel.command.RecordContentArchived;
 import dev.reelay.kernel.task.VideoId;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.axonframework.commandhandling.gateway.CommandGateway;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.io.Serializable;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
@@ -31,11 +29,10 @@ class ArchiveJobs {
 
     @Bean
     OneTimeTask<ArchiveRequest> archiveContentTask(ContentArchive archive, CommandGateway commands, MeterRegistry meters,
-                                                   Clock clock,
-                                                   @Value("${reelay.content.archive-attempts:6}") int attempts,
-                                                   @Value("${reelay.content.archive-first-backoff:10s}") Duration firstBackoff) {
+                                                   Clock clock, ContentProperties properties) {
+        int attempts = properties.archiveAttempts();
         return Tasks.oneTime("archive-content", ArchiveRequest.class)
-                .onFailure(new FailureHandler.ExponentialBackoffFailureHandler<>(firstBackoff, 2.0))
+                .onFailure(new FailureHandler.ExponentialBackoffFailureHandler<>(properties.archiveFirstBackoff(), 2.0))
                 .execute((instance, context) -> {
                     ArchiveRequest request = instance.getData();
                     int failuresSoFar = context.getExecution().consecutiveFailures;

@@ -1,7 +1,5 @@
 package dev.reelay.infra.content;
 
-import dev.reelay.infra.provider.ProviderContentDownloader;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 import org.springframework.util.FileSystemUtils;
 
@@ -27,8 +25,8 @@ public class ContentArchive {
     private final Path root;
     private final ProviderContentDownloader downloader;
 
-    public ContentArchive(@Value("${reelay.content-store.root}") Path root, ProviderContentDownloader downloader) {
-        this.root = root.toAbsolutePath().resolve("archive");
+    ContentArchive(ContentStoreProperties store, ProviderContentDownloader downloader) {
+        this.root = store.root().toAbsolutePath().resolve("archive");
         this.downloader = downloader;
     }
 

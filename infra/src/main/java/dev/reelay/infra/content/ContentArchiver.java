@@ -13,7 +13,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
-import java.time.Instant;
+import java.time.Clock;
 
 /**
  * Copy-on-complete: every completion schedules a persistent archive job (db-scheduler, retried with backoff);
@@ -32,20 +32,22 @@ public class ContentArchiver {
     private final OneTimeTask<ArchiveJobs.ArchiveRequest> archiveTask;
     private final UpstreamProviders providers;
     private final ContentArchive archive;
+    private final Clock clock;
 
     ContentArchiver(ObjectProvider<SchedulerClient> scheduler, OneTimeTask<ArchiveJobs.ArchiveRequest> archiveTask,
-                    UpstreamProviders providers, ContentArchive archive) {
+                    UpstreamProviders providers, ContentArchive archive, Clock clock) {
         this.scheduler = scheduler;
         this.archiveTask = archiveTask;
         this.providers = providers;
         this.archive = archive;
+        this.clock = clock;
     }
 
     @EventHandler
     void on(TaskCompleted event) {
         providers.bindingOf(event.videoId()).ifPresent(binding -> scheduler.getObject().scheduleIfNotExists(
                 archiveTask.instance(event.videoId().value(), new ArchiveJobs.ArchiveRequest(event.videoId().value(),
-                        binding.providerId(), binding.externalTaskId(), event.contentLocation())), Instant.now()));
+                        binding.providerId(), binding.externalTaskId(), event.contentLocation())), clock.instant()));
     }
 
     @EventHandler

@@ -1,7 +1,7 @@
 package dev.reelay.infra.content;
 
+import dev.reelay.command.port.ReferenceImageReader;
 import dev.reelay.command.port.ReferenceImageStore;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
@@ -20,12 +20,12 @@ import java.util.Optional;
  * bytes twice is harmless; a file appears whole or not at all (temp file, then atomic move).
  */
 @Component
-public class FileSystemContentStore implements ReferenceImageStore {
+class FileSystemContentStore implements ReferenceImageStore, ReferenceImageReader {
 
     private final Path root;
 
-    public FileSystemContentStore(@Value("${reelay.content-store.root}") Path root) {
-        this.root = root.toAbsolutePath();
+    FileSystemContentStore(ContentStoreProperties store) {
+        this.root = store.root().toAbsolutePath();
     }
 
     @Override
@@ -50,12 +50,20 @@ public class FileSystemContentStore implements ReferenceImageStore {
         }
     }
 
-    public Optional<Path> find(String sha256) {
+    @Override
+    public Optional<byte[]> read(String sha256) {
         if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
             return Optional.empty();
         }
         Path path = pathOf(sha256);
-        return Files.exists(path) ? Optional.of(path) : Optional.empty();
+        if (!Files.exists(path)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.readAllBytes(path));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read content " + sha256, e);
+        }
     }
 
     private Path pathOf(String hash) {

@@ -1,47 +1,40 @@
 package dev.reelay.infra.guardrails;
 
 import dev.reelay.command.port.GuardrailPolicy;
+import dev.reelay.command.port.PriceList;
 import dev.reelay.query.accounts.AccountDefaults;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
 
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code reelay.guardrails}: the per-user defaults (admins override them per user) and the price factors. A factor
- * for a model and size wins over one for the model alone; anything unlisted costs 1 per second. {@code account-cache}
- * keeps loaded user accounts in memory (see the {@code accountCache} bean).
+ * {@code reelay.guardrails}: the per-user defaults (admins override them per user) and the numbers of the
+ * {@link PriceList} (its rule is command-side). {@code account-cache} keeps loaded user accounts in memory (see the
+ * {@code accountCache} bean). The price factors' default list is in application.yml, every other default here.
  */
+@Validated
 @ConfigurationProperties("reelay.guardrails")
-public record GuardrailProperties(@DefaultValue("4") int maxConcurrent, Quota quota, @DefaultValue("true") boolean accountCache)
+public record GuardrailProperties(@Min(0) @DefaultValue("4") int maxConcurrent,
+                                  @Valid @NotNull @DefaultValue Quota quota,
+                                  @DefaultValue("true") boolean accountCache)
         implements GuardrailPolicy, AccountDefaults {
 
-    public GuardrailProperties {
-        if (maxConcurrent < 0) {
-            throw new IllegalArgumentException("reelay.guardrails.max-concurrent must be 0 or more");
-        }
-        quota = quota == null ? new Quota(null, null, null) : quota;
-    }
+    /** Quota periods are aligned to the epoch ({@code 1d}: each UTC day). */
+    public record Quota(@NotNull @DurationMin(millis = 1) @DefaultValue("1d") Duration period,
+                        @NotNull @DecimalMin("0") @DefaultValue("600") BigDecimal videoSeconds,
+                        @NotNull @DefaultValue List<PriceList.PriceFactor> priceFactors) {
 
-    public record Quota(Duration period, BigDecimal videoSeconds, List<PriceFactor> priceFactors) {
-        public Quota {
-            period = period == null ? Duration.ofDays(1) : period;
-            if (period.toMillis() <= 0) {
-                throw new IllegalArgumentException("reelay.guardrails.quota.period must be positive");
-            }
-            videoSeconds = videoSeconds == null ? new BigDecimal("600") : videoSeconds;
-            priceFactors = priceFactors == null ? List.of() : List.copyOf(priceFactors);
-        }
-    }
-
-    /** {@code size} null means every size of the model. */
-    public record PriceFactor(String model, String size, BigDecimal factor) {
-        public PriceFactor {
-            if (model == null || factor == null || factor.signum() < 0) {
-                throw new IllegalArgumentException("a price factor needs a model and a factor of 0 or more");
-            }
+        PriceList priceList() {
+            return new PriceList(priceFactors);
         }
     }
 
@@ -57,17 +50,6 @@ public record GuardrailProperties(@DefaultValue("4") int maxConcurrent, Quota qu
 
     @Override
     public BigDecimal priceFactor(String model, String size) {
-        BigDecimal forModel = null;
-        for (PriceFactor f : quota.priceFactors()) {
-            if (f.model().equals(model)) {
-                if (f.size() != null && f.size().equals(size)) {
-                    return f.factor();
-                }
-                if (f.size() == null) {
-                    forModel = f.factor();
-                }
-            }
-        }
-        return forModel != null ? forModel : BigDecimal.ONE;
+        return quota.priceList().factor(model, size);
     }
 }

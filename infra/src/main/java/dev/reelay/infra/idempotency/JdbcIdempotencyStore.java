@@ -1,7 +1,6 @@
 package dev.reelay.infra.idempotency;
 
 import dev.reelay.command.port.IdempotencyStore;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -15,7 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Idempotency keys in PostgreSQL, per owner and route family, kept for {@code reelay.idempotency.ttl} (24 h by default). The claim is
+ * Idempotency keys in PostgreSQL, per owner and route family, kept for {@code reelay.idempotency.ttl}. The claim is
  * an {@code INSERT … ON CONFLICT} that takes over only an expired key, so two concurrent requests with one key
  * cannot both run.
  */
@@ -26,9 +25,9 @@ class JdbcIdempotencyStore implements IdempotencyStore {
     private final Duration ttl;
     private final Clock clock;
 
-    JdbcIdempotencyStore(JdbcTemplate jdbc, @Value("${reelay.idempotency.ttl:24h}") Duration ttl, Clock clock) {
+    JdbcIdempotencyStore(JdbcTemplate jdbc, IdempotencyProperties properties, Clock clock) {
         this.jdbc = jdbc;
-        this.ttl = ttl;
+        this.ttl = properties.ttl();
         this.clock = clock;
     }
 

@@ -1,10 +1,10 @@
 package dev.reelay.infra.provider;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.command.port.ReferenceImageReader;
 import dev.reelay.command.upstream.UpstreamException;
 import dev.reelay.command.upstream.UpstreamJob;
 import dev.reelay.command.upstream.UpstreamProviders;
-import dev.reelay.infra.content.FileSystemContentStore;
 import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.task.VideoId;
 import org.slf4j.Logger;
@@ -15,8 +15,7 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -26,24 +25,24 @@ import java.util.Optional;
 
 /**
  * The configured providers behind the saga's port: routing by model and priority (lower number first), one HTTP
- * client per provider, reference images loaded from the content store by hash.
+ * client per provider, reference images read back by hash through {@link ReferenceImageReader}.
  */
 @Component
-class HttpUpstreamProviders implements UpstreamProviders, ApplicationListener<WebServerInitializedEvent> {
+public class HttpUpstreamProviders implements UpstreamProviders, ApplicationListener<WebServerInitializedEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(HttpUpstreamProviders.class);
 
     private final Map<String, ProviderProperties.Provider> configs = new LinkedHashMap<>();
     private final Map<String, ProviderClient> clients = new LinkedHashMap<>();
     private final JdbcUpstreamBindings bindings;
-    private final FileSystemContentStore content;
+    private final ReferenceImageReader referenceImages;
     private volatile int localPort = -1;
 
     HttpUpstreamProviders(ProviderProperties properties, WebClient.Builder webClients, UpstreamCallLog callLog,
-                          ObjectMapper objectMapper, JdbcUpstreamBindings bindings, FileSystemContentStore content,
+                          ObjectMapper objectMapper, JdbcUpstreamBindings bindings, ReferenceImageReader referenceImages,
                           Clock clock) {
         this.bindings = bindings;
-        this.content = content;
+        this.referenceImages = referenceImages;
         for (ProviderProperties.Provider provider : properties.providers()) {
             if (configs.putIfAbsent(provider.id(), provider) != null) {
                 throw new IllegalStateException("provider id " + provider.id() + " is configured twice");
@@ -124,11 +123,13 @@ class HttpUpstreamProviders implements UpstreamProviders, ApplicationListener<We
         return bindings.of(videoId);
     }
 
-    String baseUrlOf(ProviderProperties.Provider provider) {
+    /** Where this provider is reached now ({@code local:} resolved to this node's port). */
+    public String baseUrlOf(ProviderProperties.Provider provider) {
         return resolve(provider.baseUrl());
     }
 
-    Optional<ProviderProperties.Provider> config(String providerId) {
+    /** The configuration of one provider, if it is configured. */
+    public Optional<ProviderProperties.Provider> config(String providerId) {
         return Optional.ofNullable(configs.get(providerId));
     }
 
@@ -146,10 +147,10 @@ class HttpUpstreamProviders implements UpstreamProviders, ApplicationListener<We
             return null;
         }
         try {
-            return Files.readAllBytes(content.find(spec.referenceImage().sha256()).orElseThrow(() ->
+            return referenceImages.read(spec.referenceImage().sha256()).orElseThrow(() ->
                     new UpstreamException(UpstreamException.Kind.UNKNOWN, 0, "reference_missing",
-                            "the reference image is no longer in the content store", null)));
-        } catch (IOException e) {
+                            "the reference image is no longer in the content store", null));
+        } catch (UncheckedIOException e) {
             throw new UpstreamException(UpstreamException.Kind.TRANSIENT, 0, null, "cannot read the reference image", null);
         }
     }

@@ -1,6 +1,5 @@
 package dev.reelay.infra.provider;
 
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
 import java.net.Inet6Address;
@@ -21,8 +20,8 @@ public class OutboundUrlGuard {
 
     private final List<String> allowedHosts;
 
-    OutboundUrlGuard(@Value("${reelay.outbound.allowed-local-hosts:}") List<String> allowedHosts) {
-        this.allowedHosts = allowedHosts.stream().map(h -> h.trim().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
+    OutboundUrlGuard(OutboundProperties properties) {
+        this.allowedHosts = properties.allowedLocalHosts().stream().map(h -> h.trim().toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).toList();
     }
 
     /** Why the URL may not be fetched, or empty if it may. */

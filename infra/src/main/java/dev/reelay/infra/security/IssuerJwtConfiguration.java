@@ -1,13 +1,14 @@
 package dev.reelay.infra.security;
 
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
+import org.springframework.boot.autoconfigure.security.oauth2.resource.OAuth2ResourceServerProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
+import org.springframework.util.StringUtils;
 
 import java.time.Clock;
 import java.util.List;
@@ -27,10 +28,9 @@ import java.util.List;
 class IssuerJwtConfiguration {
 
     @Bean
-    JwtDecoder jwtDecoder(@Value("${spring.security.oauth2.resourceserver.jwt.issuer-uri:}") String issuerUri,
-                          @Value("${spring.security.oauth2.resourceserver.jwt.jwk-set-uri:}") String jwkSetUri,
-                          SecurityProperties properties, Clock clock) {
-        return decoder(issuerUri, jwkSetUri, properties, clock);
+    JwtDecoder jwtDecoder(OAuth2ResourceServerProperties resourceServer, SecurityProperties properties, Clock clock) {
+        OAuth2ResourceServerProperties.Jwt external = resourceServer.getJwt();
+        return decoder(external.getIssuerUri(), external.getJwkSetUri(), properties, clock);
     }
 
     static JwtDecoder decoder(String issuerUri, String jwkSetUri, SecurityProperties properties, Clock clock) {
@@ -39,12 +39,12 @@ class IssuerJwtConfiguration {
             throw new IllegalStateException("reelay.security.jws-algorithms must name JWS algorithms such as RS256, ES256; got "
                     + properties.jwsAlgorithms());
         }
-        if (issuerUri == null || issuerUri.isBlank()) {
+        if (!StringUtils.hasText(issuerUri)) {
             throw new IllegalStateException("spring.security.oauth2.resourceserver.jwt.issuer-uri must be set: every token's "
                     + "'iss' is checked against it (jwk-set-uri alone only says where the keys are)");
         }
         return new SupplierJwtDecoder(() -> {
-            NimbusJwtDecoder decoder = (jwkSetUri == null || jwkSetUri.isBlank()
+            NimbusJwtDecoder decoder = (!StringUtils.hasText(jwkSetUri)
                     ? NimbusJwtDecoder.withIssuerLocation(issuerUri)
                     .jwsAlgorithms(list -> { list.clear(); list.addAll(algorithms); })
                     : NimbusJwtDecoder.withJwkSetUri(jwkSetUri)

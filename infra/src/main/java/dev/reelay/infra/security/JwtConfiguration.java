@@ -1,12 +1,13 @@
 package dev.reelay.infra.security;
 
 import com.nimbusds.jose.JOSEException;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.autoconfigure.security.oauth2.resource.OAuth2ResourceServerProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.jwt.*;
+import org.springframework.util.StringUtils;
 
 import java.time.Clock;
 
@@ -19,9 +20,9 @@ import java.time.Clock;
 class JwtConfiguration {
 
     @Bean
-    DevIssuer devIssuer(@Value("${spring.security.oauth2.resourceserver.jwt.issuer-uri:}") String issuerUri,
-                        @Value("${spring.security.oauth2.resourceserver.jwt.jwk-set-uri:}") String jwkSetUri) {
-        if (!issuerUri.isBlank() || !jwkSetUri.isBlank()) {
+    DevIssuer devIssuer(OAuth2ResourceServerProperties resourceServer) {
+        OAuth2ResourceServerProperties.Jwt external = resourceServer.getJwt();
+        if (StringUtils.hasText(external.getIssuerUri()) || StringUtils.hasText(external.getJwkSetUri())) {
             throw new IllegalStateException("reelay.security.dev-issuer=true cannot be combined with an external "
                     + "issuer (issuer-uri/jwk-set-uri); turn one of them off");
         }

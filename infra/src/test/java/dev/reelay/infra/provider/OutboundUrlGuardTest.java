@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class OutboundUrlGuardTest {
 
-    private final OutboundUrlGuard guard = new OutboundUrlGuard(List.of("sandbox.local"));
+    private final OutboundUrlGuard guard = new OutboundUrlGuard(new OutboundProperties(List.of("sandbox.local")));
 
     @ParameterizedTest
     @ValueSource(strings = {"http://127.0.0.1/x", "http://localhost:8080/x", "http://169.254.169.254/latest/meta-data",

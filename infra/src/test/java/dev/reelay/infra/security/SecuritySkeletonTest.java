@@ -3,6 +3,7 @@ package dev.reelay.infra.security;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.security.oauth2.resource.OAuth2ResourceServerProperties;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 import java.util.Map;
@@ -131,9 +132,16 @@ class SecuritySkeletonTest {
     @Test
     void theDevIssuerCannotRunBesideAnExternalIssuer() {
         JwtConfiguration configuration = new JwtConfiguration();
-        assertThatThrownBy(() -> configuration.devIssuer("https://issuer.example", ""))
+        assertThatThrownBy(() -> configuration.devIssuer(externalIssuer("https://issuer.example", "")))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot be combined");
-        assertThatThrownBy(() -> configuration.devIssuer("", "https://issuer.example/jwks"))
+        assertThatThrownBy(() -> configuration.devIssuer(externalIssuer("", "https://issuer.example/jwks")))
                 .isInstanceOf(IllegalStateException.class);
+    }
+
+    private static OAuth2ResourceServerProperties externalIssuer(String issuerUri, String jwkSetUri) {
+        OAuth2ResourceServerProperties properties = new OAuth2ResourceServerProperties();
+        properties.getJwt().setIssuerUri(issuerUri);
+        properties.getJwt().setJwkSetUri(jwkSetUri);
+        return properties;
     }
 }

@@ -1,12 +1,13 @@
-package dev.reelay.infra.provider;
+package dev.reelay.infra.content;
 
-import org.springframework.beans.factory.annotation.Value;
+import dev.reelay.infra.provider.HttpUpstreamProviders;
+import dev.reelay.infra.provider.OutboundUrlGuard;
+import dev.reelay.infra.provider.ProviderProperties;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.stereotype.Component;
-import org.springframework.util.unit.DataSize;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.netty.http.client.HttpClient;
@@ -26,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * provider's key, bounded in size and time, streamed to disk (never held whole in memory).
  */
 @Component
-public class ProviderContentDownloader {
+class ProviderContentDownloader {
 
     private final HttpUpstreamProviders providers;
     private final OutboundUrlGuard guard;
@@ -35,18 +36,17 @@ public class ProviderContentDownloader {
     private final Duration timeout;
 
     ProviderContentDownloader(HttpUpstreamProviders providers, OutboundUrlGuard guard, WebClient.Builder builder,
-                              @Value("${reelay.content.max-download-size:512MB}") DataSize maxBytes,
-                              @Value("${reelay.content.download-timeout:120s}") Duration timeout) {
+                              ContentProperties properties) {
         this.providers = providers;
         this.guard = guard;
-        this.maxBytes = maxBytes.toBytes();
-        this.timeout = timeout;
+        this.maxBytes = properties.maxDownloadSize().toBytes();
+        this.timeout = properties.downloadTimeout();
         this.client = builder.clone().clientConnector(new ReactorClientHttpConnector(
                 HttpClient.create().followRedirect(false).responseTimeout(Duration.ofSeconds(30)))).build();
     }
 
     /** The downloaded file's media type, or empty if the provider does not have this variant (any more). */
-    public Optional<String> download(String providerId, String externalTaskId, String contentLocation, String variant,
+    Optional<String> download(String providerId, String externalTaskId, String contentLocation, String variant,
                                      Path target) throws IOException {
         Optional<ProviderProperties.Provider> provider = providers.config(providerId);
         if (provider.isEmpty()) {
