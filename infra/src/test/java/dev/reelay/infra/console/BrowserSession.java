@@ -116,6 +116,25 @@ final class BrowserSession implements AutoCloseable {
     }
 
     /** Waits for {@code condition}; on a timeout the failure shows what the page said and what its console logged. */
+    /** The text of what {@code css} finds, read in one script (live updates replace elements between calls); "" if none. */
+    String text(String css) {
+        Object text = script("const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", css);
+        return text == null ? "" : text.toString();
+    }
+
+    /** Waits until the text of what {@code css} finds contains every one of {@code parts}, and returns it. */
+    String awaitText(String css, String... parts) {
+        return until(d -> {
+            String text = text(css);
+            for (String part : parts) {
+                if (!text.contains(part)) {
+                    return null;
+                }
+            }
+            return text;
+        }, Duration.ofSeconds(15));
+    }
+
     /** Clicks what {@code css} finds, looking again when a live update replaced it in between. */
     void click(String css) {
         until(d -> {

@@ -107,9 +107,9 @@ class ConsoleInBrowserTest {
         browser.script("const v = document.getElementById('task-video'); v.currentTime = v.duration / 2;");
         browser.until(d -> (Boolean) browser.script(
                 "const v = document.getElementById('task-video'); return !v.seeking && v.readyState >= 2;"), Duration.ofSeconds(10));
-        WebElement history = browser.await("#task-history li[data-type=TaskCompleted]");
-        assertThat(history.getText()).contains("by ");
-        assertThat(browser.find("#task-history").getText()).contains("TaskSubmitted").contains("by alice");
+        browser.await("#task-history li[data-type=TaskCompleted]");
+        String history = browser.awaitText("#task-history", "TaskSubmitted", "TaskCompleted");
+        assertThat(history).contains("by alice").contains("by system:upstream").containsPattern("trace [0-9a-f]{32}");
         browser.screenshot("task");
 
         browser.find("#remix-prompt").sendKeys("The same boat, at night");
@@ -120,21 +120,22 @@ class ConsoleInBrowserTest {
         browser.await("#task-lineage a[href='#/task/" + videoId + "']");
         browser.open("/console/#/lineage/" + videoId);
         browser.await("#lineage li[data-video-id='" + remixId + "']");
-        assertThat(browser.find("#lineage li[data-video-id='" + videoId + "']").getText()).contains("The same boat, at night");
+        assertThat(browser.text("#lineage li[data-video-id='" + videoId + "']")).contains("The same boat, at night");
         browser.screenshot("lineage");
 
         browser.open("/console/#/stats");
-        WebElement total = browser.await("#stat-total .big");
-        assertThat(Integer.parseInt(total.getText())).isGreaterThanOrEqualTo(2);
+        browser.await("#stat-total .big");
+        assertThat(Integer.parseInt(browser.text("#stat-total .big"))).isGreaterThanOrEqualTo(2);
         browser.await("#chart-status svg");
         browser.screenshot("stats");
 
         signOut();
         signIn("bob");
         browser.await("#task-rows td");
-        assertThat(browser.find("#task-list").getText()).doesNotContain(videoId).doesNotContain(remixId);
+        assertThat(browser.text("#task-list")).doesNotContain(videoId).doesNotContain(remixId);
         browser.open("/console/#/task/" + videoId);
-        assertThat(browser.await("#task-summary [role=alert]").getText()).contains("no task");
+        browser.await("#task-summary [role=alert]");
+        assertThat(browser.text("#task-summary [role=alert]")).contains("no task");
         signOut();
     }
 
@@ -145,8 +146,8 @@ class ConsoleInBrowserTest {
         // a right-to-left override would reorder how the prompt reads: the server refuses it, naming the prompt
         browser.script("document.getElementById('prompt').value = 'invoice \\u202Egnp.exe';");
         browser.find("#submit").click();
-        WebElement error = browser.await("[data-error-for=prompt]");
-        assertThat(error.getText()).contains("bidirectional");
+        browser.await("[data-error-for=prompt]");
+        assertThat(browser.text("[data-error-for=prompt]")).contains("bidirectional");
         assertThat(browser.find("#prompt").getAttribute("aria-invalid")).isEqualTo("true");
         assertThat(browser.find("[data-error-for=model]").getText()).isEmpty();
         signOut();
@@ -162,7 +163,8 @@ class ConsoleInBrowserTest {
         browser.find("#limits-owner").sendKeys("dave");
         browser.find("#limits-concurrent").sendKeys("3");
         browser.find("#limits-form button[type=submit]").click();
-        assertThat(browser.await("#limits-balance p").getText()).contains("dave").contains("of 3 slots").contains("own limits");
+        browser.await("#limits-balance p");
+        assertThat(browser.text("#limits-balance p")).contains("dave").contains("of 3 slots").contains("own limits");
         browser.screenshot("admin");
         signOut();
     }
