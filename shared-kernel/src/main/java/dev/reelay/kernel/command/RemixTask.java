@@ -10,7 +10,7 @@ public record RemixTask(@TargetAggregateIdentifier VideoId sourceVideoId, VideoI
 
     /**
      * The handler's answer: the remix as it was submitted, and the provider's id of its source (null if the source
-     * was never bound to a provider job), so the seeds' remix response needs no read model.
+     * was never bound to a provider job), so the seed backend's remix response needs no read model.
      */
     public record Accepted(VideoId remixVideoId, TaskSpec spec, Lineage lineage, String sourceExternalTaskId) {
     }
