@@ -13,9 +13,10 @@ export function adminView() {
     try {
       const list = await api.projections();
       projections.replaceChildren(h('h2', {}, 'Projections'), h('table', {},
-        h('thead', {}, h('tr', {}, ['Name', 'Running', 'Segments', 'Position', 'Caught up', 'Replaying', ''].map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ['Name', 'Running', 'Segments', 'Position', 'Lag', 'Caught up', 'Replaying', ''].map((c) => h('th', { scope: 'col' }, c)))),
         h('tbody', {}, list.map((p) => h('tr', { dataset: { projection: p.name } },
           h('td', {}, p.name), h('td', {}, p.running ? 'yes' : 'no'), h('td', {}, p.segments), h('td', {}, p.position),
+          h('td', { class: 'lag' }, p.lag),
           h('td', {}, p.caughtUp ? 'yes' : 'no'), h('td', {}, p.replaying ? (p.replayDone ? 'done' : 'yes') : 'no'),
           h('td', {}, rebuildable(p.name) ? h('button', { type: 'button', onclick: async () => {
             if (!confirm(`Rebuild ${p.name}? Its views are reset and replayed from the events.`)) return;

@@ -160,6 +160,7 @@ class ConsoleInBrowserTest {
         browser.find("#token-submit").click();
         browser.await("#nav-admin").click();
         browser.await("#admin-projections tr[data-projection=task-views]");
+        assertThat(browser.text("#admin-projections tr[data-projection=task-views] .lag")).matches("\\d+");
         browser.find("#limits-owner").sendKeys("dave");
         browser.find("#limits-concurrent").sendKeys("3");
         browser.find("#limits-form button[type=submit]").click();

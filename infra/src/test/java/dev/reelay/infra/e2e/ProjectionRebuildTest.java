@@ -82,6 +82,7 @@ class ProjectionRebuildTest {
             assertThat(views).as("task-views in the admin list").isNotNull();
             assertThat(views.get("replayDone").asBoolean()).isTrue();
             assertThat(views.get("position").asLong()).isGreaterThanOrEqualTo(head);
+            assertThat(views.get("lag").asLong()).as("a caught-up projection is no position behind the head").isZero();
         });
     }
 }

@@ -1,5 +1,8 @@
 package dev.reelay.query.admin;
 
+import dev.reelay.query.ProjectionGroups;
+import org.axonframework.eventhandling.TrackingToken;
+import org.axonframework.eventsourcing.eventstore.EventStore;
 import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.api.SeedEnvelope;
 import dev.reelay.kernel.task.ErrorCode;
@@ -29,23 +32,26 @@ import java.util.Set;
 class ProjectionAdminController {
 
     private static final Logger audit = LoggerFactory.getLogger("reelay.audit");
-    static final Set<String> REBUILDABLE = Set.of(dev.reelay.query.ProjectionGroups.TASK_VIEWS, dev.reelay.query.ProjectionGroups.LINEAGE, dev.reelay.query.ProjectionGroups.ACCOUNTS);
+    static final Set<String> REBUILDABLE = Set.of(ProjectionGroups.TASK_VIEWS, ProjectionGroups.LINEAGE, ProjectionGroups.ACCOUNTS);
 
     private final EventProcessingConfiguration processing;
+    private final EventStore eventStore;
     private final Clock clock;
 
-    ProjectionAdminController(EventProcessingConfiguration processing, Clock clock) {
+    ProjectionAdminController(EventProcessingConfiguration processing, EventStore eventStore, Clock clock) {
         this.processing = processing;
+        this.eventStore = eventStore;
         this.clock = clock;
     }
 
     /**
      * Where a processor stands; {@code resetPosition} only while a rebuild has one. {@code replayDone} says when the
      * re-reading is over: Axon keeps a segment "replaying" until it handles an event beyond the reset point, which on
-     * a quiet system can be long after it has re-read everything.
+     * a quiet system can be long after it has re-read everything. {@code lag} is how many store positions the
+     * processor's slowest segment is behind the head of the event store.
      */
     record ProjectionStatus(String name, boolean running, boolean replaying, boolean replayDone, boolean caughtUp,
-                            int segments, long position, Long resetPosition) {
+                            int segments, long position, long lag, Long resetPosition) {
     }
 
     @GetMapping("/api/admin/projections")
@@ -54,7 +60,7 @@ class ProjectionAdminController {
         List<ProjectionStatus> processors = processing.eventProcessors().values().stream()
                 .filter(StreamingEventProcessor.class::isInstance)
                 .map(StreamingEventProcessor.class::cast)
-                .map(ProjectionAdminController::describe)
+                .map(this::describe)
                 .toList();
         return SeedEnvelope.of(processors, clock.millis() - started);
     }
@@ -76,14 +82,16 @@ class ProjectionAdminController {
                 .body(SeedEnvelope.of(describe(processor), clock.millis() - started));
     }
 
-    private static ProjectionStatus describe(StreamingEventProcessor processor) {
+    private ProjectionStatus describe(StreamingEventProcessor processor) {
         Map<Integer, EventTrackerStatus> status = processor.processingStatus();
         long position = status.values().stream().mapToLong(s -> s.getCurrentPosition().orElse(-1)).min().orElse(-1);
         long resetPosition = status.values().stream().mapToLong(s -> s.getResetPosition().orElse(-1)).max().orElse(-1);
         boolean caughtUp = !status.isEmpty() && status.values().stream().allMatch(EventTrackerStatus::isCaughtUp);
         boolean replaying = status.values().stream().anyMatch(EventTrackerStatus::isReplaying);
+        TrackingToken head = eventStore.createHeadToken();
+        long headPosition = head == null ? -1 : head.position().orElse(-1);
         return new ProjectionStatus(processor.getName(), processor.isRunning(), replaying,
                 caughtUp && position >= resetPosition, caughtUp, status.size(), position,
-                resetPosition >= 0 ? resetPosition : null);
+                Math.max(0, headPosition - position), resetPosition >= 0 ? resetPosition : null);
     }
 }
