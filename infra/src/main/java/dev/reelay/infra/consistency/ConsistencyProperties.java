@@ -1,20 +1,18 @@
 package dev.reelay.infra.consistency;
 
+import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
 
 import java.time.Duration;
 
 /**
  * {@code reelay.consistency}: how long a write waits for the read models to show it ({@code write-wait}) before it
- * answers anyway (ADR 0009).
+ * answers anyway (ADR 0009); zero answers at once.
  */
+@Validated
 @ConfigurationProperties("reelay.consistency")
-public record ConsistencyProperties(@DefaultValue("5s") Duration writeWait) {
-
-    public ConsistencyProperties {
-        if (writeWait.isNegative()) {
-            throw new IllegalArgumentException("reelay.consistency.write-wait must not be negative");
-        }
-    }
+public record ConsistencyProperties(@NotNull @DurationMin(seconds = 0) @DefaultValue("5s") Duration writeWait) {
 }

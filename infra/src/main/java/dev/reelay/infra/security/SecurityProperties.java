@@ -1,6 +1,13 @@
 package dev.reelay.infra.security;
 
+import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
 
 import java.time.Duration;
 import java.util.List;
@@ -9,27 +16,30 @@ import java.util.List;
  * Token settings. {@code devIssuer} turns on the built-in issuer (default profile only); production uses the
  * standard {@code spring.security.oauth2.resourceserver.jwt.issuer-uri} / {@code jwk-set-uri}. Every token needs an
  * {@code exp} at most {@code maxTokenLifetime} after its {@code iat} (see {@link TokenRules}).
+ *
+ * @param devIssuer read here for the configuration metadata; its value ({@code true}) is set in application.yml,
+ *                  because bean conditions read the key before any record is bound, and a missing key means
+ *                  no dev issuer, so a configuration that forgets it never signs its own tokens
+ * @param audience  set in application.yml only: {@code spring.security.oauth2.resourceserver.jwt.audiences} reads
+ *                  it from there
  */
+@Validated
 @ConfigurationProperties("reelay.security")
-public record SecurityProperties(boolean devIssuer, String devIssuerName, String audience, Duration clockSkew,
-                                 Duration devTokenTtl, List<String> jwsAlgorithms, Duration maxTokenLifetime) {
+public record SecurityProperties(boolean devIssuer,
+                                 @NotBlank @DefaultValue("reelay-dev-issuer") String devIssuerName,
+                                 @NotBlank String audience,
+                                 @NotNull @DurationMin(seconds = 0) @DefaultValue("30s") Duration clockSkew,
+                                 @NotNull @DurationMin(nanos = 1) @DefaultValue("1h") Duration devTokenTtl,
+                                 @NotEmpty @DefaultValue("RS256") List<String> jwsAlgorithms,
+                                 @NotNull @DurationMin(nanos = 1, message = "max-token-lifetime must be positive")
+                                 @DefaultValue("24h") Duration maxTokenLifetime) {
 
     public SecurityProperties {
-        devIssuerName = devIssuerName == null ? "reelay-dev-issuer" : devIssuerName;
-        audience = audience == null ? "reelay" : audience;
-        clockSkew = clockSkew == null ? Duration.ofSeconds(30) : clockSkew;
-        devTokenTtl = devTokenTtl == null ? Duration.ofHours(1) : devTokenTtl;
-        jwsAlgorithms = jwsAlgorithms == null || jwsAlgorithms.isEmpty() ? List.of("RS256") : List.copyOf(jwsAlgorithms);
-        maxTokenLifetime = maxTokenLifetime == null ? Duration.ofHours(24) : maxTokenLifetime;
-        if (clockSkew.isNegative()) {
-            throw new IllegalArgumentException("reelay.security.clock-skew must not be negative");
-        }
-        if (maxTokenLifetime.isNegative() || maxTokenLifetime.isZero()) {
-            throw new IllegalArgumentException("reelay.security.max-token-lifetime must be positive");
-        }
-        if (devTokenTtl.isNegative() || devTokenTtl.isZero() || devTokenTtl.compareTo(maxTokenLifetime) > 0) {
-            throw new IllegalArgumentException("reelay.security.dev-token-ttl must be positive and at most "
-                    + "reelay.security.max-token-lifetime (" + maxTokenLifetime + "), or its own tokens would be refused");
-        }
+        jwsAlgorithms = List.copyOf(jwsAlgorithms);
+    }
+
+    @AssertTrue(message = "dev-token-ttl must be at most max-token-lifetime, or the dev issuer's own tokens would be refused")
+    boolean isDevTokenTtlWithinMaxTokenLifetime() {
+        return devTokenTtl == null || maxTokenLifetime == null || devTokenTtl.compareTo(maxTokenLifetime) <= 0;
     }
 }

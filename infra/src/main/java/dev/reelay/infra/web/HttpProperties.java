@@ -1,7 +1,10 @@
 package dev.reelay.infra.web;
 
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
@@ -13,34 +16,21 @@ import java.time.Duration;
  * {@code minRateGrace}, at {@code minBodyRate} per second at least. One client address may have at most
  * {@code maxSlowRequestsPerAddress} request bodies (or header blocks) that have been arriving for longer than
  * {@code slowAfter} at once.
+ *
+ * @param maxBodySize set in application.yml only: {@code spring.servlet.multipart.max-request-size} reads it from
+ *                    there
  */
 @Validated
 @ConfigurationProperties("reelay.http")
-public record HttpProperties(DataSize maxBodySize, Duration idleTimeout, Duration keepAliveTimeout,
-                             Duration headerTimeout, Duration bodyTimeout, DataSize minBodyRate,
-                             Duration minRateGrace, Duration slowAfter, @Min(1) Integer maxSlowRequestsPerAddress) {
-
-    public HttpProperties {
-        maxBodySize = maxBodySize == null ? DataSize.ofMegabytes(8) : maxBodySize;
-        idleTimeout = positive(idleTimeout, Duration.ofSeconds(10), "idle-timeout");
-        keepAliveTimeout = positive(keepAliveTimeout, Duration.ofSeconds(15), "keep-alive-timeout");
-        headerTimeout = positive(headerTimeout, Duration.ofSeconds(10), "header-timeout");
-        bodyTimeout = positive(bodyTimeout, Duration.ofSeconds(120), "body-timeout");
-        minBodyRate = minBodyRate == null ? DataSize.ofKilobytes(1) : minBodyRate;
-        minRateGrace = positive(minRateGrace, Duration.ofSeconds(5), "min-rate-grace");
-        slowAfter = positive(slowAfter, Duration.ofSeconds(1), "slow-after");
-        maxSlowRequestsPerAddress = maxSlowRequestsPerAddress == null ? 16 : maxSlowRequestsPerAddress;
-    }
-
-    private static Duration positive(Duration value, Duration fallback, String name) {
-        if (value == null) {
-            return fallback;
-        }
-        if (value.isNegative() || value.isZero()) {
-            throw new IllegalArgumentException("reelay.http." + name + " must be positive");
-        }
-        return value;
-    }
+public record HttpProperties(@NotNull DataSize maxBodySize,
+                             @NotNull @DurationMin(nanos = 1) @DefaultValue("10s") Duration idleTimeout,
+                             @NotNull @DurationMin(nanos = 1) @DefaultValue("15s") Duration keepAliveTimeout,
+                             @NotNull @DurationMin(nanos = 1) @DefaultValue("10s") Duration headerTimeout,
+                             @NotNull @DurationMin(nanos = 1) @DefaultValue("120s") Duration bodyTimeout,
+                             @NotNull @DefaultValue("1KB") DataSize minBodyRate,
+                             @NotNull @DurationMin(nanos = 1) @DefaultValue("5s") Duration minRateGrace,
+                             @NotNull @DurationMin(nanos = 1) @DefaultValue("1s") Duration slowAfter,
+                             @Min(1) @DefaultValue("16") int maxSlowRequestsPerAddress) {
 
     /** Whether a body that has delivered {@code bytes} in {@code elapsedNanos} is too slow or too late. */
     boolean tooSlow(long bytes, long elapsedNanos) {

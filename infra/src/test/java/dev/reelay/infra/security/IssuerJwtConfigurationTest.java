@@ -186,16 +186,4 @@ class IssuerJwtConfigurationTest {
                     .isInstanceOf(JwtException.class).hasMessageContaining("subject");
         }
     }
-
-    @Test
-    void theDevTokenLifetimeMayNotExceedTheMaximumAndTheMaximumMustBePositive() {
-        assertThatThrownBy(() -> new SecurityProperties(true, null, "reelay", Duration.ofSeconds(30), Duration.ofHours(48),
-                List.of("RS256"), Duration.ofHours(24)))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max-token-lifetime");
-        assertThatThrownBy(() -> new SecurityProperties(true, null, "reelay", Duration.ofSeconds(30), null,
-                List.of("RS256"), Duration.ZERO))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max-token-lifetime");
-        assertThat(new SecurityProperties(true, null, null, null, null, null, null).maxTokenLifetime())
-                .isEqualTo(Duration.ofHours(24));
-    }
 }

@@ -1,6 +1,11 @@
 package dev.reelay.query.live;
 
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import org.hibernate.validator.constraints.time.DurationMin;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
 
 import java.time.Duration;
 
@@ -10,35 +15,14 @@ import java.time.Duration;
  * {@code reset} event instead of a replay; replays run on {@code replayThreads} workers with at most
  * {@code replayQueue} waiting, and a resume beyond that is 429.
  */
+@Validated
 @ConfigurationProperties("reelay.sse")
-public record LiveStreamProperties(Duration heartbeat, Duration timeout, Duration ticketTtl, Integer maxStreamsPerUser,
-                                   Integer maxTicketsPerUser, Long maxReplayEvents, Integer replayThreads,
-                                   Integer replayQueue) {
-
-    public LiveStreamProperties {
-        heartbeat = heartbeat == null ? Duration.ofSeconds(15) : heartbeat;
-        timeout = timeout == null ? Duration.ofMinutes(30) : timeout;
-        ticketTtl = ticketTtl == null ? Duration.ofSeconds(60) : ticketTtl;
-        maxStreamsPerUser = atLeast(maxStreamsPerUser, 20, 1, "max-streams-per-user");
-        maxTicketsPerUser = atLeast(maxTicketsPerUser, 20, 1, "max-tickets-per-user");
-        maxReplayEvents = maxReplayEvents == null ? 10_000L : maxReplayEvents;
-        if (maxReplayEvents < 0) {
-            throw new IllegalArgumentException("reelay.sse.max-replay-events must be 0 or more");
-        }
-        replayThreads = atLeast(replayThreads, 2, 1, "replay-threads");
-        replayQueue = atLeast(replayQueue, 64, 0, "replay-queue");
-        for (Duration d : new Duration[]{heartbeat, timeout, ticketTtl}) {
-            if (d.isZero() || d.isNegative()) {
-                throw new IllegalArgumentException("reelay.sse durations must be positive");
-            }
-        }
-    }
-
-    private static int atLeast(Integer value, int fallback, int min, String name) {
-        int v = value == null ? fallback : value;
-        if (v < min) {
-            throw new IllegalArgumentException("reelay.sse." + name + " must be " + min + " or more");
-        }
-        return v;
-    }
+public record LiveStreamProperties(@NotNull @DurationMin(nanos = 1) @DefaultValue("15s") Duration heartbeat,
+                                   @NotNull @DurationMin(nanos = 1) @DefaultValue("30m") Duration timeout,
+                                   @NotNull @DurationMin(nanos = 1) @DefaultValue("60s") Duration ticketTtl,
+                                   @Min(1) @DefaultValue("20") int maxStreamsPerUser,
+                                   @Min(1) @DefaultValue("20") int maxTicketsPerUser,
+                                   @Min(0) @DefaultValue("10000") long maxReplayEvents,
+                                   @Min(1) @DefaultValue("2") int replayThreads,
+                                   @Min(0) @DefaultValue("64") int replayQueue) {
 }
