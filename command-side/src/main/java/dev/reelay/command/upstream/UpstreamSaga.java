@@ -35,6 +35,11 @@ import java.time.Instant;
  * <p>
  * Deadlines carry the task's id as payload: Axon resolves a handler's first parameter as the payload, so a
  * deadline handler must start with it.
+ * <p>
+ * Each deadline is cancelled by the id {@code schedule} returned, kept in the saga: the cancel-all methods cannot
+ * filter by scope on db-scheduler, they read every deadline in flight. A handler forgets its own id first (the firing
+ * deadline is gone, nothing to cancel). A deadline still due after its reason passed, e.g. one a saga from before the
+ * ids were kept never recorded, is harmless: each handler checks the saga's state, and an ended saga gets none.
  */
 @Saga
 @ProcessingGroup(UpstreamSaga.GROUP)
@@ -76,6 +81,13 @@ public class UpstreamSaga {
     int polls;
     @JsonProperty
     boolean cancelled;
+    /** Ids of the deadlines scheduled and not yet fired, for {@code cancelSchedule}; null when there is none. */
+    @JsonProperty
+    String watchdogDeadline;
+    @JsonProperty
+    String pollDeadline;
+    @JsonProperty
+    String giveUpDeadline;
 
     @StartSaga
     @SagaEventHandler(associationProperty = ASSOCIATION)
@@ -95,12 +107,13 @@ public class UpstreamSaga {
         admitted = true;
         submissionRound = 1;
         effects.submit(videoId, spec, lineage, submissionRound);
-        deadlines.schedule(timings.submissionWatchdog(), WATCHDOG, videoId);
+        watchdogDeadline = deadlines.schedule(timings.submissionWatchdog(), WATCHDOG, videoId);
     }
 
     /** The in-memory retries of a submission die with the process; this deadline resumes them after a restart. */
     @DeadlineHandler(deadlineName = WATCHDOG)
     void submissionWatchdog(VideoId due, UpstreamEffects effects, DeadlineManager deadlines, UpstreamTimings timings) {
+        watchdogDeadline = null;
         if (externalTaskId != null || cancelled) {
             return;
         }
@@ -110,7 +123,7 @@ public class UpstreamSaga {
         }
         submissionRound++;
         effects.submit(videoId, spec, lineage, submissionRound);
-        deadlines.schedule(timings.submissionWatchdog(), WATCHDOG, videoId);
+        watchdogDeadline = deadlines.schedule(timings.submissionWatchdog(), WATCHDOG, videoId);
     }
 
     @SagaEventHandler(associationProperty = ASSOCIATION)
@@ -118,10 +131,10 @@ public class UpstreamSaga {
         providerId = event.providerId();
         externalTaskId = event.externalTaskId();
         acceptedAt = event.acceptedAt();
-        deadlines.cancelAllWithinScope(WATCHDOG);
+        watchdogDeadline = cancel(deadlines, WATCHDOG, watchdogDeadline);
         ProviderRoute route = providers.route(providerId).orElse(timings.fallbackRoute(providerId));
-        deadlines.schedule(route.webhooks() ? route.webhookSafetyPoll() : route.pollInitial(), POLL, videoId);
-        deadlines.schedule(route.giveUpAfter(), GIVE_UP, videoId);
+        pollDeadline = deadlines.schedule(route.webhooks() ? route.webhookSafetyPoll() : route.pollInitial(), POLL, videoId);
+        giveUpDeadline = deadlines.schedule(route.giveUpAfter(), GIVE_UP, videoId);
     }
 
     @SagaEventHandler(associationProperty = ASSOCIATION)
@@ -132,11 +145,12 @@ public class UpstreamSaga {
 
     @DeadlineHandler(deadlineName = POLL)
     void poll(VideoId due, UpstreamEffects effects, DeadlineManager deadlines, UpstreamProviders providers, UpstreamTimings timings) {
+        pollDeadline = null;
         if (effects.poll(videoId, providerId, externalTaskId)) {
             polls++;
         }
         ProviderRoute route = providers.route(providerId).orElse(timings.fallbackRoute(providerId));
-        deadlines.schedule(nextPollIn(route, timings.now()), POLL, videoId);
+        pollDeadline = deadlines.schedule(nextPollIn(route, timings.now()), POLL, videoId);
     }
 
     /**
@@ -183,7 +197,8 @@ public class UpstreamSaga {
 
     @DeadlineHandler(deadlineName = GIVE_UP)
     void giveUp(VideoId due, UpstreamEffects effects, DeadlineManager deadlines) {
-        deadlines.cancelAllWithinScope(POLL);
+        giveUpDeadline = null;
+        pollDeadline = cancel(deadlines, POLL, pollDeadline);
         effects.finalCheck(videoId, providerId, externalTaskId);
     }
 
@@ -252,9 +267,17 @@ public class UpstreamSaga {
         effects.forget(videoId);
     }
 
-    private static void cancelDeadlines(DeadlineManager deadlines) {
-        deadlines.cancelAllWithinScope(POLL);
-        deadlines.cancelAllWithinScope(GIVE_UP);
-        deadlines.cancelAllWithinScope(WATCHDOG);
+    private void cancelDeadlines(DeadlineManager deadlines) {
+        pollDeadline = cancel(deadlines, POLL, pollDeadline);
+        giveUpDeadline = cancel(deadlines, GIVE_UP, giveUpDeadline);
+        watchdogDeadline = cancel(deadlines, WATCHDOG, watchdogDeadline);
+    }
+
+    /** Cancels the deadline with this id, if there is one; returns the id to keep (none). */
+    private static String cancel(DeadlineManager deadlines, String name, String id) {
+        if (id != null) {
+            deadlines.cancelSchedule(name, id);
+        }
+        return null;
     }
 }
