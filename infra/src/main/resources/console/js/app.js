@@ -47,8 +47,8 @@ function render() {
 
 document.getElementById('logout').addEventListener('click', () => {
   session.token = null;
-  location.hash = '';
-  render();
+  // leaving a screen's hash renders through hashchange; render here only when there is no hash to leave
+  if (location.hash) location.hash = ''; else render();
 });
 window.addEventListener('hashchange', render);
 window.addEventListener('reelay:logged-out', render);

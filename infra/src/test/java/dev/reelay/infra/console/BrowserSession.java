@@ -135,6 +135,16 @@ final class BrowserSession implements AutoCloseable {
         }, Duration.ofSeconds(15));
     }
 
+    /** Types {@code text} into what {@code css} finds, starting over when a re-render replaced the field. */
+    void type(String css, String text) {
+        until(d -> {
+            WebElement field = d.findElement(By.cssSelector(css));
+            field.clear();
+            field.sendKeys(text);
+            return text.equals(field.getAttribute("value")) ? true : null;
+        }, Duration.ofSeconds(15));
+    }
+
     /** Clicks what {@code css} finds, looking again when a live update replaced it in between. */
     void click(String css) {
         until(d -> {
@@ -149,7 +159,10 @@ final class BrowserSession implements AutoCloseable {
 
     <T> T until(Function<WebDriver, T> condition, Duration timeout) {
         try {
-            return new WebDriverWait(driver, timeout, Duration.ofMillis(100)).until((ExpectedCondition<T>) condition::apply);
+            // a live update may replace what the condition was looking at: look again
+            return new WebDriverWait(driver, timeout, Duration.ofMillis(100))
+                    .ignoring(StaleElementReferenceException.class)
+                    .until((ExpectedCondition<T>) condition::apply);
         } catch (TimeoutException e) {
             StringBuilder logs = new StringBuilder();
             driver.manage().logs().get(LogType.BROWSER).forEach(entry -> logs.append('\n').append(entry));

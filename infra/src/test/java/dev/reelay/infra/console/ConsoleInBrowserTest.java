@@ -182,9 +182,10 @@ class ConsoleInBrowserTest {
     }
 
     private void signIn(String user) {
-        browser.await("#login-username").sendKeys(user);
-        browser.find("#login-password").sendKeys("any");
-        browser.find("#login-submit").click();
+        browser.await("#login-username");
+        browser.type("#login-username", user);
+        browser.type("#login-password", "any");
+        browser.click("#login-submit");
         browser.await("#whoami");
         browser.until(d -> user.equals(browser.find("#whoami").getText()) ? true : null, Duration.ofSeconds(10));
     }
