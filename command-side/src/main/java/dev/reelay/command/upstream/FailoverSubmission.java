@@ -1,5 +1,6 @@
 package dev.reelay.command.upstream;
 
+import org.axonframework.messaging.MetaData;
 import dev.reelay.command.upstream.UpstreamProviders.ProviderRoute;
 import dev.reelay.kernel.command.RecordUpstreamAcceptance;
 import dev.reelay.kernel.task.Lineage;
@@ -12,7 +13,6 @@ import reactor.core.publisher.Mono;
 
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -43,7 +43,7 @@ class FailoverSubmission {
     }
 
     /** Starts the submission's round {@code round} (1-based) and returns at once. */
-    void start(Map<String, Object> origin, VideoId videoId, TaskSpec spec, Lineage lineage, int round) {
+    void start(MetaData origin, VideoId videoId, TaskSpec spec, Lineage lineage, int round) {
         List<ProviderRoute> routes;
         Optional<UpstreamProviders.Binding> source = Optional.empty();
         if (lineage != null) {
@@ -62,7 +62,7 @@ class FailoverSubmission {
         tryRoute(new Submission(origin, videoId, spec, sourceExternal, routes, attempt), 0).subscribe();
     }
 
-    private record Submission(Map<String, Object> origin, VideoId videoId, TaskSpec spec, String sourceExternal,
+    private record Submission(MetaData origin, VideoId videoId, TaskSpec spec, String sourceExternal,
                               List<ProviderRoute> routes, AtomicInteger attempt) {
     }
 
@@ -99,7 +99,7 @@ class FailoverSubmission {
      * The binding is written before the acceptance command: a webhook for the new job can arrive before the
      * {@code UpstreamTaskAccepted} event is stored, and must find its task (ADR 0010).
      */
-    private void accepted(Map<String, Object> origin, VideoId videoId, ProviderRoute route, UpstreamJob job) {
+    private void accepted(MetaData origin, VideoId videoId, ProviderRoute route, UpstreamJob job) {
         providers.bind(videoId, route.id(), job.externalTaskId());
         sender.send(origin, new RecordUpstreamAcceptance(videoId, route.id(), job.externalTaskId(), clock.instant()));
         observations.observe(origin, videoId, job);

@@ -1,11 +1,11 @@
 package dev.reelay.command.upstream;
 
+import org.axonframework.messaging.MetaData;
 import dev.reelay.kernel.task.VideoId;
 import org.springframework.stereotype.Component;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Map;
 
 /**
  * Turns one observation of a provider job (a create's answer, a poll, a refresh) into at most one command; the
@@ -27,7 +27,7 @@ class JobObservations {
         this.clock = clock;
     }
 
-    void observe(Map<String, Object> origin, VideoId videoId, UpstreamJob job) {
+    void observe(MetaData origin, VideoId videoId, UpstreamJob job) {
         Instant now = clock.instant();
         if (job.pollAfter() != null) {
             throttle.hint(videoId, job.pollAfter(), now);

@@ -2,11 +2,12 @@ package dev.reelay.command.upstream;
 
 import dev.reelay.kernel.event.AuditMetaData;
 import dev.reelay.kernel.task.VideoId;
+import org.axonframework.messaging.MetaData;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import org.springframework.stereotype.Component;
 
-import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -21,21 +22,16 @@ class RequestOrigins {
     static final String SYSTEM_PRINCIPAL = "system:upstream";
 
     /** Per task in flight on this node: the request ids that started it (lost on restart, which is only less detail). */
-    private final Map<VideoId, Map<String, Object>> origins = new ConcurrentHashMap<>();
+    private final Map<VideoId, MetaData> origins = new ConcurrentHashMap<>();
 
     /** Call on the thread that handles the saga's event or deadline, before the work leaves it. */
-    Map<String, Object> of(VideoId videoId) {
-        Map<String, Object> origin = new HashMap<>();
-        if (CurrentUnitOfWork.isStarted()) {
-            CurrentUnitOfWork.get().getCorrelationData().forEach((key, value) -> {
-                if (!key.equals(AuditMetaData.PRINCIPAL)) {
-                    origin.put(key, value);
-                }
-            });
-        }
-        origin.put(AuditMetaData.PRINCIPAL, SYSTEM_PRINCIPAL);
+    MetaData of(VideoId videoId) {
+        MetaData correlation = CurrentUnitOfWork.isStarted()
+                ? CurrentUnitOfWork.get().getCorrelationData().withoutKeys(Set.of(AuditMetaData.PRINCIPAL))
+                : MetaData.emptyInstance();
+        MetaData origin = correlation.and(AuditMetaData.PRINCIPAL, SYSTEM_PRINCIPAL);
         if (origin.containsKey(AuditMetaData.TRACE_ID)) {
-            origins.put(videoId, Map.copyOf(origin));
+            origins.put(videoId, origin);
             return origin;
         }
         // deadline messages do not carry the scheduling unit's correlation data: use what the submission saw

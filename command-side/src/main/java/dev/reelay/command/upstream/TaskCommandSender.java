@@ -1,5 +1,6 @@
 package dev.reelay.command.upstream;
 
+import org.axonframework.messaging.MetaData;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.slf4j.Logger;
@@ -8,7 +9,6 @@ import org.springframework.stereotype.Component;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
-import java.util.Map;
 
 /**
  * Sends what upstream work observed to the task aggregate, with the metadata of the request that started the work.
@@ -31,7 +31,7 @@ class TaskCommandSender {
         return scheduler;
     }
 
-    void send(Map<String, Object> origin, Object command) {
+    void send(MetaData origin, Object command) {
         try {
             commands.sendAndWait(GenericCommandMessage.asCommandMessage(command).andMetaData(origin));
         } catch (RuntimeException e) {

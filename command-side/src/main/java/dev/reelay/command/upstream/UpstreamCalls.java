@@ -1,5 +1,6 @@
 package dev.reelay.command.upstream;
 
+import org.axonframework.messaging.MetaData;
 import dev.reelay.kernel.task.Lineage;
 import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.task.VideoId;
@@ -9,7 +10,6 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 import java.time.Clock;
-import java.util.Map;
 
 /**
  * Runs what the upstream saga asks for without blocking event-processor threads or holding a transaction: Reactor
@@ -49,7 +49,7 @@ class UpstreamCalls implements UpstreamEffects {
 
     @Override
     public boolean poll(VideoId videoId, String providerId, String externalTaskId) {
-        Map<String, Object> origin = origins.of(videoId);
+        MetaData origin = origins.of(videoId);
         if (!throttle.tryStart(videoId, clock.instant())) {
             return false;
         }
@@ -71,7 +71,7 @@ class UpstreamCalls implements UpstreamEffects {
 
     @Override
     public void refresh(VideoId videoId, String providerId, String externalTaskId) {
-        Map<String, Object> origin = origins.of(videoId);
+        MetaData origin = origins.of(videoId);
         throttle.forget(videoId);
         providers.retrieve(providerId, externalTaskId, videoId)
                 .publishOn(sender.scheduler())
@@ -83,7 +83,7 @@ class UpstreamCalls implements UpstreamEffects {
 
     @Override
     public void finalCheck(VideoId videoId, String providerId, String externalTaskId) {
-        Map<String, Object> origin = origins.of(videoId);
+        MetaData origin = origins.of(videoId);
         providers.retrieve(providerId, externalTaskId, videoId)
                 .publishOn(sender.scheduler())
                 .doOnNext(job -> {
@@ -97,7 +97,7 @@ class UpstreamCalls implements UpstreamEffects {
                 .subscribe();
     }
 
-    private void timeout(Map<String, Object> origin, VideoId videoId) {
+    private void timeout(MetaData origin, VideoId videoId) {
         sender.send(origin, ProviderAnswers.timedOut(videoId, clock.instant()));
     }
 
