@@ -44,7 +44,8 @@ export class ApiError extends Error {
 
 export async function request(method, path, { json, form, headers = {}, auth = true } = {}) {
   const init = { method, headers: { Accept: 'application/json', ...headers } };
-  if (auth && session.token) init.headers.Authorization = `Bearer ${session.token}`;
+  const sentToken = auth ? session.token : null;
+  if (sentToken) init.headers.Authorization = `Bearer ${sentToken}`;
   if (json !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(json);
@@ -58,7 +59,9 @@ export async function request(method, path, { json, form, headers = {}, auth = t
     try { body = JSON.parse(text); } catch { body = { detail: text }; }
   }
   if (!response.ok) {
-    if (response.status === 401 && auth) {
+    // only the token this request carried is refused: a request still in flight from before a sign-out (or from
+    // another user's session in this tab) must not sign out whoever is signed in now
+    if (response.status === 401 && sentToken && session.token === sentToken) {
       session.token = null;
       window.dispatchEvent(new Event('reelay:logged-out'));
     }
@@ -108,6 +111,7 @@ export function liveEvents({ videoId, onEvent, onReset }) {
     if (closed) return;
     try {
       const { ticket } = await api.streamTicket();
+      if (closed) return; // the screen was left while the ticket was on its way
       const path = videoId ? `/api/video/tasks/${encodeURIComponent(videoId)}/events` : '/api/video/tasks/stream';
       source = new EventSource(`${path}?ticket=${encodeURIComponent(ticket)}`);
       source.onmessage = (e) => { try { onEvent(JSON.parse(e.data)); } catch { /* a heartbeat or garbage */ } };

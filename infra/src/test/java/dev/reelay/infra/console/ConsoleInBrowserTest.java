@@ -171,6 +171,27 @@ class ConsoleInBrowserTest {
     }
 
     @Test
+    void aRefusalOfAnEarlierTokenDoesNotSignOutWhoeverIsSignedInNow() {
+        signIn("frank");
+        browser.await("#task-list");
+        // a request sent with an older token (one from before a sign-out) is answered 401 after frank signed in
+        Object kept = browser.script("""
+                return (async () => {
+                  const api = await import('/console/js/api.js');
+                  const current = api.session.token;
+                  api.session.token = 'stale.' + current.split('.')[1] + '.signature';
+                  const inFlight = api.request('GET', '/api/video/quota');
+                  api.session.token = current;
+                  try { await inFlight; return 'answered'; } catch (e) { return e.status === 401 && api.session.token === current; }
+                })();""");
+        assertThat(kept).as("frank's token survives the 401 of the stale one").isEqualTo(true);
+        browser.open("/console/#/stats");
+        browser.await("#stat-total .big");
+        assertThat(browser.text("#whoami")).isEqualTo("frank");
+        signOut();
+    }
+
+    @Test
     void theConsoleFitsANarrowScreen() throws IOException {
         browser.size(390, 844);
         signIn("erin");
