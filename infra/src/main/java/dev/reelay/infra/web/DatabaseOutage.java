@@ -28,7 +28,8 @@ public final class DatabaseOutage {
     /**
      * Whether {@code failure} or one of its causes says the database could not be reached or dropped the connection:
      * SQLSTATE class 08 (connection exception) and 57P01-57P03 (the server is shutting down or starting), a pool
-     * timeout waiting for a connection, or Spring's and Hibernate's translations of those.
+     * timeout waiting for a connection, the pool's closed-connection stand-in, or Spring's and Hibernate's
+     * translations of those.
      */
     public static boolean causedBy(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
@@ -37,11 +38,21 @@ public final class DatabaseOutage {
                     || t instanceof SQLTransientConnectionException || t instanceof ConnectException) {
                 return true;
             }
-            if (t instanceof SQLException sql && isConnectionState(sql.getSQLState())) {
+            if (t instanceof SQLException sql && (isConnectionState(sql.getSQLState()) || isPoolsClosedConnection(sql))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * HikariCP hands out a stand-in once it has closed a broken connection, and the stand-in throws a bare
+     * {@code SQLException("Connection is closed")} without an SQLSTATE. It shows up when a transaction's rollback
+     * runs on the connection that a server shutdown (57P01) just broke, and the rollback's failure replaces the
+     * first one.
+     */
+    private static boolean isPoolsClosedConnection(SQLException sql) {
+        return sql.getSQLState() == null && "Connection is closed".equals(sql.getMessage());
     }
 
     private static boolean isConnectionState(String state) {
