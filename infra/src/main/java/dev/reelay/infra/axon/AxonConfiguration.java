@@ -72,7 +72,7 @@ public class AxonConfiguration {
                     extra.put(AuditMetaData.PRINCIPAL, auth != null && auth.isAuthenticated() ? auth.getName() : "system");
                 }
                 putIfAbsent(command, extra, AuditMetaData.CORRELATION_ID, TraceContextFilter.CORRELATION_ID);
-                putIfAbsent(command, extra, AuditMetaData.TRACE_ID, TraceContextFilter.TRACE_ID);
+                putIfAbsent(command, extra, AuditMetaData.TRACE_ID, TraceContextFilter.REQUEST_TRACE_ID);
                 return extra.isEmpty() ? command : command.andMetaData(extra);
             };
         }

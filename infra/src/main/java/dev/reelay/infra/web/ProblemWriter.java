@@ -33,7 +33,7 @@ public class ProblemWriter {
         HttpStatus known = HttpStatus.resolve(status.value());
         return new Problem(URI.create(TYPE_BASE + code.toLowerCase(Locale.ROOT).replace('_', '-')),
                 known == null ? "Error" : known.getReasonPhrase(), status.value(), detail, instanceUri(instance), code,
-                errors == null || errors.isEmpty() ? null : List.copyOf(errors), MDC.get(TraceContextFilter.TRACE_ID), null);
+                errors == null || errors.isEmpty() ? null : List.copyOf(errors), MDC.get(TraceContextFilter.REQUEST_TRACE_ID), null);
     }
 
     public void write(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String code,

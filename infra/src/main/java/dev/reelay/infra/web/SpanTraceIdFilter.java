@@ -23,7 +23,7 @@ import java.util.Map;
  * continues an incoming {@code traceparent} or starts a trace of its own. This filter, after both, makes the span's
  * trace id the request's: in the log context, {@code X-Trace-Id} and so in every event the request writes. A route
  * that names a task tags the span with it ({@code reelay.video_id}). With tracing off there is no tracer and this
- * does nothing.
+ * does nothing, and so does an unsampled span.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 2)
@@ -41,16 +41,21 @@ class SpanTraceIdFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         Tracer current = tracer.getIfAvailable();
-        Span span = current == null ? null : current.currentSpan();
-        if (span != null && !span.isNoop()) {
+        Span candidate = current == null ? null : current.currentSpan();
+        // a caller's traceparent always names the trace (TraceContextFilter took it; a span continues it); without
+        // one, an exported span's new id does, and an unsampled span keeps the id TraceContextFilter made up
+        Span span = candidate != null && !candidate.isNoop() && Boolean.TRUE.equals(candidate.context().sampled())
+                ? candidate : null;
+        if (span != null && request.getHeader("traceparent") == null) {
             String traceId = span.context().traceId();
             MDC.put(TraceContextFilter.TRACE_ID, traceId);
+            MDC.put(TraceContextFilter.REQUEST_TRACE_ID, traceId);
             response.setHeader("X-Trace-Id", traceId);
         }
         try {
             chain.doFilter(request, response);
         } finally {
-            if (span != null && !span.isNoop()
+            if (span != null
                     && request.getAttribute(HandlerMapping.URI_TEMPLATE_VARIABLES_ATTRIBUTE) instanceof Map<?, ?> variables
                     && variables.get("videoId") instanceof String videoId) {
                 span.tag(VIDEO_ID_TAG, videoId);

@@ -23,7 +23,13 @@ import java.util.regex.Pattern;
 public class TraceContextFilter extends OncePerRequestFilter {
 
     public static final String CORRELATION_ID = "correlationId";
+    /** The log context's key, which Micrometer Tracing also writes (with a span's id) when tracing is on. */
     public static final String TRACE_ID = "traceId";
+    /**
+     * The request's own trace id, for what it writes (event metadata, problem bodies): tracing's scopes rewrite
+     * {@link #TRACE_ID} as spans open and close, this key only the request's filters set.
+     */
+    public static final String REQUEST_TRACE_ID = "requestTraceId";
 
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
     private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}");
@@ -38,6 +44,7 @@ public class TraceContextFilter extends OncePerRequestFilter {
         String traceId = traceIdFrom(request.getHeader("traceparent"));
         MDC.put(CORRELATION_ID, correlationId);
         MDC.put(TRACE_ID, traceId);
+        MDC.put(REQUEST_TRACE_ID, traceId);
         response.setHeader("X-Correlation-Id", correlationId);
         response.setHeader("X-Trace-Id", traceId);
         try {
@@ -45,6 +52,7 @@ public class TraceContextFilter extends OncePerRequestFilter {
         } finally {
             MDC.remove(CORRELATION_ID);
             MDC.remove(TRACE_ID);
+            MDC.remove(REQUEST_TRACE_ID);
         }
     }
 

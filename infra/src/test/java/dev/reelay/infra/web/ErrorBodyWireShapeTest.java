@@ -30,12 +30,12 @@ class ErrorBodyWireShapeTest {
 
     @AfterEach
     void clearTrace() {
-        MDC.remove(TraceContextFilter.TRACE_ID);
+        MDC.remove(TraceContextFilter.REQUEST_TRACE_ID);
     }
 
     @Test
     void aProblemWithFieldsAndATraceIsWrittenAsProblemDetailWroteIt() throws Exception {
-        MDC.put(TraceContextFilter.TRACE_ID, "4bf92f3577b34da6a3ce929d0e0e4736");
+        MDC.put(TraceContextFilter.REQUEST_TRACE_ID, "4bf92f3577b34da6a3ce929d0e0e4736");
         List<FieldViolation> errors = List.of(new FieldViolation("prompt", "REQUIRED", "prompt is required"));
 
         Problem problem = problems.problem(HttpStatus.UNPROCESSABLE_ENTITY, "VALIDATION_FAILED", "bad", errors,
