@@ -1,0 +1,158 @@
+package dev.reelay.infra.webhook;
+
+import dev.reelay.infra.provider.OutboundUrlGuard;
+import dev.reelay.infra.provider.RetryAfter;
+import dev.reelay.infra.provider.StandardWebhooks;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.http.HttpHeaders;
+import org.springframework.stereotype.Component;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Sends due deliveries, on every node: polls the queue every {@code poll-interval}, claims up to {@code senders}
+ * messages and sends them in parallel, each outside any transaction and bounded by the connect and read timeouts.
+ * The URL passes the SSRF guard again before every attempt (a name may resolve elsewhere by now); redirects are not
+ * followed. Only the first 1 KB of an answer is read.
+ */
+@Component
+class WebhookDispatcher implements SmartLifecycle {
+
+    static final int EXCERPT_BYTES = 1024;
+    private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
+
+    private final DeliveryQueue queue;
+    private final Endpoints endpoints;
+    private final OutboundUrlGuard guard;
+    private final WebhookProperties properties;
+    private final Clock clock;
+    private final HttpClient http;
+    private volatile ScheduledExecutorService poller;
+    private volatile ExecutorService senders;
+
+    WebhookDispatcher(DeliveryQueue queue, Endpoints endpoints, OutboundUrlGuard guard, WebhookProperties properties,
+                      Clock clock) {
+        this.queue = queue;
+        this.endpoints = endpoints;
+        this.guard = guard;
+        this.properties = properties;
+        this.clock = clock;
+        this.http = HttpClient.newBuilder().connectTimeout(properties.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+    }
+
+    @Override
+    public void start() {
+        senders = Executors.newFixedThreadPool(properties.senders(), daemon("webhook-sender"));
+        poller = Executors.newSingleThreadScheduledExecutor(daemon("webhook-poller"));
+        long every = properties.pollInterval().toMillis();
+        poller.scheduleWithFixedDelay(this::drain, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void stop() {
+        // a send cut off here keeps its lease until it runs out; then any node sends it again (at least once)
+        poller.shutdownNow();
+        senders.shutdownNow();
+        poller = null;
+        senders = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return poller != null;
+    }
+
+    private void drain() {
+        try {
+            List<DeliveryQueue.Claimed> batch;
+            do {
+                batch = queue.claim(properties.senders());
+                ExecutorService pool = senders;
+                if (pool == null) {
+                    return;
+                }
+                pool.invokeAll(batch.stream().<Callable<Void>>map(d -> () -> {
+                    attempt(d).ifPresent(outcome -> queue.record(d, outcome));
+                    return null;
+                }).toList());
+            } while (batch.size() == properties.senders() && !Thread.currentThread().isInterrupted());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("webhook dispatch round failed: {}", e.toString());
+        }
+    }
+
+    /** The attempt's outcome; empty when the node stopped mid-send (the lease runs out, and it is sent again). */
+    Optional<DeliveryQueue.Outcome> attempt(DeliveryQueue.Claimed delivery) {
+        long started = System.nanoTime();
+        Optional<String> refusal = guard.refusal(delivery.url());
+        if (refusal.isPresent()) {
+            return Optional.of(new DeliveryQueue.Outcome(null, 0, null, "URL refused: " + limit(refusal.get()), null));
+        }
+        byte[] body = delivery.payload().getBytes(StandardCharsets.UTF_8);
+        String timestamp = Long.toString(clock.instant().getEpochSecond());
+        List<String> secrets = endpoints.signingSecrets(delivery.endpointId(), delivery.secret(),
+                delivery.previousSecret(), delivery.previousSecretUntil());
+        HttpRequest request = HttpRequest.newBuilder(URI.create(delivery.url()))
+                .timeout(properties.readTimeout())
+                .header("Content-Type", "application/json")
+                .header("User-Agent", "Reelay-Webhooks/1")
+                .header("webhook-id", delivery.id())
+                .header("webhook-timestamp", timestamp)
+                .header("webhook-signature", StandardWebhooks.signatureHeader(secrets, delivery.id(), timestamp, body))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        try {
+            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            String excerpt;
+            try (InputStream in = response.body()) {
+                excerpt = new String(in.readNBytes(EXCERPT_BYTES), StandardCharsets.UTF_8);
+            }
+            HttpHeaders headers = new HttpHeaders();
+            response.headers().map().forEach(headers::addAll);
+            return Optional.of(new DeliveryQueue.Outcome(response.statusCode(), millisSince(started), excerpt, null,
+                    RetryAfter.of(headers, clock.instant())));
+        } catch (IOException e) {
+            return Optional.of(new DeliveryQueue.Outcome(null, millisSince(started), null,
+                    limit(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())), null));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    private static long millisSince(long started) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+
+    private static String limit(String text) {
+        return text.length() <= 255 ? text : text.substring(0, 255);
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+}
