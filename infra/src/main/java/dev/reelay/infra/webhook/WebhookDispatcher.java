@@ -104,6 +104,15 @@ class WebhookDispatcher implements SmartLifecycle {
     /** The attempt's outcome; empty when the node stopped mid-send (the lease runs out, and it is sent again). */
     Optional<DeliveryQueue.Outcome> attempt(DeliveryQueue.Claimed delivery) {
         long started = System.nanoTime();
+        try {
+            return send(delivery, started);
+        } catch (RuntimeException e) {
+            // e.g. a URL the HTTP client will not take, or a secret sealed under another key: a failed attempt, recorded
+            return Optional.of(new DeliveryQueue.Outcome(null, millisSince(started), null, describe(e), null));
+        }
+    }
+
+    private Optional<DeliveryQueue.Outcome> send(DeliveryQueue.Claimed delivery, long started) {
         Optional<String> refusal = guard.refusal(delivery.url());
         if (refusal.isPresent()) {
             return Optional.of(new DeliveryQueue.Outcome(null, 0, null, "URL refused: " + limit(refusal.get()), null));
@@ -132,8 +141,7 @@ class WebhookDispatcher implements SmartLifecycle {
             return Optional.of(new DeliveryQueue.Outcome(response.statusCode(), millisSince(started), excerpt, null,
                     RetryAfter.of(headers, clock.instant())));
         } catch (IOException e) {
-            return Optional.of(new DeliveryQueue.Outcome(null, millisSince(started), null,
-                    limit(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())), null));
+            return Optional.of(new DeliveryQueue.Outcome(null, millisSince(started), null, describe(e), null));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
@@ -142,6 +150,10 @@ class WebhookDispatcher implements SmartLifecycle {
 
     private static long millisSince(long started) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    }
+
+    private static String describe(Exception e) {
+        return limit(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     }
 
     private static String limit(String text) {
