@@ -295,6 +295,16 @@ class ClientWebhooksTest {
         }
 
         @Test
+        void theRoutesArePublishedInTheOpenApiDocument() {
+            JsonNode paths = api.get("/v3/api-docs", null).json().get("paths");
+            assertThat(paths.has("/api/webhooks/endpoints")).isTrue();
+            assertThat(paths.has("/api/webhooks/endpoints/{id}")).isTrue();
+            assertThat(paths.has("/api/webhooks/endpoints/{id}/secret")).isTrue();
+            assertThat(paths.has("/api/webhooks/deliveries")).isTrue();
+            assertThat(paths.has("/api/webhooks/deliveries/{id}/redeliver")).isTrue();
+        }
+
+        @Test
         void aDeliveryLogFilterThatIsNotAStatusIsRefused() {
             HttpApi.Response refused = api.get("/api/webhooks/deliveries?status=lost", api.token("whola"));
             assertThat(refused.status()).isEqualTo(400);
