@@ -150,6 +150,23 @@ class ClientWebhooksTest {
         }
 
         @Test
+        void aCancelledTaskIsAnnouncedWithItsErrorCodeAndNothingItsEndpointDidNotAskFor() {
+            String token = api.token("whpat");
+            JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued", "video.cancelled");
+            receiver.verifyWith(endpoint.get("secret").asText());
+            String videoId = submit(token, "never mind");
+            assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{\"reason\":\"changed my mind\"}")
+                    .status()).isEqualTo(200);
+
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                    assertThat(acceptedTypes(videoId)).containsExactly("video.queued", "video.cancelled"));
+            JsonNode cancelled = receiver.accepted().get(1).body();
+            assertThat(cancelled.at("/data/status").asText()).isEqualTo("CANCELLED");
+            assertThat(cancelled.at("/data/error/code").asText()).isEqualTo("CANCELLED");
+            assertThat(cancelled.at("/data/error/message").asText()).isEqualTo("changed my mind");
+        }
+
+        @Test
         void aRetryAfterAnswerPostponesTheNextAttemptBeyondTheSchedule() {
             String token = api.token("wherin");
             JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued");
