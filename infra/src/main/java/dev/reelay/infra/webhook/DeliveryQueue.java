@@ -9,6 +9,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -54,11 +55,13 @@ class DeliveryQueue {
 
     /** A claimed message with what its attempt needs. */
     record Claimed(String id, String endpointId, String url, String payload, int step, byte[] secret,
-                   byte[] previousSecret, Instant previousSecretUntil) {
+                   byte[] previousSecret, Instant previousSecretUntil, Instant lease) {
     }
 
     List<Claimed> claim(int limit) {
         Instant now = clock.instant();
+        // whole milliseconds: read back from PostgreSQL unchanged, so the outcome can name the lease it holds
+        Instant lease = now.plus(properties.lease()).truncatedTo(ChronoUnit.MILLIS);
         return transactions.execute(tx -> jdbc.query("""
                         with due as (
                             select c.id from webhook_delivery c join webhook_endpoint e on e.id = c.endpoint_id
@@ -78,9 +81,9 @@ class DeliveryQueue {
                     Timestamp until = rs.getTimestamp("previous_secret_until");
                     return new Claimed(rs.getString("id"), rs.getString("endpoint_id"), rs.getString("url"),
                             rs.getString("payload"), rs.getInt("step"), rs.getBytes("secret"),
-                            rs.getBytes("previous_secret"), until == null ? null : until.toInstant());
+                            rs.getBytes("previous_secret"), until == null ? null : until.toInstant(), lease);
                 },
-                Timestamp.from(now), Timestamp.from(now), limit, Timestamp.from(now.plus(properties.lease()))));
+                Timestamp.from(now), Timestamp.from(now), limit, Timestamp.from(lease)));
     }
 
     /** What one attempt came to. */
@@ -90,6 +93,10 @@ class DeliveryQueue {
         }
     }
 
+    /**
+     * Logs the attempt; moves the message and its endpoint only while the claim's lease is still this one (after it
+     * ran out another node may have sent the message again, and that node's outcome counts).
+     */
     void record(Claimed delivery, Outcome outcome) {
         Instant now = clock.instant();
         transactions.executeWithoutResult(tx -> {
@@ -97,9 +104,12 @@ class DeliveryQueue {
                             + "error) values (?, ?, ?, ?, ?, ?)", delivery.id(), Timestamp.from(now), outcome.statusCode(),
                     outcome.latencyMs(), outcome.response(), outcome.error());
             if (outcome.accepted()) {
-                jdbc.update("update webhook_delivery set status = 'DELIVERED', attempts = attempts + 1, lease_until = null, "
-                                + "last_attempt_at = ?, last_status_code = ? where id = ?",
-                        Timestamp.from(now), outcome.statusCode(), delivery.id());
+                int moved = jdbc.update("update webhook_delivery set status = 'DELIVERED', attempts = attempts + 1, "
+                                + "lease_until = null, last_attempt_at = ?, last_status_code = ? where id = ? and lease_until = ?",
+                        Timestamp.from(now), outcome.statusCode(), delivery.id(), Timestamp.from(delivery.lease()));
+                if (moved == 0) {
+                    return;
+                }
                 jdbc.update("update webhook_endpoint set consecutive_failures = 0 where id = ? and consecutive_failures > 0",
                         delivery.endpointId());
                 return;
@@ -108,10 +118,14 @@ class DeliveryQueue {
             List<Duration> schedule = properties.retrySchedule();
             boolean exhausted = step > schedule.size();
             Instant next = exhausted ? now : now.plus(wait(schedule.get(step - 1), outcome.retryAfter()));
-            jdbc.update("update webhook_delivery set status = ?, attempts = attempts + 1, step = ?, next_attempt_at = ?, "
-                            + "lease_until = null, last_attempt_at = ?, last_status_code = ? where id = ?",
+            int moved = jdbc.update("update webhook_delivery set status = ?, attempts = attempts + 1, step = ?, "
+                            + "next_attempt_at = ?, lease_until = null, last_attempt_at = ?, last_status_code = ? "
+                            + "where id = ? and lease_until = ?",
                     exhausted ? "FAILED" : "PENDING", step, Timestamp.from(next), Timestamp.from(now), outcome.statusCode(),
-                    delivery.id());
+                    delivery.id(), Timestamp.from(delivery.lease()));
+            if (moved == 0) {
+                return;
+            }
             jdbc.update("update webhook_endpoint set consecutive_failures = consecutive_failures + 1, "
                     + "enabled = case when consecutive_failures + 1 >= ? then false else enabled end, "
                     + "disabled_reason = case when enabled and consecutive_failures + 1 >= ? then 'FAILING' else disabled_reason end, "
@@ -137,8 +151,9 @@ class DeliveryQueue {
         if (find(id, scope).isEmpty()) {
             return Optional.empty();
         }
-        jdbc.update("update webhook_delivery set status = 'PENDING', step = 0, next_attempt_at = ? where id = ?",
-                Timestamp.from(clock.instant()), id);
+        // the lease goes too: an attempt still in flight is logged but no longer decides the message's state
+        jdbc.update("update webhook_delivery set status = 'PENDING', step = 0, next_attempt_at = ?, lease_until = null "
+                + "where id = ?", Timestamp.from(clock.instant()), id);
         return find(id, scope);
     }
 

@@ -9,8 +9,7 @@ import org.springframework.context.SmartLifecycle;
 import org.springframework.http.HttpHeaders;
 import org.springframework.stereotype.Component;
 
-import java.io.IOException;
-import java.io.InputStream;
+import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,17 +19,21 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Sends due deliveries, on every node: polls the queue every {@code poll-interval}, claims up to {@code senders}
  * messages and sends them in parallel, each outside any transaction and bounded by the connect and read timeouts.
  * The URL passes the SSRF guard again before every attempt (a name may resolve elsewhere by now); redirects are not
- * followed. Only the first 1 KB of an answer is read.
+ * followed. Only the first 1 KB of an answer is kept, and a whole attempt (headers and body) is bounded by
+ * {@code read-timeout}, so a receiver that trickles its answer cannot hold a sender.
  */
 @Component
 class WebhookDispatcher implements SmartLifecycle {
@@ -130,19 +133,34 @@ class WebhookDispatcher implements SmartLifecycle {
                 .header("webhook-signature", StandardWebhooks.signatureHeader(secrets, delivery.id(), timestamp, body))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
+        ByteArrayOutputStream excerpt = new ByteArrayOutputStream(EXCERPT_BYTES);
+        // only the first 1 KB is kept; the rest is read and dropped, and the whole answer is bounded by read-timeout
+        HttpResponse.BodyHandler<Void> firstKilobyte = HttpResponse.BodyHandlers.ofByteArrayConsumer(chunk ->
+                chunk.ifPresent(bytes -> {
+                    synchronized (excerpt) {
+                        excerpt.write(bytes, 0, Math.min(bytes.length, EXCERPT_BYTES - excerpt.size()));
+                    }
+                }));
+        CompletableFuture<HttpResponse<Void>> call = http.sendAsync(request, firstKilobyte);
         try {
-            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            String excerpt;
-            try (InputStream in = response.body()) {
-                excerpt = new String(in.readNBytes(EXCERPT_BYTES), StandardCharsets.UTF_8);
-            }
+            HttpResponse<Void> response = call.get(properties.readTimeout().toMillis(), TimeUnit.MILLISECONDS);
             HttpHeaders headers = new HttpHeaders();
             response.headers().map().forEach(headers::addAll);
-            return Optional.of(new DeliveryQueue.Outcome(response.statusCode(), millisSince(started), excerpt, null,
+            String answer;
+            synchronized (excerpt) {
+                answer = excerpt.toString(StandardCharsets.UTF_8);
+            }
+            return Optional.of(new DeliveryQueue.Outcome(response.statusCode(), millisSince(started), answer, null,
                     RetryAfter.of(headers, clock.instant())));
-        } catch (IOException e) {
-            return Optional.of(new DeliveryQueue.Outcome(null, millisSince(started), null, describe(e), null));
+        } catch (TimeoutException e) {
+            call.cancel(true);
+            return Optional.of(new DeliveryQueue.Outcome(null, millisSince(started), null,
+                    "no complete answer within " + properties.readTimeout(), null));
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            return Optional.of(new DeliveryQueue.Outcome(null, millisSince(started), null, describe(cause), null));
         } catch (InterruptedException e) {
+            call.cancel(true);
             Thread.currentThread().interrupt();
             return Optional.empty();
         }
@@ -152,7 +170,7 @@ class WebhookDispatcher implements SmartLifecycle {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
     }
 
-    private static String describe(Exception e) {
+    private static String describe(Throwable e) {
         return limit(e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
     }
 

@@ -30,7 +30,7 @@ import static org.awaitility.Awaitility.await;
 @TestPropertySource(properties = {"reelay.outbound.allowed-local-hosts=127.0.0.1",
         "reelay.webhooks.retry-schedule=100ms,200ms,300ms,400ms,500ms,600ms", "reelay.webhooks.jitter=0",
         "reelay.webhooks.poll-interval=50ms", "reelay.webhooks.disable-after-failures=6",
-        "reelay.sandbox.job-duration=2s"})
+        "reelay.webhooks.read-timeout=1s", "reelay.sandbox.job-duration=2s"})
 class ClientWebhooksTest {
 
     private static final List<String> LIFECYCLE = List.of("video.queued", "video.processing", "video.completed");
@@ -118,9 +118,10 @@ class ClientWebhooksTest {
             assertThat(accepted.stream().map(WebhookReceiver.Arrival::webhookId).distinct()).hasSize(6);
             assertThat(receiver.arrivals().stream().filter(a -> a.answered() == 500)).hasSize(3);
 
-            JsonNode log = api.get("/api/webhooks/deliveries?endpoint=" + endpoint.get("id").asText() + "&status=delivered",
-                    token).json().get("data");
-            assertThat(log).hasSize(6);
+            String delivered = "/api/webhooks/deliveries?endpoint=" + endpoint.get("id").asText() + "&status=delivered";
+            // the receiver logs a message before Reelay hears its answer
+            await().atMost(Duration.ofSeconds(10)).until(() -> api.get(delivered, token).json().get("data").size() == 6);
+            JsonNode log = api.get(delivered, token).json().get("data");
             List<JsonNode> attempts = new java.util.ArrayList<>();
             log.forEach(d -> d.get("log").forEach(attempts::add));
             assertThat(attempts).hasSize(9);
@@ -183,6 +184,24 @@ class ClientWebhooksTest {
         }
 
         @Test
+        void aReceiverThatSendsItsHeadersAndThenNothingIsCutOffAtTheReadTimeoutAndTriedAgain() {
+            String token = api.token("whquinn");
+            JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued");
+            receiver.verifyWith(endpoint.get("secret").asText());
+            receiver.answers = n -> n == 1 ? WebhookReceiver.Answer.stalled() : WebhookReceiver.Answer.ok();
+            String videoId = submit(token, "a trickle");
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> "DELIVERED".equals(
+                    api.get("/api/webhooks/deliveries", token).json().at("/data/0/status").asText()));
+            assertThat(acceptedTypes(videoId)).hasSize(1);
+            assertThat(receiver.arrivals()).hasSize(2);
+            JsonNode log = api.get("/api/webhooks/deliveries", token).json().at("/data/0");
+            JsonNode cutOff = log.get("log").get(1);
+            assertThat(cutOff.get("error").asText()).contains("no complete answer within");
+            assertThat(cutOff.get("latencyMs").asLong()).isBetween(900L, 5_000L);
+        }
+
+        @Test
         void anEndpointThatKeepsFailingIsDisabledAfterTheConfiguredRunAndShowsItInItsStatus() {
             String token = api.token("whfrank");
             JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued", "video.processing", "video.completed");
@@ -221,7 +240,8 @@ class ClientWebhooksTest {
             assertThat(again.status()).isEqualTo(202);
             await().atMost(Duration.ofSeconds(20)).until(() -> acceptedTypes(videoId).size() == 2);
             assertThat(receiver.accepted().get(1).webhookId()).isEqualTo(deliveryId);
-            assertThat(api.get("/api/webhooks/deliveries", token).json().at("/data/0/log")).hasSize(2);
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    api.get("/api/webhooks/deliveries", token).json().at("/data/0/log").size() == 2);
             assertThat(api.postJson("/api/webhooks/deliveries/" + deliveryId + "/redeliver", api.token("whhank"), "").status())
                     .isEqualTo(404);
         }

@@ -18,6 +18,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
@@ -46,10 +48,18 @@ final class WebhookReceiver implements AutoCloseable {
         }
     }
 
-    /** An answer: status, optional Retry-After seconds, body. */
-    record Answer(int status, String retryAfter, String body) {
+    /** An answer: status, optional Retry-After seconds, body; a stalled answer sends its headers and then nothing. */
+    record Answer(int status, String retryAfter, String body, boolean stall) {
+        Answer(int status, String retryAfter, String body) {
+            this(status, retryAfter, body, false);
+        }
+
         static Answer ok() {
             return new Answer(200, null, "{\"ok\":true}");
+        }
+
+        static Answer stalled() {
+            return new Answer(200, null, "{\"ok\":", true);
         }
     }
 
@@ -57,11 +67,13 @@ final class WebhookReceiver implements AutoCloseable {
     private final List<String> secrets = new CopyOnWriteArrayList<>();
     private final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
     private final AtomicInteger count = new AtomicInteger();
+    private final CountDownLatch closed = new CountDownLatch(1);
     volatile IntFunction<Answer> answers = n -> Answer.ok();
 
     WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/hook", this::handle);
+        server.setExecutor(Executors.newCachedThreadPool()); // a stalled answer holds its own thread only
         server.start();
     }
 
@@ -97,11 +109,23 @@ final class WebhookReceiver implements AutoCloseable {
         Answer answer = verified ? answers.apply(count.incrementAndGet()) : new Answer(401, null, "bad signature");
         arrivals.add(new Arrival(exchange.getRequestHeaders().getFirst("webhook-id"),
                 exchange.getRequestHeaders().getFirst("webhook-signature"), JSON.readTree(raw), verified,
-                answer.status(), Instant.now()));
+                answer.stall() ? -1 : answer.status(), Instant.now())); // a stalled answer never completes
         if (answer.retryAfter() != null) {
             exchange.getResponseHeaders().add("Retry-After", answer.retryAfter());
         }
         byte[] out = answer.body().getBytes(StandardCharsets.UTF_8);
+        if (answer.stall()) {
+            exchange.sendResponseHeaders(answer.status(), 0); // chunked: the client waits for the rest
+            exchange.getResponseBody().write(out);
+            exchange.getResponseBody().flush();
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+            return;
+        }
         exchange.sendResponseHeaders(answer.status(), out.length == 0 ? -1 : out.length);
         try (OutputStream body = exchange.getResponseBody()) {
             body.write(out);
@@ -110,6 +134,7 @@ final class WebhookReceiver implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         server.stop(0);
     }
 }
