@@ -19,9 +19,6 @@ import reactor.netty.http.client.PrematureCloseException;
 import java.net.ConnectException;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -180,29 +177,8 @@ final class HttpExchange {
         } else {
             kind = Kind.UNKNOWN;
         }
-        return new UpstreamException(kind, status, code, redact(message), retryAfter(answer.headers(), clock.instant()));
-    }
-
-    /** {@code retry-after-ms}, or {@code Retry-After} in seconds or as an HTTP date (counted from {@code now}). */
-    static Duration retryAfter(HttpHeaders headers, Instant now) {
-        String ms = headers.getFirst("retry-after-ms");
-        if (ms != null && ms.trim().matches("\\d{1,9}")) {
-            return Duration.ofMillis(Long.parseLong(ms.trim()));
-        }
-        String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
-        if (value == null) {
-            return null;
-        }
-        value = value.trim();
-        if (value.matches("\\d{1,7}")) {
-            return Duration.ofSeconds(Long.parseLong(value));
-        }
-        try {
-            Duration until = Duration.between(now, ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-            return until.isNegative() ? Duration.ZERO : until;
-        } catch (RuntimeException e) {
-            return null;
-        }
+        return new UpstreamException(kind, status, code, redact(message),
+                RetryAfter.of(answer.headers(), clock.instant()));
     }
 
     static Duration pollAfter(HttpHeaders headers) {

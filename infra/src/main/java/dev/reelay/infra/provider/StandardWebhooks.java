@@ -4,15 +4,19 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
- * Verifies Standard Webhooks signatures: HMAC-SHA256 over {@code id.timestamp.body} with the base64 secret after
+ * Standard Webhooks signatures: HMAC-SHA256 over {@code id.timestamp.body} with the base64 secret after
  * {@code whsec_}, any of the space-separated {@code v1,<base64>} signatures matching, timestamp within tolerance.
+ * Provider webhooks in are verified with it; client webhooks out ({@code infra.webhook}) are signed with it.
  */
-final class StandardWebhooks {
+public final class StandardWebhooks {
 
     static final Duration TOLERANCE = Duration.ofMinutes(5);
 
@@ -20,7 +24,9 @@ final class StandardWebhooks {
 
     private final byte[] key;
 
-    StandardWebhooks(String secret) {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    public StandardWebhooks(String secret) {
         String encoded = secret.startsWith("whsec_") ? secret.substring("whsec_".length()) : secret;
         this.key = Base64.getDecoder().decode(encoded);
     }
@@ -62,7 +68,20 @@ final class StandardWebhooks {
     }
 
     /** The header value for a delivery, as a sender would produce it. */
-    String signatureHeader(String id, String timestamp, byte[] body) {
+    public String signatureHeader(String id, String timestamp, byte[] body) {
         return "v1," + Base64.getEncoder().encodeToString(sign(id, timestamp, body));
+    }
+
+    /** The header value signed with each of {@code secrets} (while a key rotates, receivers accept either). */
+    public static String signatureHeader(List<String> secrets, String id, String timestamp, byte[] body) {
+        return secrets.stream().map(s -> new StandardWebhooks(s).signatureHeader(id, timestamp, body))
+                .collect(Collectors.joining(" "));
+    }
+
+    /** A new random secret in the Standard Webhooks form: {@code whsec_} and 32 random bytes in base64. */
+    public static String newSecret() {
+        byte[] key = new byte[32];
+        RANDOM.nextBytes(key);
+        return "whsec_" + Base64.getEncoder().encodeToString(key);
     }
 }

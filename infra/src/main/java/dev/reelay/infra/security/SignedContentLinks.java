@@ -3,7 +3,7 @@ package dev.reelay.infra.security;
 import dev.reelay.kernel.task.VideoId;
 import dev.reelay.query.content.ContentLinks;
 import dev.reelay.query.content.ContentSource;
-import org.springframework.jdbc.core.JdbcTemplate;
+import dev.reelay.infra.persistence.SharedKeys;
 import org.springframework.stereotype.Component;
 
 import javax.crypto.Mac;
@@ -11,15 +11,13 @@ import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Base64;
 import java.util.Locale;
 
 /**
- * HMAC-SHA256 over (videoId, variant, expiry). The key is 256 random bits kept in PostgreSQL: the first node to need
- * it inserts one ({@code ON CONFLICT DO NOTHING}) and every node reads back the row that won, so links signed on one
- * node verify on all others. The key never leaves the database and this object; deleting its row (and restarting
+ * HMAC-SHA256 over (videoId, variant, expiry). The key is 256 random bits kept in PostgreSQL ({@link SharedKeys}),
+ * so links signed on one node verify on all others. The key never leaves the database and this object; deleting its row (and restarting
  * the nodes) rotates it and voids every outstanding link.
  */
 @Component
@@ -28,14 +26,14 @@ class SignedContentLinks implements ContentLinks {
     private static final String PURPOSE = "content-links";
     private static final String ALGORITHM = "HmacSHA256";
 
-    private final JdbcTemplate jdbc;
+    private final SharedKeys keys;
     private final Clock clock;
     private final long ttlSeconds;
     private final long stepSeconds;
     private volatile SecretKeySpec key;
 
-    SignedContentLinks(JdbcTemplate jdbc, Clock clock, SignedUrlProperties properties) {
-        this.jdbc = jdbc;
+    SignedContentLinks(SharedKeys keys, Clock clock, SignedUrlProperties properties) {
+        this.keys = keys;
         this.clock = clock;
         this.ttlSeconds = properties.ttl().toSeconds();
         this.stepSeconds = Math.max(1, ttlSeconds / 4);
@@ -85,13 +83,7 @@ class SignedContentLinks implements ContentLinks {
         if (current == null) {
             synchronized (this) {
                 if (key == null) {
-                    byte[] candidate = new byte[32];
-                    new SecureRandom().nextBytes(candidate);
-                    jdbc.update("insert into url_signing_key(purpose, secret) values (?, ?) on conflict (purpose) do nothing",
-                            PURPOSE, candidate);
-                    byte[] stored = jdbc.queryForObject("select secret from url_signing_key where purpose = ?",
-                            byte[].class, PURPOSE);
-                    key = new SecretKeySpec(stored, ALGORITHM);
+                    key = new SecretKeySpec(keys.key(PURPOSE), ALGORITHM);
                 }
                 current = key;
             }

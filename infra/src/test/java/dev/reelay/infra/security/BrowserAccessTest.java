@@ -1,6 +1,7 @@
 package dev.reelay.infra.security;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.reelay.infra.persistence.SharedKeys;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import dev.reelay.query.content.ContentSource;
@@ -175,7 +176,7 @@ class BrowserAccessTest {
         /** A second node is a second signer with nothing in memory, on the same database. */
         @Test
         void aLinkSignedByAnotherNodeOnTheSameDatabaseOpensTheContentHere() {
-            SignedContentLinks otherNode = new SignedContentLinks(jdbc, Clock.systemUTC(),
+            SignedContentLinks otherNode = new SignedContentLinks(new SharedKeys(jdbc), Clock.systemUTC(),
                     new SignedUrlProperties(Duration.ofMinutes(5)));
             var signed = otherNode.sign(completed, ContentSource.Variant.THUMBNAIL);
             HttpApi.Response response = api.get("/api/video/tasks/" + completed + "/content?variant=thumbnail&expires="
