@@ -152,8 +152,19 @@ final class HttpExchange {
         try {
             JsonNode body = json.readTree(answer.body());
             JsonNode error = body.has("error") ? body.get("error") : body;
-            if (error.isObject()) {
+            JsonNode detail = body.path("detail");
+            if (detail.isArray() && !detail.isEmpty() && detail.get(0).isObject()) {
+                // FastAPI's validation shape, which fal answers with: {"detail":[{"type","msg","loc"}]}
+                code = text(detail.get(0), "type");
+                String providerMessage = text(detail.get(0), "msg");
+                if (providerMessage != null) {
+                    message = VisibleText.abbreviate(providerMessage, 300);
+                }
+            } else if (error.isObject()) {
                 code = text(error, "code");
+                if (code != null && code.matches("\\d+") && text(error, "status") != null) {
+                    code = text(error, "status"); // google.rpc.Status: {"code":400,"status":"INVALID_ARGUMENT"}
+                }
                 if (code == null) {
                     code = text(error, "type");
                 }

@@ -51,6 +51,9 @@ public class HttpUpstreamProviders implements UpstreamProviders, ApplicationList
             clients.put(provider.id(), switch (provider.format()) {
                 case OPENAI_VIDEOS -> new OpenAiVideosClient(http, provider.idempotencyKeys());
                 case RELAY_MULTIPART -> new RelayMultipartClient(http);
+                case GEMINI_VEO -> new GeminiVeoClient(http, provider);
+                case FAL_QUEUE -> new FalQueueClient(http, provider);
+                case REPLICATE -> new ReplicateClient(http, provider);
             });
             log.info("Upstream provider {}", provider);
         }

@@ -56,13 +56,30 @@ class UpstreamCallLog {
     record JobRef(String id) {
     }
 
-    /** What a provider said about a job; the error code only when there is one. */
+    /**
+     * What a provider said about a job; the error code, queue place and the tail of the provider's logs only when
+     * there are any. Logs go here, never into events.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record JobSummary(String id, UpstreamJob.State status, int progress, String error) {
+    record JobSummary(String id, UpstreamJob.State status, int progress, String error,
+                      @JsonProperty("queue_position") Integer queuePosition, String logs) {
         static JobSummary of(UpstreamJob job) {
-            return new JobSummary(job.externalTaskId(), job.state(), job.progress(), job.errorCode());
+            return of(job, null);
+        }
+
+        static JobSummary of(UpstreamJob job, String logs) {
+            return new JobSummary(job.externalTaskId(), job.state(), job.progress(), job.errorCode(), job.queuePosition(),
+                    logs == null || logs.isBlank() ? null : tail(logs));
+        }
+
+        private static String tail(String logs) {
+            String trimmed = logs.strip();
+            return trimmed.length() <= MAX_LOGS ? trimmed : "…" + trimmed.substring(trimmed.length() - MAX_LOGS);
         }
     }
+
+    /** How much of a provider's log text a call-log row keeps (its end: the latest lines). */
+    static final int MAX_LOGS = 600;
 
     void record(Call call) {
         Timestamp at = Timestamp.from(clock.instant());
