@@ -39,9 +39,11 @@ final class HttpExchange {
     private final ObjectMapper json;
     private final Clock clock;
     private final String key;
+    private final ProviderHealth health;
 
     HttpExchange(ProviderProperties.Provider provider, Supplier<String> baseUrl, WebClient.Builder builder,
-                 UpstreamCallLog callLog, ObjectMapper json, Clock clock) {
+                 UpstreamCallLog callLog, ObjectMapper json, Clock clock, ProviderHealth health) {
+        this.health = health;
         this.provider = provider;
         this.clock = clock;
         this.baseUrl = baseUrl;
@@ -112,12 +114,14 @@ final class HttpExchange {
                             }
                         }
                         UpstreamException failure = httpFailure(answer, operation);
+                        health.observe(provider.id(), answer.status(), failure.retryAfter());
                         log(operation, videoId, attempt, answer.status(), started, failure.getMessage(), requestSummary,
                                 summarizeBody(answer.body()));
                         return Mono.error(failure);
                     })
                     .doOnError(e -> {
                         if (e instanceof UpstreamException u && u.httpStatus() == 0) {
+                            health.observe(provider.id(), 0, null);
                             log(operation, videoId, attempt, null, started, u.getMessage(), requestSummary, null);
                         }
                     });

@@ -2,8 +2,8 @@ package dev.reelay.infra.provider;
 
 import dev.reelay.command.upstream.UpstreamJob;
 import dev.reelay.kernel.task.TaskSpec;
+import dev.reelay.kernel.task.VideoSize;
 
-import java.math.BigInteger;
 import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -14,7 +14,6 @@ import java.util.regex.Pattern;
  */
 final class NativeInputs {
 
-    private static final Pattern SIZE = Pattern.compile("(\\d{2,5})x(\\d{2,5})");
     /** tqdm's progress bars, which Replicate and fal models print into their logs: {@code  45%|████▌ |}. */
     private static final Pattern PERCENT = Pattern.compile("(\\d{1,3})%\\|");
 
@@ -25,25 +24,12 @@ final class NativeInputs {
     record Observed(UpstreamJob job, String logs) {
     }
 
-    /** {@code 1280x720} → {@code 16:9}; {@code 720x720} → {@code 1:1}. */
     static String aspectRatio(String size) {
-        Matcher m = SIZE.matcher(size);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("size " + size + " is not WIDTHxHEIGHT");
-        }
-        int w = Integer.parseInt(m.group(1));
-        int h = Integer.parseInt(m.group(2));
-        int gcd = BigInteger.valueOf(w).gcd(BigInteger.valueOf(h)).intValue();
-        return (w / gcd) + ":" + (h / gcd);
+        return VideoSize.parse(size).aspectRatio();
     }
 
-    /** The shorter side as providers name resolutions: {@code 1280x720} → {@code 720p}. */
     static String resolution(String size) {
-        Matcher m = SIZE.matcher(size);
-        if (!m.matches()) {
-            throw new IllegalArgumentException("size " + size + " is not WIDTHxHEIGHT");
-        }
-        return Math.min(Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))) + "p";
+        return VideoSize.parse(size).resolution();
     }
 
     /** The reference image as a data URL, which fal and Replicate accept for file inputs. */

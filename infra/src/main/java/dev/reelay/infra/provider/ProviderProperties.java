@@ -1,14 +1,18 @@
 package dev.reelay.infra.provider;
 
+import dev.reelay.kernel.task.MediaType;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Upstream providers ({@code reelay.providers[*]}). Keys come from the environment or a secret file and are never
@@ -43,7 +47,7 @@ public record ProviderProperties(List<Provider> providers) {
                            Duration pollInitial, Duration pollMin, Duration pollMax, Duration webhookSafetyPoll,
                            Duration giveUpAfter, Duration submitBudget, Duration connectTimeout, Duration readTimeout,
                            Map<String, String> upstreamModels, Map<String, String> imageUpstreamModels,
-                           String webhookUrl, String webhookJwksUrl, String imageField) {
+                           String webhookUrl, String webhookJwksUrl, String imageField, List<Offer> capabilities) {
 
         public Provider {
             if (id == null || !id.matches("[a-z0-9][a-z0-9-]{0,62}")) {
@@ -74,6 +78,12 @@ public record ProviderProperties(List<Provider> providers) {
             webhookJwksUrl = webhookJwksUrl == null || webhookJwksUrl.isBlank() ? FAL_JWKS_URL : webhookJwksUrl;
             imageField = imageField == null || imageField.isBlank() ? format == Format.FAL_QUEUE ? "image_url" : "image"
                     : imageField;
+            capabilities = capabilities == null ? List.of() : List.copyOf(capabilities);
+        }
+
+        /** The models this provider serves: {@code models} and every model its {@code capabilities} describe. */
+        public boolean serves(String model) {
+            return models.contains(model) || capabilities.stream().anyMatch(o -> o.id().equals(model));
         }
 
         /** The provider's name for a Reelay model (with a reference image: the image-to-video name, if one is set). */
@@ -104,10 +114,47 @@ public record ProviderProperties(List<Provider> providers) {
             return value == null ? fallback : value;
         }
 
+        /** The model's offer as configured on this provider, if it describes one. */
+        public Optional<Offer> offer(String model) {
+            return capabilities.stream().filter(o -> o.id().equals(model)).findFirst();
+        }
+
         @Override
         public String toString() {
             return "Provider[id=" + id + ", format=" + format + ", baseUrl=" + baseUrl + ", apiKey=***, webhookSecret="
                     + (webhookSecret == null ? "none" : "***") + ", priority=" + priority + ", models=" + models + "]";
+        }
+    }
+
+    /**
+     * What one provider offers for one model ({@code reelay.providers[*].capabilities[*]}): sizes (the first is the
+     * default), durations, media types, whether it takes a reference image and makes audio, and its price per
+     * second of video: {@code price-per-second}, or per resolution ({@code price-per-second-by-resolution},
+     * e.g. {@code 720p: 0.10}) where the provider prices that way. Prices only order the routes; any currency.
+     */
+    public record Offer(String id, List<String> sizes, List<Integer> seconds, Set<MediaType> mediaTypes,
+                        boolean imageInput, boolean audio, BigDecimal pricePerSecond,
+                        Map<String, BigDecimal> pricePerSecondByResolution) {
+        public Offer {
+            if (id == null || id.isBlank() || sizes == null || sizes.isEmpty() || seconds == null || seconds.isEmpty()) {
+                throw new IllegalArgumentException("a provider's model offer needs an id, at least one size and one duration");
+            }
+            sizes = List.copyOf(sizes);
+            seconds = List.copyOf(seconds);
+            mediaTypes = mediaTypes == null || mediaTypes.isEmpty() ? Set.of(MediaType.VIDEO)
+                    : Set.copyOf(mediaTypes);
+            pricePerSecondByResolution = pricePerSecondByResolution == null ? Map.of() : Map.copyOf(pricePerSecondByResolution);
+        }
+
+        /** The price of one second at this size, or null when the offer names none. */
+        public BigDecimal priceAt(String size) {
+            BigDecimal byResolution = pricePerSecondByResolution.get(NativeInputs.resolution(size));
+            return byResolution != null ? byResolution : pricePerSecond;
+        }
+
+        /** Whether a request for this size and duration, with or without an image, fits the offer. */
+        public boolean accepts(String size, int duration, boolean image) {
+            return sizes.contains(size) && seconds.contains(duration) && (!image || imageInput);
         }
     }
 }

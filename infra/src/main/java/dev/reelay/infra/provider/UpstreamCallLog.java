@@ -14,6 +14,7 @@ import reactor.core.scheduler.Schedulers;
 
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * Appends one row per provider HTTP call (the seed backend's call log): who, what, status, duration, attempt, error,
@@ -50,6 +51,22 @@ class UpstreamCallLog {
         static RemixSummary of(String sourceExternalId, TaskSpec spec) {
             return new RemixSummary(sourceExternalId, spec.model(), spec.prompt().length());
         }
+    }
+
+    /** What a routing decision was about. */
+    record RouteRequest(String model, String size, int seconds, boolean image) {
+    }
+
+    /** One provider routing considered: its priority, its price for the request, its recent health. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record RouteCandidate(String id, int priority, @JsonProperty("price_per_second") java.math.BigDecimal pricePerSecond,
+                          @JsonProperty("recent_failures") int recentFailures,
+                          @JsonProperty("rate_limited_until") java.time.Instant rateLimitedUntil) {
+    }
+
+    /** The providers in the order they will be tried, and why the first one leads. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record RouteChoice(List<RouteCandidate> order, String reason) {
     }
 
     /** The job a read or a delete was about. */
