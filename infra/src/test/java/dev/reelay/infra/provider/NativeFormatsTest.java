@@ -337,7 +337,9 @@ class NativeFormatsTest {
 
             assertThat(payload(videoId, "UpstreamTaskAccepted").get("externalTaskId").asText())
                     .isEqualTo("r1@bytedance/seedance");
-            assertThat(payload(videoId, "ProgressUpdated").get("percent").asInt()).isEqualTo(30);
+            // the provider's queue places, then its progress: each one a ProgressUpdated
+            assertThat(payloads(videoId, "ProgressUpdated")).extracting(p -> p.path("queuePosition").asText("-") + "/"
+                    + p.get("percent").asInt()).containsExactly("5/0", "3/0", "-/30");
             assertThat(payload(videoId, "TaskCompleted").get("contentLocation").asText()).endsWith("/files/r1.mp4");
             assertThat(content(videoId)).isEqualTo(VIDEO);
             await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(calls(videoId, "response_summary"))
@@ -626,6 +628,17 @@ class NativeFormatsTest {
                 String.class, videoId);
     }
 
+    private List<JsonNode> payloads(String videoId, String type) {
+        return jdbc.queryForList("select payload from domain_event_entry where aggregate_identifier = ? "
+                + "and payload_type = ? order by sequence_number", byte[].class, videoId, EVENT + type).stream().map(p -> {
+            try {
+                return JSON.readTree(p);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }).toList();
+    }
+
     private JsonNode payload(String videoId, String type) {
         List<byte[]> payloads = jdbc.queryForList("select payload from domain_event_entry where aggregate_identifier = ? "
                 + "and payload_type = ? order by sequence_number", byte[].class, videoId, EVENT + type);
@@ -647,7 +660,7 @@ class NativeFormatsTest {
     static String submitted(String requestId) {
         String base = "https://queue.fal.run/bytedance/seedance/requests/" + requestId;
         return "{\"request_id\":\"" + requestId + "\",\"response_url\":\"" + base + "\",\"status_url\":\"" + base
-                + "/status\",\"cancel_url\":\"" + base + "/cancel\",\"queue_position\":0}";
+                + "/status\",\"cancel_url\":\"" + base + "/cancel\",\"queue_position\":5}";
     }
 
     static String operation(String id, boolean done, String outcome) {
