@@ -83,8 +83,7 @@ class FalQueueClient implements ProviderClient {
 
     @Override
     public Mono<UpstreamJob> remix(String sourceExternalId, VideoId videoId, TaskSpec spec, int attempt) {
-        return Mono.error(new UpstreamException(UpstreamException.Kind.USER_ERROR, 0, "remix_unsupported",
-                "fal queue requests cannot be remixed", null));
+        return ProviderClient.remixUnsupported("fal queue requests");
     }
 
     @Override

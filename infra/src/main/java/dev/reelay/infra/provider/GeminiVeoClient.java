@@ -66,8 +66,7 @@ class GeminiVeoClient implements ProviderClient {
 
     @Override
     public Mono<UpstreamJob> remix(String sourceExternalId, VideoId videoId, TaskSpec spec, int attempt) {
-        return Mono.error(new UpstreamException(UpstreamException.Kind.USER_ERROR, 0, "remix_unsupported",
-                "Veo on the Gemini API cannot remix a video", null));
+        return ProviderClient.remixUnsupported("Veo on the Gemini API");
     }
 
     @Override

@@ -87,8 +87,7 @@ class ReplicateClient implements ProviderClient {
 
     @Override
     public Mono<UpstreamJob> remix(String sourceExternalId, VideoId videoId, TaskSpec spec, int attempt) {
-        return Mono.error(new UpstreamException(UpstreamException.Kind.USER_ERROR, 0, "remix_unsupported",
-                "Replicate predictions cannot be remixed", null));
+        return ProviderClient.remixUnsupported("Replicate predictions");
     }
 
     @Override

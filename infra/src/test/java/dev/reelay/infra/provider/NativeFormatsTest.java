@@ -71,11 +71,7 @@ class NativeFormatsTest {
 
     @DynamicPropertySource
     static void providers(DynamicPropertyRegistry registry) {
-        registry.add("reelay.sandbox.enabled", () -> "false");
-        registry.add("reelay.content.archive-on-complete", () -> "false");
-        registry.add("reelay.upstream.first-backoff", () -> "100ms");
-        registry.add("reelay.upstream.max-backoff", () -> "500ms");
-        registry.add("reelay.upstream.attempts-per-provider", () -> "3");
+        ProviderSettings.quickRetries(registry, 3);
         registry.add("reelay.rate-limit.per-address.burst", () -> "1000");
         String[] models = {"kling-2.1", "kling-hooked", "seedance-1", "seedance-hooked", "veo-3.1"};
         for (int i = 0; i < models.length; i++) {
@@ -104,18 +100,10 @@ class NativeFormatsTest {
 
     private static void provider(DynamicPropertyRegistry registry, int index, String id, String format, Fake fake,
                                  String path, String key, String model, String upstream) {
+        ProviderSettings.provider(registry, index, id, format, fake.url(path), key, 1);
         String p = "reelay.providers[" + index + "].";
-        registry.add(p + "id", () -> id);
-        registry.add(p + "format", () -> format);
-        registry.add(p + "base-url", () -> "http://127.0.0.1:" + fake.server.getPort() + path);
-        registry.add(p + "api-key", () -> key);
-        registry.add(p + "priority", () -> "1");
         registry.add(p + "models[0]", () -> model);
         registry.add(p + "upstream-models[" + model + "]", () -> upstream);
-        registry.add(p + "poll-initial", () -> "500ms");
-        registry.add(p + "poll-min", () -> "500ms");
-        registry.add(p + "poll-max", () -> "1s");
-        registry.add(p + "read-timeout", () -> "2s");
     }
 
     private static void hooked(DynamicPropertyRegistry registry, int index, String id) {
@@ -220,8 +208,7 @@ class NativeFormatsTest {
 
             List<Fake.Seen> creates = REPLICATE.all("POST", "/v1/models/kwaivgi/kling-v2.1/predictions");
             assertThat(creates).hasSize(3);
-            assertThat(TimeUnit.NANOSECONDS.toMillis(creates.get(1).atNanos() - creates.get(0).atNanos()))
-                    .as("the retry waits for Retry-After").isGreaterThanOrEqualTo(1000);
+            assertWaitedForRetryAfter(creates);
             assertThat(payload(videoId, "TaskCompleted").get("contentLocation").asText()).endsWith("/files/p.mp4");
         }
 
@@ -376,8 +363,18 @@ class NativeFormatsTest {
 
             List<Fake.Seen> creates = FAL.all("POST", SUBMIT);
             assertThat(creates).hasSize(3);
-            assertThat(TimeUnit.NANOSECONDS.toMillis(creates.get(1).atNanos() - creates.get(0).atNanos()))
-                    .isGreaterThanOrEqualTo(1000);
+            assertWaitedForRetryAfter(creates);
+        }
+
+        @Test
+        void aSubmitWhoseAnswerIsLostFailsTheTaskRatherThanPayingTwice() {
+            FAL.on("POST", SUBMIT, new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+
+            String videoId = submit("seedance-1", "720x1280", 5);
+            awaitStatus(videoId, "FAILED");
+
+            assertThat(FAL.all("POST", SUBMIT)).hasSize(1);
+            assertThat(payload(videoId, "TaskFailed").get("message").asText()).contains("never paid twice");
         }
 
         @Test
@@ -534,8 +531,7 @@ class NativeFormatsTest {
 
             List<Fake.Seen> creates = GEMINI.all("POST", CREATE);
             assertThat(creates).hasSize(3);
-            assertThat(TimeUnit.NANOSECONDS.toMillis(creates.get(1).atNanos() - creates.get(0).atNanos()))
-                    .isGreaterThanOrEqualTo(1000);
+            assertWaitedForRetryAfter(creates);
         }
 
         @Test
@@ -555,6 +551,17 @@ class NativeFormatsTest {
             String malformed = submit("veo-3.1", "1280x720", 8);
             awaitStatus(malformed, "COMPLETED");
             assertThat(eventTypes(malformed)).doesNotContain(EVENT + "TaskFailed");
+        }
+
+        @Test
+        void aCreateWhoseAnswerIsLostFailsTheTaskRatherThanPayingTwice() {
+            GEMINI.on("POST", CREATE, new MockResponse().setSocketPolicy(SocketPolicy.NO_RESPONSE));
+
+            String videoId = submit("veo-3.1", "1280x720", 8);
+            awaitStatus(videoId, "FAILED");
+
+            assertThat(GEMINI.all("POST", CREATE)).hasSize(1);
+            assertThat(payload(videoId, "TaskFailed").get("message").asText()).contains("never paid twice");
         }
 
         @Test
@@ -579,6 +586,12 @@ class NativeFormatsTest {
                 "{\"prompt\":\"a fox in snow\",\"model\":\"" + model + "\",\"size\":\"" + size + "\",\"seconds\":" + seconds + "}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         return created.json().at("/data/videoId").asText();
+    }
+
+    /** The second call came at least the 429's {@code Retry-After: 1} after the first. */
+    private static void assertWaitedForRetryAfter(List<Fake.Seen> calls) {
+        assertThat(TimeUnit.NANOSECONDS.toMillis(calls.get(1).atNanos() - calls.get(0).atNanos()))
+                .as("the retry waits for Retry-After").isGreaterThanOrEqualTo(1000);
     }
 
     /** The keys stay out of the call log and the events, even of a task that failed. */

@@ -39,11 +39,7 @@ class RoutingTest {
 
     @DynamicPropertySource
     static void providers(DynamicPropertyRegistry registry) {
-        registry.add("reelay.sandbox.enabled", () -> "false");
-        registry.add("reelay.content.archive-on-complete", () -> "false");
-        registry.add("reelay.upstream.first-backoff", () -> "100ms");
-        registry.add("reelay.upstream.max-backoff", () -> "200ms");
-        registry.add("reelay.upstream.attempts-per-provider", () -> "2");
+        ProviderSettings.quickRetries(registry, 2);
         // listed first with the higher price: the order of configuration does not decide
         provider(registry, 0, "dear", DEAR, 1);
         offer(registry, 0, "1280x720", "0.10");
@@ -57,15 +53,8 @@ class RoutingTest {
 
     private static void provider(DynamicPropertyRegistry registry, int index, String id, ProviderAdaptersTest.Upstream fake,
                                  int priority) {
-        String p = "reelay.providers[" + index + "].";
-        registry.add(p + "id", () -> id);
-        registry.add(p + "format", () -> "openai-videos");
-        registry.add(p + "base-url", () -> "http://127.0.0.1:" + fake.server.getPort() + "/v1");
-        registry.add(p + "api-key", () -> "key-" + id);
-        registry.add(p + "priority", () -> String.valueOf(priority));
-        registry.add(p + "poll-initial", () -> "500ms");
-        registry.add(p + "poll-min", () -> "500ms");
-        registry.add(p + "read-timeout", () -> "2s");
+        ProviderSettings.provider(registry, index, id, "openai-videos", "http://127.0.0.1:" + fake.server.getPort() + "/v1",
+                "key-" + id, priority);
     }
 
     private static void offer(DynamicPropertyRegistry registry, int index, String size, String price) {
