@@ -389,13 +389,15 @@ class NativeFormatsTest {
         }
 
         @Test
-        void cancellingATaskCancelsTheQueuedRequest() {
+        void aTaskWaitingInFalsQueueShowsItsPlaceAndCancellingItCancelsTheRequest() {
             FAL.on("POST", SUBMIT, json(200, submitted("r-cancel")));
             FAL.on("GET", REQUESTS + "r-cancel/status?logs=1", json(200, "{\"status\":\"IN_QUEUE\",\"queue_position\":9}"));
             FAL.on("PUT", REQUESTS + "r-cancel/cancel", json(202, "{\"status\":\"CANCELLATION_REQUESTED\"}"));
 
             String videoId = submit("seedance-1", "720x1280", 5);
-            awaitEvent(videoId, "UpstreamTaskAccepted");
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> assertThat(
+                    api.get("/api/video/tasks/" + videoId, token).json().at("/data/queue").toString())
+                    .isEqualTo("{\"waitingIn\":\"provider\",\"position\":9}"));
             assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{}").status()).isEqualTo(200);
 
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
