@@ -181,6 +181,19 @@ class NativeFormatsTest {
         }
 
         @Test
+        void anOutputOnAnInternalAddressIsNeverFetched() {
+            REPLICATE.on("POST", "/v1/models/kwaivgi/kling-v2.1/predictions", json(201, prediction("p-ssrf", "starting", null, null)));
+            REPLICATE.on("GET", "/v1/predictions/p-ssrf", json(200,
+                    "{\"id\":\"p-ssrf\",\"status\":\"succeeded\",\"output\":\"http://169.254.169.254/latest/meta-data/v.mp4\"}"));
+
+            String videoId = submit("kling-2.1", "1280x720", 5);
+            awaitStatus(videoId, "COMPLETED");
+
+            HttpApi.Response content = api.get("/api/video/tasks/" + videoId + "/content", token);
+            assertThat(content.status()).as("the SSRF guard refuses the provider's URL").isEqualTo(404);
+        }
+
+        @Test
         void aPredictionFlaggedAsSensitiveFailsAsModeration() {
             REPLICATE.on("POST", "/v1/models/kwaivgi/kling-v2.1/predictions", json(201, prediction("p-nsfw", "starting", null, null)));
             REPLICATE.on("GET", "/v1/predictions/p-nsfw", json(200, prediction("p-nsfw", "failed", null,
