@@ -2,6 +2,7 @@ package dev.reelay.command.port;
 
 import dev.reelay.kernel.task.MediaType;
 
+import java.math.BigDecimal;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -13,8 +14,12 @@ public interface ModelCatalog {
 
     List<String> modelIds();
 
-    /** What one model accepts; the first size and the first duration are the defaults. */
+    /**
+     * What one model accepts, over every provider that serves it; the first size and the first duration are the
+     * defaults. {@code audio}: some provider makes sound with it; {@code pricePerSecondFrom}: the lowest configured
+     * price of one second, or null.
+     */
     record ModelCapabilities(String id, List<String> sizes, List<Integer> seconds, Set<MediaType> mediaTypes,
-                             boolean imageInput) {
+                             boolean imageInput, boolean audio, BigDecimal pricePerSecondFrom) {
     }
 }

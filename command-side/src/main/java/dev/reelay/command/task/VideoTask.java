@@ -30,6 +30,8 @@ class VideoTask {
     private Lineage lineage;
     private TaskStatus status;
     private int progress;
+    /** The provider's last reported queue place, if it reports one. */
+    private Integer queuePosition;
     private String providerId;
     private String externalTaskId;
     /** The upstream job that was accepted after the task had ended, if one was. */
@@ -112,10 +114,13 @@ class VideoTask {
     @CommandHandler
     void handle(RecordProgress command) {
         int percent = Math.min(100, command.percent());
-        if (status.isTerminal() || percent <= progress) {
+        boolean newPlace = command.queuePosition() != null && percent >= progress
+                && !command.queuePosition().equals(queuePosition);
+        if (status.isTerminal() || percent <= progress && !newPlace) {
             return; // not new (or backwards, as out-of-order polls and webhooks can be): no event
         }
-        apply(new ProgressUpdated(videoId, percent, command.upstreamStatus(), command.observedAt()));
+        apply(new ProgressUpdated(videoId, percent, command.upstreamStatus(), command.observedAt(),
+                command.queuePosition()));
     }
 
     @CommandHandler
@@ -214,6 +219,7 @@ class VideoTask {
     @EventSourcingHandler
     void on(ProgressUpdated event) {
         progress = event.percent();
+        queuePosition = event.queuePosition();
         status = TaskStatus.PROCESSING;
     }
 

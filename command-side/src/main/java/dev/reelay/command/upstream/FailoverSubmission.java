@@ -17,7 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Submits a task to a provider: the providers serving its model by priority (a remix: only the provider that made its
+ * Submits a task to a provider: the providers serving its request, best first (a remix: only the provider that made its
  * source), each retried with backoff, the next one tried when a provider is down or misconfigured. The first
  * acceptance binds the task to that provider's job; when none accepts, the task fails with the last provider's reason.
  * Never paying twice rests on the task id being the provider-side idempotency key.
@@ -50,7 +50,7 @@ class FailoverSubmission {
             source = providers.bindingOf(lineage.source());
             routes = source.flatMap(b -> providers.route(b.providerId())).map(List::of).orElse(List.of());
         } else {
-            routes = providers.routesFor(spec.model());
+            routes = providers.routesFor(videoId, spec);
         }
         if (routes.isEmpty()) {
             sender.send(origin, ProviderAnswers.noProvider(videoId, lineage != null, spec.model(), clock.instant()));

@@ -27,11 +27,12 @@ final class ProviderAnswers {
     private ProviderAnswers() {
     }
 
-    /** One observation of a job; empty when it says nothing new (queued or running without progress). */
+    /** One observation of a job; empty when it says nothing new (queued or running without progress or queue place). */
     static Optional<Object> commandFor(VideoId videoId, UpstreamJob job, Instant now) {
         return switch (job.state()) {
-            case QUEUED, IN_PROGRESS -> job.progress() > 0
-                    ? Optional.of(new RecordProgress(videoId, job.progress(), job.state().name().toLowerCase(Locale.ROOT), now))
+            case QUEUED, IN_PROGRESS -> job.progress() > 0 || job.queuePosition() != null
+                    ? Optional.of(new RecordProgress(videoId, job.progress(), job.state().name().toLowerCase(Locale.ROOT), now,
+                    job.queuePosition()))
                     : Optional.empty();
             case COMPLETED -> Optional.of(new CompleteTask(videoId, job.contentUrl(), job.expiresAt(), job.seconds(),
                     job.size(), now));

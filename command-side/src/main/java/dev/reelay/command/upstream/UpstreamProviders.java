@@ -17,6 +17,14 @@ public interface UpstreamProviders {
     /** Providers serving this model, best first. */
     List<ProviderRoute> routesFor(String model);
 
+    /**
+     * Providers serving this request (its model with its size, duration and image), best first; an adapter may record
+     * which it chose and why. By default, by model alone.
+     */
+    default List<ProviderRoute> routesFor(VideoId videoId, TaskSpec spec) {
+        return routesFor(spec.model());
+    }
+
     Optional<ProviderRoute> route(String providerId);
 
     /** Creates a job; {@code videoId} is sent as the idempotency key where the provider honours one. */

@@ -115,7 +115,7 @@ class VideoTaskTest {
     }
 
     private ProgressUpdated progressed(int percent) {
-        return new ProgressUpdated(videoId, percent, "in_progress", PROGRESS_AT);
+        return new ProgressUpdated(videoId, percent, "in_progress", PROGRESS_AT, null);
     }
 
     private TaskCompleted completed() {
@@ -431,21 +431,21 @@ class VideoTaskTest {
         @Test
         void forwardProgressIsRecorded() {
             fixture.given(submitted(), accepted(), progressed(10))
-                    .when(new RecordProgress(videoId, 35, "in_progress", PROGRESS_AT))
-                    .expectEvents(new ProgressUpdated(videoId, 35, "in_progress", PROGRESS_AT));
+                    .when(new RecordProgress(videoId, 35, "in_progress", PROGRESS_AT, null))
+                    .expectEvents(new ProgressUpdated(videoId, 35, "in_progress", PROGRESS_AT, null));
         }
 
         @Test
         void firstProgressOnAQueuedTaskIsRecorded() {
             fixture.given(submitted())
-                    .when(new RecordProgress(videoId, 5, "queued", PROGRESS_AT))
-                    .expectEvents(new ProgressUpdated(videoId, 5, "queued", PROGRESS_AT));
+                    .when(new RecordProgress(videoId, 5, "queued", PROGRESS_AT, null))
+                    .expectEvents(new ProgressUpdated(videoId, 5, "queued", PROGRESS_AT, null));
         }
 
         @Test
         void theSamePercentAgainIsNotNewProgress() {
             fixture.given(submitted(), accepted(), progressed(40))
-                    .when(new RecordProgress(videoId, 40, "in_progress", LATE_AT))
+                    .when(new RecordProgress(videoId, 40, "in_progress", LATE_AT, null))
                     .expectSuccessfulHandlerExecution()
                     .expectNoEvents();
         }
@@ -453,7 +453,30 @@ class VideoTaskTest {
         @Test
         void progressNeverGoesBackwards() {
             fixture.given(submitted(), accepted(), progressed(40))
-                    .when(new RecordProgress(videoId, 20, "in_progress", LATE_AT))
+                    .when(new RecordProgress(videoId, 20, "in_progress", LATE_AT, null))
+                    .expectSuccessfulHandlerExecution()
+                    .expectNoEvents();
+        }
+
+        @Test
+        void aNewPlaceInTheProvidersQueueIsRecordedEvenAtZeroPercent() {
+            fixture.given(submitted(), accepted(), new ProgressUpdated(videoId, 0, "queued", PROGRESS_AT, 7))
+                    .when(new RecordProgress(videoId, 0, "queued", LATE_AT, 3))
+                    .expectEvents(new ProgressUpdated(videoId, 0, "queued", LATE_AT, 3));
+        }
+
+        @Test
+        void theSameQueuePlaceAgainIsNotNew() {
+            fixture.given(submitted(), accepted(), new ProgressUpdated(videoId, 0, "queued", PROGRESS_AT, 3))
+                    .when(new RecordProgress(videoId, 0, "queued", LATE_AT, 3))
+                    .expectSuccessfulHandlerExecution()
+                    .expectNoEvents();
+        }
+
+        @Test
+        void aQueuePlaceNeverTakesProgressBackwards() {
+            fixture.given(submitted(), accepted(), progressed(40))
+                    .when(new RecordProgress(videoId, 0, "queued", LATE_AT, 2))
                     .expectSuccessfulHandlerExecution()
                     .expectNoEvents();
         }
@@ -461,7 +484,7 @@ class VideoTaskTest {
         @Test
         void zeroPercentOnAFreshTaskIsNotProgress() {
             fixture.given(submitted())
-                    .when(new RecordProgress(videoId, 0, "queued", PROGRESS_AT))
+                    .when(new RecordProgress(videoId, 0, "queued", PROGRESS_AT, null))
                     .expectSuccessfulHandlerExecution()
                     .expectNoEvents();
         }
@@ -469,7 +492,7 @@ class VideoTaskTest {
         @Test
         void progressAfterCompletionIsIgnored() {
             fixture.given(submitted(), accepted(), completed())
-                    .when(new RecordProgress(videoId, 100, "completed", LATE_AT))
+                    .when(new RecordProgress(videoId, 100, "completed", LATE_AT, null))
                     .expectSuccessfulHandlerExecution()
                     .expectNoEvents();
         }
@@ -477,7 +500,7 @@ class VideoTaskTest {
         @Test
         void progressAfterCancellationIsIgnored() {
             fixture.given(submitted(), accepted(), progressed(10), cancelled())
-                    .when(new RecordProgress(videoId, 60, "in_progress", LATE_AT))
+                    .when(new RecordProgress(videoId, 60, "in_progress", LATE_AT, null))
                     .expectSuccessfulHandlerExecution()
                     .expectNoEvents();
         }
@@ -485,7 +508,7 @@ class VideoTaskTest {
         @Test
         void progressAfterFailureIsIgnored() {
             fixture.given(submitted(), accepted(), failed())
-                    .when(new RecordProgress(videoId, 60, "in_progress", LATE_AT))
+                    .when(new RecordProgress(videoId, 60, "in_progress", LATE_AT, null))
                     .expectSuccessfulHandlerExecution()
                     .expectNoEvents();
         }
@@ -493,14 +516,14 @@ class VideoTaskTest {
         @Test
         void progressAboveOneHundredPercentIsClampedToOneHundred() {
             fixture.given(submitted(), accepted(), progressed(90))
-                    .when(new RecordProgress(videoId, 150, "in_progress", PROGRESS_AT))
-                    .expectEvents(new ProgressUpdated(videoId, 100, "in_progress", PROGRESS_AT));
+                    .when(new RecordProgress(videoId, 150, "in_progress", PROGRESS_AT, null))
+                    .expectEvents(new ProgressUpdated(videoId, 100, "in_progress", PROGRESS_AT, null));
         }
 
         @Test
         void progressAboveOneHundredIsNotNewOnceAtOneHundred() {
             fixture.given(submitted(), accepted(), progressed(100))
-                    .when(new RecordProgress(videoId, 150, "in_progress", LATE_AT))
+                    .when(new RecordProgress(videoId, 150, "in_progress", LATE_AT, null))
                     .expectSuccessfulHandlerExecution()
                     .expectNoEvents();
         }

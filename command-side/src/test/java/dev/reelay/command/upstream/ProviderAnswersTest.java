@@ -27,9 +27,16 @@ class ProviderAnswersTest {
     }
 
     @Test
+    void aQueuedJobWithAQueuePlaceRecordsIt() {
+        UpstreamJob queued = new UpstreamJob("ext-1", UpstreamJob.State.QUEUED, 0, null, null, null, null, null, null, null, 4);
+        assertThat(ProviderAnswers.commandFor(VIDEO, queued, NOW))
+                .contains(new RecordProgress(VIDEO, 0, "queued", NOW, 4));
+    }
+
+    @Test
     void progressIsRecordedWithTheProvidersStatusInLowerCase() {
         assertThat(ProviderAnswers.commandFor(VIDEO, job(UpstreamJob.State.IN_PROGRESS, 40, null, null), NOW))
-                .contains(new RecordProgress(VIDEO, 40, "in_progress", NOW));
+                .contains(new RecordProgress(VIDEO, 40, "in_progress", NOW, null));
     }
 
     @Test

@@ -99,7 +99,7 @@ class UpstreamSagaTest {
     }
 
     private ProgressUpdated progress(int percent, Instant observedAt) {
-        return new ProgressUpdated(videoId, percent, "in_progress", observedAt);
+        return new ProgressUpdated(videoId, percent, "in_progress", observedAt, null);
     }
 
     private TaskCancelled cancelled() {

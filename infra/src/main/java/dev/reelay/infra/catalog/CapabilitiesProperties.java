@@ -6,7 +6,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import java.util.List;
 import java.util.Set;
 
-/** The models Reelay accepts before providers are consulted ({@code reelay.capabilities.models}). */
+/**
+ * Models described once for every provider that lists them in {@code models} without its own {@code capabilities}
+ * ({@code reelay.capabilities.models}); providers add their own offers to what validation accepts.
+ */
 @ConfigurationProperties("reelay.capabilities")
 public record CapabilitiesProperties(List<Model> models) {
 

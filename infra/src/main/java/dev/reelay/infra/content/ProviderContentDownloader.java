@@ -54,24 +54,30 @@ class ProviderContentDownloader {
         }
         String base = providers.baseUrlOf(provider.get());
         String url;
-        boolean bearer;
-        if (provider.get().format() == ProviderProperties.Format.OPENAI_VIDEOS) {
+        ProviderProperties.Format format = provider.get().format();
+        if (format == ProviderProperties.Format.OPENAI_VIDEOS) {
             url = base + "/videos/" + externalTaskId + "/content?variant=" + variant.toLowerCase(Locale.ROOT);
-            bearer = true;
         } else {
             if (!variant.equalsIgnoreCase("video") || contentLocation == null) {
                 return Optional.empty();
             }
             url = contentLocation;
-            bearer = false;
         }
-        URI uri = URI.create(url);
-        URI baseUri = URI.create(base);
-        boolean sameHost = uri.getHost() != null && uri.getHost().equalsIgnoreCase(baseUri.getHost());
-        // the key only ever goes to the provider's own host; any URL taken from a response passes the SSRF guard
-        if (!sameHost && bearer || !sameHost && guard.refusal(url).isPresent()) {
+        URI uri;
+        try {
+            uri = URI.create(url);
+        } catch (IllegalArgumentException e) {
             return Optional.empty();
         }
+        URI baseUri = URI.create(base);
+        boolean sameHost = uri.getHost() != null && uri.getHost().equalsIgnoreCase(baseUri.getHost());
+        // OpenAI-format content and Gemini's generated files are read with the key; the key only ever goes to the
+        // provider's own host, and any other URL taken from a response passes the SSRF guard
+        if (!sameHost && format == ProviderProperties.Format.OPENAI_VIDEOS || !sameHost && guard.refusal(url).isPresent()) {
+            return Optional.empty();
+        }
+        boolean bearer = sameHost && format == ProviderProperties.Format.OPENAI_VIDEOS;
+        boolean googKey = sameHost && uri.getPort() == baseUri.getPort() && format == ProviderProperties.Format.GEMINI_VEO;
         Files.createDirectories(target.getParent());
         Path temp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
         String key = provider.get().resolvedApiKey();
@@ -82,6 +88,9 @@ class ProviderContentDownloader {
                     .headers(h -> {
                         if (bearer) {
                             h.setBearerAuth(key);
+                        }
+                        if (googKey) {
+                            h.set("x-goog-api-key", key);
                         }
                     })
                     .exchangeToMono(response -> {

@@ -36,9 +36,11 @@ final class HttpExchange {
     private final ObjectMapper json;
     private final Clock clock;
     private final String key;
+    private final ProviderHealth health;
 
     HttpExchange(ProviderProperties.Provider provider, Supplier<String> baseUrl, WebClient.Builder builder,
-                 UpstreamCallLog callLog, ObjectMapper json, Clock clock) {
+                 UpstreamCallLog callLog, ObjectMapper json, Clock clock, ProviderHealth health) {
+        this.health = health;
         this.provider = provider;
         this.clock = clock;
         this.baseUrl = baseUrl;
@@ -109,12 +111,14 @@ final class HttpExchange {
                             }
                         }
                         UpstreamException failure = httpFailure(answer, operation);
+                        health.observe(provider.id(), answer.status(), failure.retryAfter());
                         log(operation, videoId, attempt, answer.status(), started, failure.getMessage(), requestSummary,
                                 summarizeBody(answer.body()));
                         return Mono.error(failure);
                     })
                     .doOnError(e -> {
                         if (e instanceof UpstreamException u && u.httpStatus() == 0) {
+                            health.observe(provider.id(), 0, null);
                             log(operation, videoId, attempt, null, started, u.getMessage(), requestSummary, null);
                         }
                     });
@@ -149,8 +153,19 @@ final class HttpExchange {
         try {
             JsonNode body = json.readTree(answer.body());
             JsonNode error = body.has("error") ? body.get("error") : body;
-            if (error.isObject()) {
+            JsonNode detail = body.path("detail");
+            if (detail.isArray() && !detail.isEmpty() && detail.get(0).isObject()) {
+                // FastAPI's validation shape, which fal answers with: {"detail":[{"type","msg","loc"}]}
+                code = text(detail.get(0), "type");
+                String providerMessage = text(detail.get(0), "msg");
+                if (providerMessage != null) {
+                    message = VisibleText.abbreviate(providerMessage, 300);
+                }
+            } else if (error.isObject()) {
                 code = text(error, "code");
+                if (code != null && code.matches("\\d+") && text(error, "status") != null) {
+                    code = text(error, "status"); // google.rpc.Status: {"code":400,"status":"INVALID_ARGUMENT"}
+                }
                 if (code == null) {
                     code = text(error, "type");
                 }

@@ -16,7 +16,9 @@ import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
 
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +26,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The configured providers behind the saga's port: routing by model and priority (lower number first), one HTTP
- * client per provider, reference images read back by hash through {@link ReferenceImageReader}.
+ * The configured providers behind the saga's port: routing by model, offer, priority (lower number first), price and
+ * health, one HTTP client per provider, reference images read back by hash through {@link ReferenceImageReader}.
  */
 @Component
 public class HttpUpstreamProviders implements UpstreamProviders, ApplicationListener<WebServerInitializedEvent> {
@@ -36,21 +38,35 @@ public class HttpUpstreamProviders implements UpstreamProviders, ApplicationList
     private final Map<String, ProviderClient> clients = new LinkedHashMap<>();
     private final JdbcUpstreamBindings bindings;
     private final ReferenceImageReader referenceImages;
+    private final ProviderCatalog catalog;
+    private final ProviderHealth health;
+    private final UpstreamCallLog callLog;
+    private final Clock clock;
+    private final ObjectMapper json;
     private volatile int localPort = -1;
 
     HttpUpstreamProviders(ProviderProperties properties, WebClient.Builder webClients, UpstreamCallLog callLog,
                           ObjectMapper objectMapper, JdbcUpstreamBindings bindings, ReferenceImageReader referenceImages,
-                          Clock clock) {
+                          Clock clock, ProviderCatalog catalog, ProviderHealth health) {
         this.bindings = bindings;
         this.referenceImages = referenceImages;
+        this.catalog = catalog;
+        this.health = health;
+        this.callLog = callLog;
+        this.clock = clock;
+        this.json = objectMapper;
         for (ProviderProperties.Provider provider : properties.providers()) {
             if (configs.putIfAbsent(provider.id(), provider) != null) {
                 throw new IllegalStateException("provider id " + provider.id() + " is configured twice");
             }
-            HttpExchange http = new HttpExchange(provider, () -> resolve(provider.baseUrl()), webClients, callLog, objectMapper, clock);
+            HttpExchange http = new HttpExchange(provider, () -> resolve(provider.baseUrl()), webClients, callLog, objectMapper,
+                    clock, health);
             clients.put(provider.id(), switch (provider.format()) {
                 case OPENAI_VIDEOS -> new OpenAiVideosClient(http, provider.idempotencyKeys());
                 case RELAY_MULTIPART -> new RelayMultipartClient(http);
+                case GEMINI_VEO -> new GeminiVeoClient(http, provider);
+                case FAL_QUEUE -> new FalQueueClient(http, provider);
+                case REPLICATE -> new ReplicateClient(http, provider);
             });
             log.info("Upstream provider {}", provider);
         }
@@ -77,10 +93,87 @@ public class HttpUpstreamProviders implements UpstreamProviders, ApplicationList
     @Override
     public List<ProviderRoute> routesFor(String model) {
         return configs.values().stream()
-                .filter(p -> p.models().contains(model))
+                .filter(p -> p.serves(model))
                 .sorted(Comparator.comparingInt(ProviderProperties.Provider::priority))
                 .map(HttpUpstreamProviders::routeOf)
                 .toList();
+    }
+
+    /**
+     * The providers that serve the model with this size, duration and image: by priority, then by price for this
+     * request (unpriced last), then by health (an open rate-limit window last, then fewer recent failures). The
+     * choice and its reason go to the call log as a {@code route} row.
+     */
+    @Override
+    public List<ProviderRoute> routesFor(VideoId videoId, TaskSpec spec) {
+        boolean image = spec.referenceImage() != null;
+        Instant now = clock.instant();
+        List<Candidate> candidates = configs.values().stream()
+                .filter(p -> p.serves(spec.model()))
+                .flatMap(p -> {
+                    Optional<ProviderProperties.Offer> offer = catalog.offersOf(p.id()).stream()
+                            .filter(o -> o.id().equals(spec.model())).findFirst();
+                    if (offer.isPresent() && !offer.get().accepts(spec.size(), spec.seconds(), image)) {
+                        return java.util.stream.Stream.empty();
+                    }
+                    BigDecimal price = offer.map(o -> o.priceAt(spec.size())).orElse(null);
+                    return java.util.stream.Stream.of(new Candidate(p, price, health.of(p.id())));
+                })
+                .sorted(Candidate.ORDER.apply(now))
+                .toList();
+        callLog.record(new UpstreamCallLog.Call(videoId.value(), candidates.isEmpty() ? "-" : candidates.get(0).provider().id(),
+                "route", null, 0, 0, candidates.isEmpty() ? "no provider serves " + spec.model() + " at " + spec.size()
+                + ", " + spec.seconds() + " s" + (image ? " with an image" : "") : null,
+                toJson(new UpstreamCallLog.RouteRequest(spec.model(), spec.size(), spec.seconds(), image)),
+                toJson(new UpstreamCallLog.RouteChoice(candidates.stream().map(Candidate::summary).toList(),
+                        candidates.isEmpty() ? null : reason(candidates, now)))));
+        return candidates.stream().map(c -> routeOf(c.provider())).toList();
+    }
+
+    /** One provider that could take a request, with what orders it. */
+    private record Candidate(ProviderProperties.Provider provider, BigDecimal price, ProviderHealth.State health) {
+        static final java.util.function.Function<Instant, Comparator<Candidate>> ORDER = now -> Comparator
+                .comparingInt((Candidate c) -> c.provider().priority())
+                .thenComparing(Candidate::price, Comparator.nullsLast(Comparator.naturalOrder()))
+                .thenComparing(c -> c.health().rateLimited(now))
+                .thenComparingInt(c -> c.health().recentFailures());
+
+        UpstreamCallLog.RouteCandidate summary() {
+            return new UpstreamCallLog.RouteCandidate(provider.id(), provider.priority(), price, health.recentFailures(),
+                    health.rateLimitedUntil());
+        }
+    }
+
+    private String toJson(Object value) {
+        try {
+            return json.writeValueAsString(value);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Why the first candidate came first: the first rule that set it apart from the second. */
+    private static String reason(List<Candidate> candidates, Instant now) {
+        Candidate first = candidates.get(0);
+        if (candidates.size() == 1) {
+            return "only " + first.provider().id() + " serves this request";
+        }
+        Candidate second = candidates.get(1);
+        if (first.provider().priority() != second.provider().priority()) {
+            return "priority " + first.provider().priority() + " before " + second.provider().priority();
+        }
+        if (first.price() != null && (second.price() == null || first.price().compareTo(second.price()) < 0)) {
+            return "price " + first.price().toPlainString() + "/s before "
+                    + (second.price() == null ? "unpriced" : second.price().toPlainString() + "/s");
+        }
+        if (!first.health().rateLimited(now) && second.health().rateLimited(now)) {
+            return second.provider().id() + " is rate-limited until " + second.health().rateLimitedUntil();
+        }
+        if (first.health().recentFailures() < second.health().recentFailures()) {
+            return "health: " + first.health().recentFailures() + " recent failures against "
+                    + second.health().recentFailures();
+        }
+        return "equal on priority, price and health: configuration order";
     }
 
     @Override

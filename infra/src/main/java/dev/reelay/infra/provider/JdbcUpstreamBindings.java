@@ -38,6 +38,16 @@ class JdbcUpstreamBindings {
                 (rs, i) -> new UpstreamProviders.Binding(rs.getString(1), rs.getString(2)), videoId.value()).stream().findFirst();
     }
 
+    /**
+     * The task whose job id starts with {@code prefix} followed by {@code separator}: fal's webhooks name only the
+     * request id, while Reelay's id of a fal job also names its app ({@code request_id@owner/app}).
+     */
+    Optional<VideoId> videoForPrefix(String providerId, String prefix, char separator) {
+        String pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + separator + "%";
+        return jdbc.query("select video_id from upstream_binding where provider_id = ? and external_task_id like ? escape '\\'",
+                (rs, i) -> new VideoId(rs.getString(1)), providerId, pattern).stream().findFirst();
+    }
+
     Optional<VideoId> videoFor(String providerId, String externalTaskId) {
         return jdbc.query("select video_id from upstream_binding where provider_id = ? and external_task_id = ?",
                 (rs, i) -> new VideoId(rs.getString(1)), providerId, externalTaskId).stream().findFirst();

@@ -15,4 +15,11 @@ interface ProviderClient {
     Mono<UpstreamJob> retrieve(String externalTaskId, VideoId videoId);
 
     Mono<Void> delete(String externalTaskId, VideoId videoId);
+
+    /** The answer of a format that cannot remix: the remix task fails as refused, nothing is sent. */
+    static Mono<UpstreamJob> remixUnsupported(String api) {
+        return Mono.error(new dev.reelay.command.upstream.UpstreamException(
+                dev.reelay.command.upstream.UpstreamException.Kind.USER_ERROR, 0, "remix_unsupported",
+                api + " cannot remix a video", null));
+    }
 }

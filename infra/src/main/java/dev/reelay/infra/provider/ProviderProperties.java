@@ -1,13 +1,18 @@
 package dev.reelay.infra.provider;
 
+import dev.reelay.kernel.task.MediaType;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Upstream providers ({@code reelay.providers[*]}). Keys come from the environment or a secret file and are never
@@ -20,14 +25,29 @@ public record ProviderProperties(List<Provider> providers) {
         providers = providers == null ? List.of() : List.copyOf(providers);
     }
 
-    /** Wire formats Reelay speaks. */
-    public enum Format { OPENAI_VIDEOS, RELAY_MULTIPART }
+    /**
+     * Wire formats Reelay speaks: the OpenAI Videos API and the seeds' relay form, and three native provider APIs
+     * (docs/providers.md says what each can and cannot do).
+     */
+    public enum Format { OPENAI_VIDEOS, RELAY_MULTIPART, GEMINI_VEO, FAL_QUEUE, REPLICATE }
 
-    /** One provider. {@code baseUrl} may be {@code local:/path} for the in-process sandbox. */
+    /** fal publishes the public keys of its webhook signatures here. */
+    public static final String FAL_JWKS_URL = "https://rest.alpha.fal.ai/.well-known/jwks.json";
+
+    /**
+     * One provider. {@code baseUrl} may be {@code local:/path} for the in-process sandbox. {@code upstreamModels} maps
+     * a Reelay model to the provider's own name for it (a Gemini model id, a fal app path, a Replicate
+     * {@code owner/name} or version); {@code imageUpstreamModels} does the same for a request with a reference image
+     * (fal and Replicate serve image-to-video at another path). Unmapped models keep their name. {@code webhookUrl}
+     * is Reelay's public webhook address for formats that name it per request (fal, Replicate); {@code imageField}
+     * names the input field the reference image goes in.
+     */
     public record Provider(String id, Format format, String baseUrl, String apiKey, Path apiKeyFile, int priority,
                            List<String> models, Boolean idempotencyKeys, boolean webhooks, String webhookSecret,
                            Duration pollInitial, Duration pollMin, Duration pollMax, Duration webhookSafetyPoll,
-                           Duration giveUpAfter, Duration submitBudget, Duration connectTimeout, Duration readTimeout) {
+                           Duration giveUpAfter, Duration submitBudget, Duration connectTimeout, Duration readTimeout,
+                           Map<String, String> upstreamModels, Map<String, String> imageUpstreamModels,
+                           String webhookUrl, String webhookJwksUrl, String imageField, List<Offer> capabilities) {
 
         public Provider {
             if (id == null || !id.matches("[a-z0-9][a-z0-9-]{0,62}")) {
@@ -47,6 +67,35 @@ public record ProviderProperties(List<Provider> providers) {
             submitBudget = or(submitBudget, Duration.ofMinutes(2));
             connectTimeout = or(connectTimeout, Duration.ofSeconds(5));
             readTimeout = or(readTimeout, Duration.ofSeconds(30));
+            upstreamModels = upstreamModels == null ? Map.of() : Map.copyOf(upstreamModels);
+            imageUpstreamModels = imageUpstreamModels == null ? Map.of() : Map.copyOf(imageUpstreamModels);
+            for (String path : concat(upstreamModels.values(), imageUpstreamModels.values())) {
+                if (!path.matches("[A-Za-z0-9._:-]+(/[A-Za-z0-9._:-]+)*") || path.contains("..")) {
+                    throw new IllegalArgumentException("provider " + id + ": upstream model " + path
+                            + " may hold only letters, digits, '.', '_', ':', '-' and '/' between names");
+                }
+            }
+            webhookJwksUrl = webhookJwksUrl == null || webhookJwksUrl.isBlank() ? FAL_JWKS_URL : webhookJwksUrl;
+            imageField = imageField == null || imageField.isBlank() ? format == Format.FAL_QUEUE ? "image_url" : "image"
+                    : imageField;
+            capabilities = capabilities == null ? List.of() : List.copyOf(capabilities);
+        }
+
+        /** The models this provider serves: {@code models} and every model its {@code capabilities} describe. */
+        public boolean serves(String model) {
+            return models.contains(model) || capabilities.stream().anyMatch(o -> o.id().equals(model));
+        }
+
+        /** The provider's name for a Reelay model (with a reference image: the image-to-video name, if one is set). */
+        public String upstreamModel(String model, boolean image) {
+            String name = image ? imageUpstreamModels.get(model) : null;
+            return name != null ? name : upstreamModels.getOrDefault(model, model);
+        }
+
+        private static List<String> concat(java.util.Collection<String> a, java.util.Collection<String> b) {
+            List<String> all = new java.util.ArrayList<>(a);
+            all.addAll(b);
+            return all;
         }
 
         /** The key from {@code api-key} (usually an env placeholder) or the first line of {@code api-key-file}. */
@@ -65,10 +114,47 @@ public record ProviderProperties(List<Provider> providers) {
             return value == null ? fallback : value;
         }
 
+        /** The model's offer as configured on this provider, if it describes one. */
+        public Optional<Offer> offer(String model) {
+            return capabilities.stream().filter(o -> o.id().equals(model)).findFirst();
+        }
+
         @Override
         public String toString() {
             return "Provider[id=" + id + ", format=" + format + ", baseUrl=" + baseUrl + ", apiKey=***, webhookSecret="
                     + (webhookSecret == null ? "none" : "***") + ", priority=" + priority + ", models=" + models + "]";
+        }
+    }
+
+    /**
+     * What one provider offers for one model ({@code reelay.providers[*].capabilities[*]}): sizes (the first is the
+     * default), durations, media types, whether it takes a reference image and makes audio, and its price per
+     * second of video: {@code price-per-second}, or per resolution ({@code price-per-second-by-resolution},
+     * e.g. {@code 720p: 0.10}) where the provider prices that way. Prices only order the routes; any currency.
+     */
+    public record Offer(String id, List<String> sizes, List<Integer> seconds, Set<MediaType> mediaTypes,
+                        boolean imageInput, boolean audio, BigDecimal pricePerSecond,
+                        Map<String, BigDecimal> pricePerSecondByResolution) {
+        public Offer {
+            if (id == null || id.isBlank() || sizes == null || sizes.isEmpty() || seconds == null || seconds.isEmpty()) {
+                throw new IllegalArgumentException("a provider's model offer needs an id, at least one size and one duration");
+            }
+            sizes = List.copyOf(sizes);
+            seconds = List.copyOf(seconds);
+            mediaTypes = mediaTypes == null || mediaTypes.isEmpty() ? Set.of(MediaType.VIDEO)
+                    : Set.copyOf(mediaTypes);
+            pricePerSecondByResolution = pricePerSecondByResolution == null ? Map.of() : Map.copyOf(pricePerSecondByResolution);
+        }
+
+        /** The price of one second at this size, or null when the offer names none. */
+        public BigDecimal priceAt(String size) {
+            BigDecimal byResolution = pricePerSecondByResolution.get(NativeInputs.resolution(size));
+            return byResolution != null ? byResolution : pricePerSecond;
+        }
+
+        /** Whether a request for this size and duration, with or without an image, fits the offer. */
+        public boolean accepts(String size, int duration, boolean image) {
+            return sizes.contains(size) && seconds.contains(duration) && (!image || imageInput);
         }
     }
 }

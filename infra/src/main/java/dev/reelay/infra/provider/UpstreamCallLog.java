@@ -14,6 +14,7 @@ import reactor.core.scheduler.Schedulers;
 
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.util.List;
 
 /**
  * Appends one row per provider HTTP call (the seed backend's call log): who, what, status, duration, attempt, error,
@@ -52,17 +53,50 @@ class UpstreamCallLog {
         }
     }
 
+    /** What a routing decision was about. */
+    record RouteRequest(String model, String size, int seconds, boolean image) {
+    }
+
+    /** One provider routing considered: its priority, its price for the request, its recent health. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record RouteCandidate(String id, int priority, @JsonProperty("price_per_second") java.math.BigDecimal pricePerSecond,
+                          @JsonProperty("recent_failures") int recentFailures,
+                          @JsonProperty("rate_limited_until") java.time.Instant rateLimitedUntil) {
+    }
+
+    /** The providers in the order they will be tried, and why the first one leads. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record RouteChoice(List<RouteCandidate> order, String reason) {
+    }
+
     /** The job a read or a delete was about. */
     record JobRef(String id) {
     }
 
-    /** What a provider said about a job; the error code only when there is one. */
+    /**
+     * What a provider said about a job; the error code, queue place and the tail of the provider's logs only when
+     * there are any. Logs go here, never into events.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record JobSummary(String id, UpstreamJob.State status, int progress, String error) {
+    record JobSummary(String id, UpstreamJob.State status, int progress, String error,
+                      @JsonProperty("queue_position") Integer queuePosition, String logs) {
         static JobSummary of(UpstreamJob job) {
-            return new JobSummary(job.externalTaskId(), job.state(), job.progress(), job.errorCode());
+            return of(job, null);
+        }
+
+        static JobSummary of(UpstreamJob job, String logs) {
+            return new JobSummary(job.externalTaskId(), job.state(), job.progress(), job.errorCode(), job.queuePosition(),
+                    logs == null || logs.isBlank() ? null : tail(logs));
+        }
+
+        private static String tail(String logs) {
+            String trimmed = logs.strip();
+            return trimmed.length() <= MAX_LOGS ? trimmed : "…" + trimmed.substring(trimmed.length() - MAX_LOGS);
         }
     }
+
+    /** How much of a provider's log text a call-log row keeps (its end: the latest lines). */
+    static final int MAX_LOGS = 600;
 
     void record(Call call) {
         Timestamp at = Timestamp.from(clock.instant());

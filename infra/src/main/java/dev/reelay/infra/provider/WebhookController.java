@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.command.upstream.UpstreamEffects;
+import dev.reelay.command.upstream.UpstreamProviders;
 import dev.reelay.infra.web.ProblemWriter;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.FieldViolation;
@@ -31,9 +32,10 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Provider webhooks in. A delivery must carry a valid Standard Webhooks signature (bad or stale: 401, nothing
- * changes); each {@code webhook-id} is handled once; {@code video.completed}/{@code video.failed} trigger the same
- * status fetch, and so the same commands, as a poll.
+ * Provider webhooks in. A delivery must carry a valid signature (bad or stale: 401, nothing changes): Standard
+ * Webhooks for the OpenAI format, the relay and Replicate, fal's ED25519 signature for fal ({@link FalWebhooks}); each
+ * delivery ({@code webhook-id}; for fal, request id and timestamp) is handled once; a delivery about a job triggers
+ * the same status fetch, and so the same commands, as a poll.
  * <p>
  * A delivery is recorded as received only after it was handled: a body that is not a JSON object, or a failure on
  * the way, leaves its {@code webhook-id} unused so the provider's retry is handled, not dropped as a duplicate. Two
@@ -59,9 +61,11 @@ class WebhookController {
     private final ObjectMapper json;
     private final ProblemWriter problems;
     private final Clock clock;
+    private final FalWebhooks falWebhooks;
 
     WebhookController(HttpUpstreamProviders providers, JdbcUpstreamBindings bindings, UpstreamEffects effects,
-                      JdbcTemplate jdbc, ObjectMapper json, ProblemWriter problems, Clock clock) {
+                      JdbcTemplate jdbc, ObjectMapper json, ProblemWriter problems, Clock clock, FalWebhooks falWebhooks) {
+        this.falWebhooks = falWebhooks;
         this.providers = providers;
         this.bindings = bindings;
         this.effects = effects;
@@ -78,13 +82,30 @@ class WebhookController {
                                    @RequestHeader(name = "webhook-signature", required = false) String signature,
                                    @RequestBody(required = false) byte[] body, HttpServletRequest request) {
         Optional<ProviderProperties.Provider> provider = providers.config(providerId);
-        if (provider.isEmpty() || provider.get().webhookSecret() == null || provider.get().webhookSecret().isBlank()) {
+        boolean fal = provider.isPresent() && provider.get().format() == ProviderProperties.Format.FAL_QUEUE;
+        if (provider.isEmpty() || !fal && (provider.get().webhookSecret() == null || provider.get().webhookSecret().isBlank())
+                || fal && !provider.get().webhooks()) {
             throw new TaskRejectedException(ErrorCode.TASK_NOT_FOUND, "no webhook endpoint for " + limit(providerId));
         }
-        checkHeaderSizes(id, timestamp, signature);
         byte[] payload = body == null ? new byte[0] : body;
-        StandardWebhooks.Verdict verdict = new StandardWebhooks(provider.get().webhookSecret())
-                .verify(id, timestamp, signature, payload, clock.instant());
+        StandardWebhooks.Verdict verdict;
+        String receipt;
+        if (fal) {
+            String requestId = request.getHeader("X-Fal-Webhook-Request-Id");
+            String falTimestamp = request.getHeader("X-Fal-Webhook-Timestamp");
+            checkHeaderSizes(requestId, falTimestamp, request.getHeader("X-Fal-Webhook-Signature"), FAL_HEADERS);
+            checkHeaderSizes(request.getHeader("X-Fal-Webhook-User-Id"), null, null, FAL_HEADERS);
+            verdict = falWebhooks.verify(provider.get().webhookJwksUrl(), requestId,
+                    request.getHeader("X-Fal-Webhook-User-Id"), falTimestamp,
+                    request.getHeader("X-Fal-Webhook-Signature"), payload);
+            // fal names no delivery id: one request's delivery at one second is one delivery, a replay repeats both
+            receipt = requestId + ":" + falTimestamp;
+        } else {
+            checkHeaderSizes(id, timestamp, signature, STANDARD_HEADERS);
+            verdict = new StandardWebhooks(provider.get().webhookSecret()).verify(id, timestamp, signature, payload,
+                    clock.instant());
+            receipt = id;
+        }
         if (verdict != StandardWebhooks.Verdict.VALID) {
             log.warn("rejected webhook for {}: {}", providerId, verdict);
             return ResponseEntity.status(HttpStatus.UNAUTHORIZED).contentType(MediaType.APPLICATION_PROBLEM_JSON)
@@ -92,34 +113,61 @@ class WebhookController {
                             "webhook signature check failed: " + verdict, List.of(), request.getRequestURI()));
         }
         JsonNode event = parse(payload);
-        if (alreadyReceived(providerId, id)) {
+        if (alreadyReceived(providerId, receipt)) {
             return ResponseEntity.ok(Receipt.DUPLICATE);
         }
-        String type = event.path("type").asText("");
-        String externalId = event.path("data").path("id").asText(null);
-        if ((type.equals("video.completed") || type.equals("video.failed")) && externalId != null) {
-            Optional<VideoId> videoId = bindings.videoFor(providerId, externalId);
-            videoId.ifPresentOrElse(v -> effects.refresh(v, providerId, externalId),
-                    () -> log.info("webhook {} for unknown job {} on {}", type, limit(externalId), providerId));
-        }
-        // handled: only now does the webhook-id count as used
+        Optional<String> externalId = jobOf(provider.get().format(), event);
+        externalId.ifPresent(job -> {
+            Optional<VideoId> videoId = fal ? bindings.videoForPrefix(providerId, job, '@') : bindings.videoFor(providerId, job);
+            videoId.ifPresentOrElse(v -> effects.refresh(v, providerId, fal ? bindings.of(v).map(
+                                    UpstreamProviders.Binding::externalTaskId).orElse(job) : job),
+                    () -> log.info("webhook for unknown job {} on {}", limit(job), providerId));
+        });
+        // handled: only now does the delivery count as received
         jdbc.update("insert into webhook_receipt(provider_id, webhook_id, received_at) values (?, ?, ?) "
-                + "on conflict do nothing", providerId, id, Timestamp.from(clock.instant()));
+                + "on conflict do nothing", providerId, receipt, Timestamp.from(clock.instant()));
         return ResponseEntity.ok(Receipt.HANDLED);
     }
 
-    private static void checkHeaderSizes(String id, String timestamp, String signature) {
+    /**
+     * Which job a verified delivery is about, in each format's own shape: the OpenAI Videos event
+     * ({@code video.completed}/{@code video.failed} with {@code data.id}), Replicate's prediction itself ({@code id}),
+     * fal's result ({@code request_id}). Anything else is acknowledged and ignored.
+     */
+    private static Optional<String> jobOf(ProviderProperties.Format format, JsonNode event) {
+        return Optional.ofNullable(switch (format) {
+            case REPLICATE -> event.path("id").asText(null);
+            case FAL_QUEUE -> event.path("request_id").asText(null);
+            default -> {
+                String type = event.path("type").asText("");
+                yield type.equals("video.completed") || type.equals("video.failed")
+                        ? event.path("data").path("id").asText(null) : null;
+            }
+        }).filter(job -> !job.isBlank());
+    }
+
+    /** The three signature headers of a format: the id, the timestamp and the signature. */
+    private record HeaderNames(String id, String timestamp, String signature) {
+    }
+
+    private static final HeaderNames STANDARD_HEADERS = new HeaderNames("webhook-id", "webhook-timestamp", "webhook-signature");
+    private static final HeaderNames FAL_HEADERS = new HeaderNames("X-Fal-Webhook-Request-Id", "X-Fal-Webhook-Timestamp",
+            "X-Fal-Webhook-Signature");
+
+    private static void checkHeaderSizes(String id, String timestamp, String signature, HeaderNames names) {
         List<FieldViolation> violations = new ArrayList<>();
-        if (id != null && !WEBHOOK_ID.matcher(id).matches()) {
-            violations.add(new FieldViolation("webhook-id", "PATTERN", "webhook-id must be 1-255 visible ASCII characters"));
+        // fal's receipt is "<request id>:<timestamp>", which must fit the same 255 characters
+        if (id != null && (!WEBHOOK_ID.matcher(id).matches() || names == FAL_HEADERS && id.length() > 200)) {
+            violations.add(new FieldViolation(names.id(), "PATTERN", names.id() + " must be 1-"
+                    + (names == FAL_HEADERS ? 200 : 255) + " visible ASCII characters"));
         }
         if (timestamp != null && timestamp.length() > MAX_TIMESTAMP) {
-            violations.add(new FieldViolation("webhook-timestamp", "MAX_LENGTH",
-                    "webhook-timestamp must be at most " + MAX_TIMESTAMP + " characters"));
+            violations.add(new FieldViolation(names.timestamp(), "MAX_LENGTH",
+                    names.timestamp() + " must be at most " + MAX_TIMESTAMP + " characters"));
         }
         if (signature != null && signature.length() > MAX_SIGNATURES) {
-            violations.add(new FieldViolation("webhook-signature", "MAX_LENGTH",
-                    "webhook-signature must be at most " + MAX_SIGNATURES + " characters"));
+            violations.add(new FieldViolation(names.signature(), "MAX_LENGTH",
+                    names.signature() + " must be at most " + MAX_SIGNATURES + " characters"));
         }
         if (!violations.isEmpty()) {
             throw new TaskRejectedException(ErrorCode.MALFORMED_REQUEST, "webhook headers out of bounds", violations);

@@ -161,7 +161,10 @@ class ProviderAdaptersTest {
 
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(jdbc.queryForList(
                 "select operation || ':' || coalesce(http_status::text, '-') from upstream_call where video_id = ? order by id",
-                String.class, videoId)).startsWith("create:200", "retrieve:200", "retrieve:200"));
+                String.class, videoId)).startsWith("route:-", "create:200", "retrieve:200", "retrieve:200"));
+        // the routing decision is the first row: the only provider offering sora-2 at priority 1 ahead of the backup
+        assertThat(jdbc.queryForObject("select response_summary from upstream_call where video_id = ? and operation = 'route'",
+                String.class, videoId)).contains("\"reason\":\"priority 1 before 2\"");
     }
 
     @Test

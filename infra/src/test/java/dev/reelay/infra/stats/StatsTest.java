@@ -116,7 +116,7 @@ class StatsTest {
         commands.sendAndWait(new RecordUpstreamAcceptance(new VideoId(processing), "p-beta", "job-" + processing,
                 Instant.parse("2002-06-01T08:20:01Z")));
         commands.sendAndWait(new RecordProgress(new VideoId(processing), 50, "in_progress",
-                Instant.parse("2002-06-01T08:21:00Z")));
+                Instant.parse("2002-06-01T08:21:00Z"), null));
         expected.put(processing, TaskStatus.PROCESSING);
         completedWithProgress(cid, "sora-2", "2002-06-01T09:05:00Z", "p-alpha", 5);
         completedWithProgress(cid, "sora-2", "2002-06-01T09:59:59.5Z", "p-beta", 0);
@@ -154,7 +154,7 @@ class StatsTest {
         String id = submitted(owner, model, createdAt);
         Instant created = Instant.parse(createdAt);
         commands.sendAndWait(new RecordUpstreamAcceptance(new VideoId(id), provider, "job-" + id, created));
-        commands.sendAndWait(new RecordProgress(new VideoId(id), 40, "in_progress", created));
+        commands.sendAndWait(new RecordProgress(new VideoId(id), 40, "in_progress", created, null));
         commands.sendAndWait(new CompleteTask(new VideoId(id), "https://provider.example/v/" + id,
                 created.plusSeconds(seconds + 3600), 4, "720x1280", created.plusSeconds(seconds)));
         expected.put(id, TaskStatus.COMPLETED);

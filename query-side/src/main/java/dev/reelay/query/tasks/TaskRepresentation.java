@@ -9,8 +9,8 @@ import java.time.Instant;
 
 /**
  * One task as the seed read routes show it (one task, list items): the seed backend's field names, nulls written (a
- * client reads {@code externalTaskId: null} until the provider accepts), {@code queue} only while queued and
- * {@code error} only after a failure or cancel.
+ * client reads {@code externalTaskId: null} until the provider accepts), {@code queue} only while queued (in Reelay,
+ * or at a provider that reports its queue place) and {@code error} only after a failure or cancel.
  */
 @JsonInclude(JsonInclude.Include.ALWAYS)
 record TaskRepresentation(String videoId, String externalTaskId, TaskStatus status, int progress, String prompt,
@@ -20,7 +20,7 @@ record TaskRepresentation(String videoId, String externalTaskId, TaskStatus stat
                           @JsonInclude(JsonInclude.Include.NON_NULL) Failure error,
                           Instant createdAt, Instant updatedAt, Instant completedAt, Metadata metadata) {
 
-    /** Where a queued task waits: in Reelay for one of its owner's slots (with its place), or at the provider. */
+    /** Where a queued task waits: in Reelay for one of its owner's slots (with its place), or at the provider (with its place, if it reports one). */
     record Queue(String waitingIn, Long position) {
     }
 
@@ -45,7 +45,10 @@ record TaskRepresentation(String videoId, String externalTaskId, TaskStatus stat
      */
     static TaskRepresentation of(TaskView v, Long queuePosition, String remixFromExternal, String videoUrl,
                                  String thumbnailUrl) {
-        Queue queue = v.status != TaskStatus.QUEUED ? null
+        Queue queue = v.status == TaskStatus.PROCESSING && v.providerQueuePosition != null
+                // accepted, and still waiting in the provider's own queue at the place it reported
+                ? new Queue("provider", v.providerQueuePosition.longValue())
+                : v.status != TaskStatus.QUEUED ? null
                 // waiting in Reelay for one of the owner's concurrency slots, or already on its way to / queued at a provider
                 : v.queuedSeq != null ? new Queue("reelay", queuePosition) : new Queue("provider", null);
         Failure error = v.errorCode == null ? null

@@ -76,6 +76,9 @@ class TaskView implements Persistable<String> {
     Instant completedAt;
     @Column(name = "expired_at")
     Instant expiredAt;
+    /** the job's place in the provider's own queue, from the latest ProgressUpdated; null when it names none */
+    @Column(name = "provider_queue_position")
+    Integer providerQueuePosition;
     /** global position of its TaskQueuedForSlot while it waits in Reelay for a slot; null otherwise */
     @Column(name = "queued_seq")
     Long queuedSeq;

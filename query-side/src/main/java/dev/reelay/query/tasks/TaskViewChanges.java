@@ -37,6 +37,7 @@ final class TaskViewChanges {
         if (event instanceof ProgressUpdated e) {
             view.progress = e.percent();
             view.upstreamStatus = e.upstreamStatus();
+            view.providerQueuePosition = e.queuePosition();
             view.status = TaskStatus.PROCESSING;
             return e.observedAt();
         }

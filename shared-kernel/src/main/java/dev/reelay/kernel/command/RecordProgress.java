@@ -5,6 +5,7 @@ import org.axonframework.modelling.command.TargetAggregateIdentifier;
 
 import java.time.Instant;
 
-/** The provider reported progress; harmless to repeat. */
-public record RecordProgress(@TargetAggregateIdentifier VideoId videoId, int percent, String upstreamStatus, Instant observedAt) {
+/** The provider reported progress, or a place in its own queue (null when it names none); harmless to repeat. */
+public record RecordProgress(@TargetAggregateIdentifier VideoId videoId, int percent, String upstreamStatus, Instant observedAt,
+                             Integer queuePosition) {
 }
