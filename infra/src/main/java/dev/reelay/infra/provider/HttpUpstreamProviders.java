@@ -3,6 +3,7 @@ package dev.reelay.infra.provider;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.command.port.ReferenceImageReader;
 import dev.reelay.command.upstream.UpstreamException;
+import dev.reelay.infra.secrets.ApiKeys;
 import dev.reelay.command.upstream.UpstreamJob;
 import dev.reelay.command.upstream.UpstreamProviders;
 import dev.reelay.kernel.task.TaskSpec;
@@ -34,20 +35,24 @@ public class HttpUpstreamProviders implements UpstreamProviders, ApplicationList
 
     private final Map<String, ProviderProperties.Provider> configs = new LinkedHashMap<>();
     private final Map<String, ProviderClient> clients = new LinkedHashMap<>();
+    private final Map<String, ApiKeys.Ref> keys = new LinkedHashMap<>();
     private final JdbcUpstreamBindings bindings;
     private final ReferenceImageReader referenceImages;
     private volatile int localPort = -1;
 
     HttpUpstreamProviders(ProviderProperties properties, WebClient.Builder webClients, UpstreamCallLog callLog,
                           ObjectMapper objectMapper, JdbcUpstreamBindings bindings, ReferenceImageReader referenceImages,
-                          Clock clock) {
+                          Clock clock, ApiKeys apiKeys) {
         this.bindings = bindings;
         this.referenceImages = referenceImages;
         for (ProviderProperties.Provider provider : properties.providers()) {
             if (configs.putIfAbsent(provider.id(), provider) != null) {
                 throw new IllegalStateException("provider id " + provider.id() + " is configured twice");
             }
-            HttpExchange http = new HttpExchange(provider, () -> resolve(provider.baseUrl()), webClients, callLog, objectMapper, clock);
+            ApiKeys.Ref key = apiKeys.ref(ApiKeys.providerScope(provider.id()), provider.resolvedApiKey());
+            keys.put(provider.id(), key);
+            HttpExchange http = new HttpExchange(provider, () -> resolve(provider.baseUrl()), key, webClients, callLog,
+                    objectMapper, clock);
             clients.put(provider.id(), switch (provider.format()) {
                 case OPENAI_VIDEOS -> new OpenAiVideosClient(http, provider.idempotencyKeys());
                 case RELAY_MULTIPART -> new RelayMultipartClient(http);
@@ -126,6 +131,11 @@ public class HttpUpstreamProviders implements UpstreamProviders, ApplicationList
     /** Where this provider is reached now ({@code local:} resolved to this node's port). */
     public String baseUrlOf(ProviderProperties.Provider provider) {
         return resolve(provider.baseUrl());
+    }
+
+    /** The key to send to this provider now: managed if an admin set one, else the configured one. */
+    public String keyOf(ProviderProperties.Provider provider) {
+        return keys.get(provider.id()).current();
     }
 
     /** The configuration of one provider, if it is configured. */
