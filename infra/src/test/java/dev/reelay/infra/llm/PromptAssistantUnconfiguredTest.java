@@ -1,0 +1,29 @@
+package dev.reelay.infra.llm;
+
+import dev.reelay.infra.support.HttpApi;
+import dev.reelay.infra.support.ReelayIntegrationTest;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** With no {@code reelay.llm.base-url} and {@code model} (the default), the assistant says so. */
+@ReelayIntegrationTest
+class PromptAssistantUnconfiguredTest {
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void withoutAConfiguredModelTheAssistantAnswers503SayingWhatToSet() {
+        HttpApi api = new HttpApi(port);
+        HttpApi.Response response = api.postJson("/api/prompt/assist", api.token("pa-none"),
+                "{\"prompt\":\"a red fox in snow\",\"mode\":\"enhance\"}");
+
+        assertThat(response.status()).isEqualTo(503);
+        assertThat(response.contentType()).startsWith("application/problem+json");
+        assertThat(response.json().get("code").asText()).isEqualTo("LLM_NOT_CONFIGURED");
+        assertThat(response.json().get("detail").asText()).contains("reelay.llm.base-url");
+        assertThat(api.get("/api/prompt/calls", api.token("pa-none")).json().get("data").get("items")).isEmpty();
+    }
+}
