@@ -82,6 +82,11 @@ public class ApiKeys implements SmartLifecycle {
         String redact(String text);
     }
 
+    /** The first 8 hex digits of the key's SHA-256: tells keys apart, never recovers one. */
+    public static String fingerprint(String key) {
+        return EnvelopeCipher.fingerprint(key);
+    }
+
     public static String providerScope(String providerId) {
         return "provider:" + providerId;
     }

@@ -1,8 +1,8 @@
-package dev.reelay.infra.secrets;
+package dev.reelay.infra.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reelay.infra.llm.LlmProperties;
-import dev.reelay.infra.provider.ProviderProperties;
+import dev.reelay.infra.secrets.ApiKeys;
 import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.api.SeedEnvelope;
 import dev.reelay.kernel.task.ErrorCode;
@@ -90,7 +90,7 @@ class ApiKeyController {
         return keys.managed(scope)
                 .map(m -> new UpstreamKey(id, format, "managed", m.fingerprint(), m.updatedAt(), m.updatedBy()))
                 .orElseGet(() -> new UpstreamKey(id, format, configuredSource,
-                        configuredKey == null || configuredKey.isEmpty() ? null : EnvelopeCipher.fingerprint(configuredKey),
+                        configuredKey == null || configuredKey.isEmpty() ? null : ApiKeys.fingerprint(configuredKey),
                         null, null));
     }
 
