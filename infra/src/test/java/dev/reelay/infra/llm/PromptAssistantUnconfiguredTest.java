@@ -26,4 +26,19 @@ class PromptAssistantUnconfiguredTest {
         assertThat(response.json().get("detail").asText()).contains("reelay.llm.base-url");
         assertThat(api.get("/api/prompt/calls", api.token("pa-none")).json().get("data").get("items")).isEmpty();
     }
+
+    @Test
+    void theOpenApiDocumentPublishesTheAssistantAndKeyRoutesWithTheirSchemas() {
+        HttpApi api = new HttpApi(port);
+        com.fasterxml.jackson.databind.JsonNode docs = api.get("/v3/api-docs", null).json();
+        assertThat(docs.get("paths").has("/api/prompt/assist")).isTrue();
+        assertThat(docs.get("paths").has("/api/prompt/calls")).isTrue();
+        assertThat(docs.get("paths").has("/api/admin/prompt/calls")).isTrue();
+        assertThat(docs.get("paths").has("/api/admin/providers")).isTrue();
+        assertThat(docs.get("paths").has("/api/admin/providers/{id}/api-key")).isTrue();
+        assertThat(docs.get("paths").has("/api/admin/llm/api-key")).isTrue();
+        assertThat(docs.at("/components/schemas/AssistResponse/properties").has("suggestions")).isTrue();
+        assertThat(docs.at("/components/schemas/UpstreamKey/properties").has("keyFingerprint")).isTrue();
+        assertThat(docs.at("/components/schemas/PromptCall/properties").has("digest")).isTrue();
+    }
 }
