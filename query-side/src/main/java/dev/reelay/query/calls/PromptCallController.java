@@ -7,6 +7,8 @@ import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.api.SeedEnvelope;
 import dev.reelay.kernel.task.TaskRejectedException;
 import dev.reelay.query.paging.OpaqueCursor;
+import dev.reelay.query.paging.SqlFilters;
+import dev.reelay.kernel.time.InstantRange;
 import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -105,10 +107,10 @@ class PromptCallController {
         }
         StringBuilder where = new StringBuilder(" where true");
         MapSqlParameterSource params = new MapSqlParameterSource("limit", limit + 1);
-        condition(where, params, "owner", filter.owner());
-        condition(where, params, "mode", filter.mode());
-        condition(where, params, "status", filter.status());
-        condition(where, params, "model", filter.model());
+        SqlFilters.addEquals(where, params, "owner", filter.owner());
+        SqlFilters.addEquals(where, params, "mode", filter.mode());
+        SqlFilters.addEquals(where, params, "status", filter.status());
+        SqlFilters.addEquals(where, params, "model", filter.model());
         if (filter.from() != null) {
             where.append(" and called_at >= :from");
             params.addValue("from", Timestamp.from(filter.from()));
@@ -121,6 +123,9 @@ class PromptCallController {
             OpaqueCursor.Reader parts = OpaqueCursor.decode(cursor, 3, CURSOR);
             Instant at = parts.instant();
             String id = parts.text();
+            if (!InstantRange.contains(at)) { // a time SQL cannot hold names no row
+                throw OpaqueCursor.malformed(CURSOR);
+            }
             where.append(" and (called_at, id) < (:cursorAt, :cursorId)");
             params.addValue("cursorAt", Timestamp.from(at)).addValue("cursorId", id);
         }
@@ -133,13 +138,6 @@ class PromptCallController {
             next = OpaqueCursor.of().add(last.calledAt()).add(last.id()).encode();
         }
         return new CallPage(rows, next);
-    }
-
-    private static void condition(StringBuilder where, MapSqlParameterSource params, String column, String value) {
-        if (value != null) {
-            where.append(" and ").append(column).append(" = :").append(column);
-            params.addValue(column, value);
-        }
     }
 
     private PromptCall call(ResultSet rs) throws SQLException {
