@@ -127,10 +127,13 @@ class ChatCompletionsAssistant implements PromptAssistant {
             suggestions.add(http.redact(content.asText().strip()));
         }
         JsonNode usage = root.get("usage");
-        Long prompt = usage != null && usage.path("prompt_tokens").canConvertToLong() && usage.path("prompt_tokens").isIntegralNumber()
-                ? usage.get("prompt_tokens").asLong() : null;
-        Long completion = usage != null && usage.path("completion_tokens").isIntegralNumber()
-                ? usage.get("completion_tokens").asLong() : null;
-        return new Answer(suggestions, prompt, completion, raw.status());
+        return new Answer(suggestions, count(usage, "prompt_tokens"), count(usage, "completion_tokens"), raw.status());
+    }
+
+    /** A token count the model reported: a whole number from 0 up, else none (the call then costs its hold). */
+    private static Long count(JsonNode usage, String field) {
+        JsonNode value = usage == null ? null : usage.get(field);
+        return value != null && value.isIntegralNumber() && value.canConvertToLong() && value.asLong() >= 0
+                ? value.asLong() : null;
     }
 }

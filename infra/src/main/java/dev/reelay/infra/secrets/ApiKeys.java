@@ -142,9 +142,11 @@ public class ApiKeys implements SmartLifecycle {
                             + "fingerprint = excluded.fingerprint, version = excluded.version, "
                             + "updated_at = excluded.updated_at, updated_by = excluded.updated_by",
                     scope, sealed.ciphertext(), sealed.wrappedKey(), sealed.masterId(), fingerprint, Timestamp.from(at), by);
-            return before.isEmpty() ? null : before.get(0);
+            String was = before.isEmpty() ? null : before.get(0);
+            // the audit record commits with the key or not at all
+            events.publish(new ApiKeyRotated(scope, was, fingerprint, by, at));
+            return was;
         });
-        events.publish(new ApiKeyRotated(scope, previous, fingerprint, by, at));
         log.info("key of {} set by {}: fingerprint {} (was {})", scope, by, fingerprint, previous == null ? "none" : previous);
         refresh();
         return managed.get(scope);
