@@ -193,7 +193,8 @@ public class ApiKeys implements SmartLifecycle {
         }
     }
 
-    private static Optional<byte[]> masterKey(SecretsProperties settings) {
+    /** The master key from {@code master-key} (the env), else from {@code master-key-file}, else none. */
+    static Optional<byte[]> masterKey(SecretsProperties settings) {
         if (settings.masterKey() != null && !settings.masterKey().isBlank()) {
             return Optional.of(EnvelopeCipher.decodeMasterKey(settings.masterKey()));
         }
