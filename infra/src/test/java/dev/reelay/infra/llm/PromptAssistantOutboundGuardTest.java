@@ -12,7 +12,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -20,17 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ReelayIntegrationTest
 class PromptAssistantOutboundGuardTest {
 
-    static final MockWebServer CHAT = start();
-
-    private static MockWebServer start() {
-        MockWebServer server = new MockWebServer();
-        try {
-            server.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return server;
-    }
+    static final MockWebServer CHAT = PromptAssistantTest.start();
 
     @DynamicPropertySource
     static void llm(DynamicPropertyRegistry registry) {

@@ -39,7 +39,8 @@ class PromptAssistantTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final MockWebServer CHAT = start();
 
-    private static MockWebServer start() {
+    /** A started fake chat server (the other assistant tests use one too). */
+    static MockWebServer start() {
         MockWebServer server = new MockWebServer();
         try {
             server.start();
