@@ -5,6 +5,8 @@ import dev.reelay.infra.content.ContentProperties;
 import dev.reelay.infra.content.RetentionProperties;
 import dev.reelay.infra.guardrails.GuardrailProperties;
 import dev.reelay.infra.idempotency.IdempotencyProperties;
+import dev.reelay.infra.llm.LlmProperties;
+import dev.reelay.infra.secrets.SecretsProperties;
 import dev.reelay.infra.sandbox.SandboxProperties;
 import dev.reelay.infra.security.CorsProperties;
 import dev.reelay.infra.security.SecurityProperties;
@@ -38,7 +40,7 @@ class SettingsRecordsTest {
     @EnableConfigurationProperties({ContentProperties.class, RetentionProperties.class, GuardrailProperties.class,
             IdempotencyProperties.class, HttpProperties.class, RateLimitProperties.class, CorsProperties.class,
             SecurityProperties.class, SignedUrlProperties.class, SandboxProperties.class, ConsistencyProperties.class,
-            LiveStreamProperties.class})
+            LiveStreamProperties.class, LlmProperties.class, SecretsProperties.class})
     static class Settings {
     }
 
@@ -78,6 +80,7 @@ class SettingsRecordsTest {
                 assertThat(guardrails.quotaPeriod()).isEqualTo(Duration.ofDays(1));
                 assertThat(guardrails.quotaVideoSeconds()).isEqualByComparingTo("600");
                 assertThat(guardrails.accountCache()).isTrue();
+                assertThat(guardrails.quotaTokens()).isEqualTo(200_000);
                 assertThat(guardrails.priceFactor("sora-2-pro", "1024x1792")).isEqualByComparingTo("1");
             });
         }
@@ -134,6 +137,25 @@ class SettingsRecordsTest {
                 assertThat(sse.replayQueue()).isEqualTo(64);
             });
         }
+
+        @Test
+        void thePromptAssistantIsOffAndKeysAreNotManagedUntilConfigured() {
+            context.run(started -> {
+                LlmProperties llm = started.getBean(LlmProperties.class);
+                assertThat(llm.configured()).isFalse();
+                assertThat(llm.apiKey()).isEmpty();
+                assertThat(llm.maxTokens()).isEqualTo(1024);
+                assertThat(llm.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+                assertThat(llm.readTimeout()).isEqualTo(Duration.ofSeconds(60));
+                assertThat(llm.systemPrompts().enhance()).contains("cinematic detail");
+                assertThat(llm.systemPrompts().translate()).contains("{language}");
+                assertThat(llm.systemPrompts().shorten()).contains("shorten");
+                SecretsProperties secrets = started.getBean(SecretsProperties.class);
+                assertThat(secrets.masterKey()).isNull();
+                assertThat(secrets.masterKeyFile()).isNull();
+                assertThat(secrets.pollInterval()).isEqualTo(Duration.ofSeconds(2));
+            });
+        }
     }
 
     @Test
@@ -174,7 +196,11 @@ class SettingsRecordsTest {
             "reelay.sse.heartbeat=0s               | heartbeat",
             "reelay.sse.max-streams-per-user=0     | maxStreamsPerUser",
             "reelay.sse.max-replay-events=-1       | maxReplayEvents",
-            "reelay.sse.replay-queue=-1            | replayQueue"})
+            "reelay.sse.replay-queue=-1            | replayQueue",
+            "reelay.llm.max-tokens=0               | maxTokens",
+            "reelay.llm.read-timeout=0s            | readTimeout",
+            "reelay.guardrails.quota.tokens=-1     | tokens",
+            "reelay.secrets.poll-interval=1ms      | pollInterval"})
     void aSettingOutOfRangeStopsTheStartNamingIt(String setting, String named) {
         context.withPropertyValues(setting).run(started ->
                 assertThat(started).getFailure().rootCause().hasMessageContaining(named));

@@ -1,8 +1,10 @@
 package dev.reelay.command.account;
 
 import dev.reelay.kernel.account.AccountId;
+import dev.reelay.kernel.command.HoldTokens;
 import dev.reelay.kernel.command.ReserveForTask;
 import dev.reelay.kernel.command.SettleTask;
+import dev.reelay.kernel.command.SettleTokens;
 import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.task.TaskStatus;
 import dev.reelay.kernel.task.VideoId;
@@ -16,7 +18,7 @@ import java.time.Instant;
  * work in the same transaction as its caller, which is what makes "task and hold together or neither" hold.
  */
 @Component
-class GatewayAdmissions implements Admissions {
+class GatewayAdmissions implements Admissions, TokenLedger {
 
     private final CommandGateway commands;
 
@@ -33,5 +35,18 @@ class GatewayAdmissions implements Admissions {
     @Override
     public void settle(String owner, VideoId videoId, TaskStatus outcome, Integer actualSeconds, Instant at) {
         commands.sendAndWait(new SettleTask(AccountId.of(owner), videoId, outcome, actualSeconds, at));
+    }
+
+    @Override
+    public void hold(String owner, String callId, String model, long tokens, Instant at) {
+        commands.sendAndWait(new HoldTokens(AccountId.of(owner), owner, callId, model, tokens, at));
+    }
+
+    @Override
+    public void settle(String owner, String callId, java.util.Optional<TokenUsage> usage, String callDigest,
+                             Instant at) {
+        commands.sendAndWait(new SettleTokens(AccountId.of(owner), callId, usage.isPresent(),
+                usage.map(TokenUsage::promptTokens).orElse(0L), usage.map(TokenUsage::completionTokens).orElse(0L),
+                callDigest, at));
     }
 }

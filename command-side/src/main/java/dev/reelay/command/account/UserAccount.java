@@ -4,14 +4,19 @@ import com.fasterxml.jackson.annotation.JsonAutoDetect;
 import dev.reelay.command.port.GuardrailPolicy;
 import dev.reelay.kernel.account.AccountId;
 import dev.reelay.kernel.account.Slot;
+import dev.reelay.kernel.command.HoldTokens;
 import dev.reelay.kernel.command.ReserveForTask;
 import dev.reelay.kernel.command.SetUserLimits;
 import dev.reelay.kernel.command.SettleTask;
+import dev.reelay.kernel.command.SettleTokens;
 import dev.reelay.kernel.event.QuotaCaptured;
 import dev.reelay.kernel.event.QuotaHeld;
 import dev.reelay.kernel.event.QuotaReleased;
 import dev.reelay.kernel.event.TaskAdmitted;
 import dev.reelay.kernel.event.TaskQueuedForSlot;
+import dev.reelay.kernel.event.TokensCaptured;
+import dev.reelay.kernel.event.TokensHeld;
+import dev.reelay.kernel.event.TokensReleased;
 import dev.reelay.kernel.event.UserLimitsChanged;
 import dev.reelay.kernel.task.QuotaExceededException;
 import dev.reelay.kernel.task.TaskStatus;
@@ -45,7 +50,7 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
  * task), so the state is plain Jackson-serialisable data.
  */
 @Aggregate(snapshotTriggerDefinition = "accountSnapshotTrigger", cache = "accountCache")
-@Revision("1") // the snapshot's shape: bump it when a field changes, and older snapshots are ignored (rebuilt from events)
+@Revision("2") // the snapshot's shape: bump it when a field changes, and older snapshots are ignored (rebuilt from events)
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)
 class UserAccount {
@@ -65,9 +70,16 @@ class UserAccount {
     private Map<String, Hold> holds = new HashMap<>();
     private Instant capturedPeriod;
     private BigDecimal capturedInPeriod = BigDecimal.ZERO;
+    /** unsettled prompt-assistant token holds by call id: the same ledger, in tokens */
+    private Map<String, TokenHold> tokenHolds = new HashMap<>();
+    private Instant tokensCapturedPeriod;
+    private long tokensCapturedInPeriod;
 
     /** {@code seconds} is what was asked for: a completion that reports no duration captures that much. */
     record Hold(String model, int seconds, BigDecimal priceFactor, BigDecimal amount, Instant periodStart) {
+    }
+
+    record TokenHold(String model, long tokens, Instant periodStart) {
     }
 
     protected UserAccount() {
@@ -129,6 +141,51 @@ class UserAccount {
         apply(new UserLimitsChanged(command.owner(), command.maxConcurrent(), command.quotaVideoSeconds(),
                 command.changedBy(), command.changedAt()));
         admitWaiting(policy, command.changedAt());
+    }
+
+    /** The token ledger runs like the video-seconds one: hold before the call, capture or release after it. */
+    @CommandHandler
+    @CreationPolicy(AggregateCreationPolicy.CREATE_IF_MISSING)
+    void handle(HoldTokens command, GuardrailPolicy policy) {
+        if (tokenHolds.containsKey(command.callId())) {
+            return;
+        }
+        Duration period = policy.quotaPeriod();
+        Instant periodStart = periodStart(command.requestedAt(), period);
+        Instant periodEnd = periodStart.plus(period);
+        long limit = policy.quotaTokens();
+        long used = tokensUsedIn(periodStart);
+        if (used + command.tokens() > limit) {
+            throw new QuotaExceededException("this prompt-assistant call", "tokens", periodEnd, BigDecimal.valueOf(limit),
+                    BigDecimal.valueOf(used), BigDecimal.valueOf(command.tokens()));
+        }
+        apply(new TokensHeld(command.owner(), command.callId(), command.model(), command.tokens(), periodStart, periodEnd,
+                command.requestedAt()));
+    }
+
+    @CommandHandler
+    void handle(SettleTokens command) {
+        TokenHold hold = tokenHolds.get(command.callId());
+        if (hold == null) {
+            return; // settled before: nothing new
+        }
+        if (command.used()) {
+            apply(new TokensCaptured(owner, command.callId(), hold.model(), hold.tokens(), command.promptTokens(),
+                    command.completionTokens(), command.callDigest(), hold.periodStart(), command.settledAt()));
+        } else {
+            apply(new TokensReleased(owner, command.callId(), hold.model(), hold.tokens(), command.callDigest(),
+                    hold.periodStart(), command.settledAt()));
+        }
+    }
+
+    private long tokensUsedIn(Instant periodStart) {
+        long used = periodStart.equals(tokensCapturedPeriod) ? tokensCapturedInPeriod : 0;
+        for (TokenHold hold : tokenHolds.values()) {
+            if (hold.periodStart().equals(periodStart)) {
+                used += hold.tokens();
+            }
+        }
+        return used;
     }
 
     private void admitWaiting(GuardrailPolicy policy, Instant at) {
@@ -203,6 +260,32 @@ class UserAccount {
         }
         maxConcurrentOverride = event.maxConcurrent();
         quotaOverride = event.quotaVideoSeconds();
+    }
+
+    @EventSourcingHandler
+    void on(TokensHeld event) {
+        if (accountId == null) {
+            accountId = AccountId.of(event.owner());
+            owner = event.owner();
+        }
+        tokenHolds.put(event.callId(), new TokenHold(event.model(), event.tokens(), event.periodStart()));
+    }
+
+    @EventSourcingHandler
+    void on(TokensCaptured event) {
+        tokenHolds.remove(event.callId());
+        if (tokensCapturedPeriod == null || event.periodStart().isAfter(tokensCapturedPeriod)) {
+            tokensCapturedPeriod = event.periodStart();
+            tokensCapturedInPeriod = 0;
+        }
+        if (event.periodStart().equals(tokensCapturedPeriod)) {
+            tokensCapturedInPeriod += event.captured();
+        }
+    }
+
+    @EventSourcingHandler
+    void on(TokensReleased event) {
+        tokenHolds.remove(event.callId());
     }
 
     private void settle(String videoId) {

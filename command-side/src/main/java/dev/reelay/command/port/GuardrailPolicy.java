@@ -12,6 +12,9 @@ public interface GuardrailPolicy {
     /** Video-seconds (× price factor) one user may use per period. */
     java.math.BigDecimal quotaVideoSeconds();
 
+    /** Prompt-assistant tokens (prompt + completion) one user may use per period. */
+    long quotaTokens();
+
     /** Length of a quota period; periods are aligned to the epoch (1d: each UTC day). */
     Duration quotaPeriod();
 

@@ -9,10 +9,11 @@ import java.time.Duration;
 /**
  * Retries of one provider call: exponential backoff with 50 % jitter, {@code attempts-per-provider} calls in all, and a
  * provider's {@code Retry-After} waited out in full before the backoff. What may be retried is decided by the
- * failure's kind: an ambiguous failure (the call may have created the job) only with an idempotency key.
+ * failure's kind: an ambiguous failure (the call may have created the job) only with an idempotency key. The prompt
+ * assistant's chat calls (infra) retry by the same rule.
  */
 @Component
-class RetryBackoff {
+public class RetryBackoff {
 
     private final UpstreamProperties settings;
 
@@ -24,7 +25,7 @@ class RetryBackoff {
         return settings.attemptsPerProvider();
     }
 
-    Retry forProvider(boolean idempotencyKeys) {
+    public Retry forProvider(boolean idempotencyKeys) {
         return Retry.backoff(settings.attemptsPerProvider() - 1L, settings.firstBackoff())
                 .maxBackoff(settings.maxBackoff())
                 .jitter(0.5)

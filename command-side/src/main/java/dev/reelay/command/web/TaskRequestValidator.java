@@ -94,8 +94,8 @@ class TaskRequestValidator {
         return new TaskSpec(prompt, model.get().id(), size.trim(), seconds, mediaType == null ? MediaType.VIDEO : mediaType, image);
     }
 
-    /** A remix prompt follows the same rules as a create prompt. */
-    String validRemixPrompt(JsonNode prompt) {
+    /** A prompt on its own (a remix's, the prompt assistant's) follows the same rules as a create prompt. */
+    String validPrompt(JsonNode prompt) {
         List<FieldViolation> violations = new ArrayList<>();
         String valid = validPrompt(prompt, "prompt", violations);
         if (!violations.isEmpty()) {

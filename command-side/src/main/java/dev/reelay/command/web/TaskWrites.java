@@ -67,7 +67,7 @@ class TaskWrites {
     /** {@code model} null (or absent) keeps the source's model; the OpenAI route has no such field. */
     ResponseEntity<String> remix(VideoId source, JsonNode prompt, JsonNode model, Owner caller, boolean admin,
                                  RouteFamily family, String idempotencyKey, Function<Remixed, ResponseEntity<?>> answer) {
-        String validPrompt = validator.validRemixPrompt(prompt);
+        String validPrompt = validator.validPrompt(prompt);
         String validModel = validator.validRemixModel(model);
         String owner = caller.value();
         String fingerprint = "remix|" + source + "|" + validPrompt + "|" + validModel;

@@ -5,7 +5,12 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.reelay.command.port.GuardrailPolicy;
 import dev.reelay.kernel.account.AccountId;
 import dev.reelay.kernel.account.Slot;
+import dev.reelay.kernel.command.HoldTokens;
 import dev.reelay.kernel.command.ReserveForTask;
+import dev.reelay.kernel.command.SettleTokens;
+import dev.reelay.kernel.event.TokensCaptured;
+import dev.reelay.kernel.event.TokensHeld;
+import dev.reelay.kernel.event.TokensReleased;
 import dev.reelay.kernel.command.SetUserLimits;
 import dev.reelay.kernel.command.SettleTask;
 import dev.reelay.kernel.event.QuotaCaptured;
@@ -60,6 +65,11 @@ class UserAccountTest {
         }
 
         @Override
+        public long quotaTokens() {
+            return 1_000;
+        }
+
+        @Override
         public Duration quotaPeriod() {
             return Duration.ofDays(1);
         }
@@ -92,6 +102,59 @@ class UserAccountTest {
 
     private static TaskAdmitted admitted(VideoId id, boolean fromQueue, Instant at) {
         return new TaskAdmitted(OWNER, id, fromQueue, at);
+    }
+
+    @Nested
+    class TokenLedger {
+
+        private TokensHeld tokensHeld(String call, long tokens, Instant at) {
+            return new TokensHeld(OWNER, call, "gpt", tokens, DAY_START, DAY_END, at);
+        }
+
+        @Test
+        void aCallHoldsItsEstimateOfTheDailyTokenQuota() {
+            fixture.givenNoPriorActivity()
+                    .when(new HoldTokens(ACCOUNT, OWNER, "c1", "gpt", 400, T0))
+                    .expectEvents(tokensHeld("c1", 400, T0));
+        }
+
+        @Test
+        void aCallBeyondWhatIsCapturedAndHeldIsRefusedUntilTheDayEnds() {
+            fixture.given(tokensHeld("c1", 400, T0),
+                            new TokensCaptured(OWNER, "c1", "gpt", 400, 300, 250, "d1", DAY_START, T0),
+                            tokensHeld("c2", 300, T0))
+                    .when(new HoldTokens(ACCOUNT, OWNER, "c3", "gpt", 151, T0))
+                    .expectNoEvents()
+                    .expectException(QuotaExceededException.class)
+                    .expectExceptionMessage("this prompt-assistant call needs 151 tokens of quota; 850 of 1000 are used "
+                            + "or held until " + DAY_END);
+        }
+
+        @Test
+        void theNextDayStartsFromNothing() {
+            fixture.given(tokensHeld("c1", 900, T0),
+                            new TokensCaptured(OWNER, "c1", "gpt", 900, 600, 300, "d1", DAY_START, T0))
+                    .when(new HoldTokens(ACCOUNT, OWNER, "c2", "gpt", 1000, NEXT_DAY))
+                    .expectEvents(new TokensHeld(OWNER, "c2", "gpt", 1000, DAY_END, DAY_END.plus(Duration.ofDays(1)),
+                            NEXT_DAY));
+        }
+
+        @Test
+        void anAnsweredCallCapturesWhatTheModelReportedAndAFailedOneReleases() {
+            fixture.given(tokensHeld("c1", 400, T0))
+                    .when(new SettleTokens(ACCOUNT, "c1", true, 120, 80, "d1", T0))
+                    .expectEvents(new TokensCaptured(OWNER, "c1", "gpt", 400, 120, 80, "d1", DAY_START, T0));
+            fixture.given(tokensHeld("c1", 400, T0))
+                    .when(new SettleTokens(ACCOUNT, "c1", false, 0, 0, "d1", T0))
+                    .expectEvents(new TokensReleased(OWNER, "c1", "gpt", 400, "d1", DAY_START, T0));
+        }
+
+        @Test
+        void aRepeatedSettlementChangesNothing() {
+            fixture.given(tokensHeld("c1", 400, T0), new TokensReleased(OWNER, "c1", "gpt", 400, "d1", DAY_START, T0))
+                    .when(new SettleTokens(ACCOUNT, "c1", true, 1, 1, "d1", T0))
+                    .expectNoEvents();
+        }
     }
 
     @Nested

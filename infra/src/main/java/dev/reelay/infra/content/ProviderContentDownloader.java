@@ -80,7 +80,7 @@ class ProviderContentDownloader {
         boolean googKey = sameHost && uri.getPort() == baseUri.getPort() && format == ProviderProperties.Format.GEMINI_VEO;
         Files.createDirectories(target.getParent());
         Path temp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
-        String key = provider.get().resolvedApiKey();
+        String key = providers.keyOf(provider.get());
         AtomicLong size = new AtomicLong();
         try {
             String[] mediaType = new String[1];

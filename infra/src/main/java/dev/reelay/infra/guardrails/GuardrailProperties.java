@@ -31,6 +31,7 @@ public record GuardrailProperties(@Min(0) @DefaultValue("4") int maxConcurrent,
     /** Quota periods are aligned to the epoch ({@code 1d}: each UTC day). */
     public record Quota(@NotNull @DurationMin(millis = 1) @DefaultValue("1d") Duration period,
                         @NotNull @DecimalMin("0") @DefaultValue("600") BigDecimal videoSeconds,
+                        @Min(0) @DefaultValue("200000") long tokens,
                         @NotNull @DefaultValue List<PriceList.PriceFactor> priceFactors) {
 
         PriceList priceList() {
@@ -41,6 +42,11 @@ public record GuardrailProperties(@Min(0) @DefaultValue("4") int maxConcurrent,
     @Override
     public BigDecimal quotaVideoSeconds() {
         return quota.videoSeconds();
+    }
+
+    @Override
+    public long quotaTokens() {
+        return quota.tokens();
     }
 
     @Override

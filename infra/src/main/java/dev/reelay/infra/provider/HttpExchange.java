@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.command.upstream.UpstreamException;
 import dev.reelay.command.upstream.UpstreamException.Kind;
+import dev.reelay.infra.secrets.ApiKeys;
 import dev.reelay.kernel.text.VisibleText;
 import io.netty.channel.ChannelOption;
 import io.netty.handler.timeout.ReadTimeoutException;
@@ -29,27 +30,36 @@ import java.util.function.Supplier;
  */
 final class HttpExchange {
 
-    private final ProviderProperties.Provider provider;
+    private final String id;
     private final Supplier<String> baseUrl;
     private final WebClient client;
-    private final UpstreamCallLog callLog;
+    private final Consumer<UpstreamCallLog.Call> callLog;
     private final ObjectMapper json;
     private final Clock clock;
-    private final String key;
+    private final ApiKeys.Ref key;
+    /** Where a video provider's failures count toward routing; {@code null} for an upstream no route chooses (the LLM). */
     private final ProviderHealth health;
 
-    HttpExchange(ProviderProperties.Provider provider, Supplier<String> baseUrl, WebClient.Builder builder,
+    /** A video provider's exchange: its key through {@link ApiKeys}, every call in the provider call log. */
+    HttpExchange(ProviderProperties.Provider provider, Supplier<String> baseUrl, ApiKeys.Ref key, WebClient.Builder builder,
                  UpstreamCallLog callLog, ObjectMapper json, Clock clock, ProviderHealth health) {
+        this(provider.id(), provider.connectTimeout(), provider.readTimeout(), baseUrl, key, builder, callLog::record,
+                json, clock, health);
+    }
+
+    HttpExchange(String id, Duration connectTimeout, Duration readTimeout, Supplier<String> baseUrl, ApiKeys.Ref key,
+                 WebClient.Builder builder, Consumer<UpstreamCallLog.Call> callLog, ObjectMapper json, Clock clock,
+                 ProviderHealth health) {
+        this.id = id;
         this.health = health;
-        this.provider = provider;
         this.clock = clock;
         this.baseUrl = baseUrl;
         this.callLog = callLog;
         this.json = json;
-        this.key = provider.resolvedApiKey();
+        this.key = key;
         HttpClient http = HttpClient.create()
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) provider.connectTimeout().toMillis())
-                .responseTimeout(provider.readTimeout());
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis())
+                .responseTimeout(readTimeout);
         this.client = builder.clone()
                 .clientConnector(new ReactorClientHttpConnector(http))
                 .codecs(c -> c.defaultCodecs().maxInMemorySize(2 * 1024 * 1024))
@@ -57,15 +67,16 @@ final class HttpExchange {
     }
 
     String providerId() {
-        return provider.id();
+        return id;
     }
 
     String baseUrl() {
         return baseUrl.get();
     }
 
+    /** The key to send now (a rotation applies from the next request on). */
     String key() {
-        return key;
+        return key.current();
     }
 
     /** A raw answer: status, headers and body text. */
@@ -104,21 +115,25 @@ final class HttpExchange {
                                 return Mono.justOrEmpty(value);
                             } catch (RuntimeException e) {
                                 UpstreamException malformed = new UpstreamException(mutating ? Kind.AMBIGUOUS : Kind.TRANSIENT,
-                                        answer.status(), null, "malformed response from " + provider.id(), null);
+                                        answer.status(), null, "malformed response from " + id, null);
                                 log(operation, videoId, attempt, answer.status(), started, malformed.getMessage(),
                                         requestSummary, summarizeBody(answer.body()));
                                 return Mono.error(malformed);
                             }
                         }
                         UpstreamException failure = httpFailure(answer, operation);
-                        health.observe(provider.id(), answer.status(), failure.retryAfter());
+                        if (health != null) {
+                            health.observe(id, answer.status(), failure.retryAfter());
+                        }
                         log(operation, videoId, attempt, answer.status(), started, failure.getMessage(), requestSummary,
                                 summarizeBody(answer.body()));
                         return Mono.error(failure);
                     })
                     .doOnError(e -> {
                         if (e instanceof UpstreamException u && u.httpStatus() == 0) {
-                            health.observe(provider.id(), 0, null);
+                            if (health != null) {
+                                health.observe(id, 0, null);
+                            }
                             log(operation, videoId, attempt, null, started, u.getMessage(), requestSummary, null);
                         }
                     });
@@ -127,7 +142,7 @@ final class HttpExchange {
 
     private void log(String operation, String videoId, int attempt, Integer status, long started, String error,
                      String request, String response) {
-        callLog.record(new UpstreamCallLog.Call(videoId, provider.id(), operation, status,
+        callLog.accept(new UpstreamCallLog.Call(videoId, id, operation, status,
                 (System.nanoTime() - started) / 1_000_000, attempt, redact(error), redact(request), redact(response)));
     }
 
@@ -135,21 +150,21 @@ final class HttpExchange {
     private UpstreamException transportFailure(Throwable e, boolean mutating) {
         Throwable cause = e instanceof WebClientRequestException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof ConnectException || cause instanceof io.netty.channel.ConnectTimeoutException) {
-            return new UpstreamException(Kind.TRANSIENT, 0, null, "cannot connect to " + provider.id(), null);
+            return new UpstreamException(Kind.TRANSIENT, 0, null, "cannot connect to " + id, null);
         }
         boolean timeout = cause instanceof ReadTimeoutException || cause instanceof java.util.concurrent.TimeoutException;
         if (timeout || cause instanceof PrematureCloseException) {
             return new UpstreamException(mutating ? Kind.AMBIGUOUS : Kind.TRANSIENT, 0, null,
-                    (timeout ? "no answer in time from " : "connection closed by ") + provider.id(), null);
+                    (timeout ? "no answer in time from " : "connection closed by ") + id, null);
         }
-        return new UpstreamException(Kind.TRANSIENT, 0, null, "transport error talking to " + provider.id() + ": "
+        return new UpstreamException(Kind.TRANSIENT, 0, null, "transport error talking to " + id + ": "
                 + cause.getClass().getSimpleName(), null);
     }
 
     private UpstreamException httpFailure(Answer answer, String operation) {
         int status = answer.status();
         String code = null;
-        String message = "HTTP " + status + " from " + provider.id();
+        String message = "HTTP " + status + " from " + id;
         try {
             JsonNode body = json.readTree(answer.body());
             JsonNode error = body.has("error") ? body.get("error") : body;
@@ -184,7 +199,7 @@ final class HttpExchange {
             kind = Kind.TRANSIENT;
         } else if (status == 401 || status == 403) {
             kind = Kind.CONFIGURATION;
-            message = provider.id() + " refused our credentials (HTTP " + status + ")";
+            message = id + " refused our credentials (HTTP " + status + ")";
         } else if (status == 404) {
             kind = operation.equals("create") ? Kind.CONFIGURATION : Kind.UNKNOWN;
         } else if (status == 400 || status == 422 || status == 413 || status == 415) {
@@ -240,10 +255,7 @@ final class HttpExchange {
 
     /** The key never leaves in a log row or an exception, even if a provider echoes it back. */
     String redact(String value) {
-        if (value == null || key == null || key.length() < 4) {
-            return value;
-        }
-        return value.replace(key, "***");
+        return key.redact(value);
     }
 
     private static String summarizeBody(String body) {

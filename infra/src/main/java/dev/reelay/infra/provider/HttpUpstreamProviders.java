@@ -3,6 +3,7 @@ package dev.reelay.infra.provider;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.command.port.ReferenceImageReader;
 import dev.reelay.command.upstream.UpstreamException;
+import dev.reelay.infra.secrets.ApiKeys;
 import dev.reelay.command.upstream.UpstreamJob;
 import dev.reelay.command.upstream.UpstreamProviders;
 import dev.reelay.kernel.task.TaskSpec;
@@ -36,6 +37,7 @@ public class HttpUpstreamProviders implements UpstreamProviders, ApplicationList
 
     private final Map<String, ProviderProperties.Provider> configs = new LinkedHashMap<>();
     private final Map<String, ProviderClient> clients = new LinkedHashMap<>();
+    private final Map<String, ApiKeys.Ref> keys = new LinkedHashMap<>();
     private final JdbcUpstreamBindings bindings;
     private final ReferenceImageReader referenceImages;
     private final ProviderCatalog catalog;
@@ -47,7 +49,7 @@ public class HttpUpstreamProviders implements UpstreamProviders, ApplicationList
 
     HttpUpstreamProviders(ProviderProperties properties, WebClient.Builder webClients, UpstreamCallLog callLog,
                           ObjectMapper objectMapper, JdbcUpstreamBindings bindings, ReferenceImageReader referenceImages,
-                          Clock clock, ProviderCatalog catalog, ProviderHealth health) {
+                          Clock clock, ProviderCatalog catalog, ProviderHealth health, ApiKeys apiKeys) {
         this.bindings = bindings;
         this.referenceImages = referenceImages;
         this.catalog = catalog;
@@ -59,8 +61,10 @@ public class HttpUpstreamProviders implements UpstreamProviders, ApplicationList
             if (configs.putIfAbsent(provider.id(), provider) != null) {
                 throw new IllegalStateException("provider id " + provider.id() + " is configured twice");
             }
-            HttpExchange http = new HttpExchange(provider, () -> resolve(provider.baseUrl()), webClients, callLog, objectMapper,
-                    clock, health);
+            ApiKeys.Ref key = apiKeys.ref(ApiKeys.providerScope(provider.id()), provider.resolvedApiKey());
+            keys.put(provider.id(), key);
+            HttpExchange http = new HttpExchange(provider, () -> resolve(provider.baseUrl()), key, webClients, callLog,
+                    objectMapper, clock, health);
             clients.put(provider.id(), switch (provider.format()) {
                 case OPENAI_VIDEOS -> new OpenAiVideosClient(http, provider.idempotencyKeys());
                 case RELAY_MULTIPART -> new RelayMultipartClient(http);
@@ -219,6 +223,11 @@ public class HttpUpstreamProviders implements UpstreamProviders, ApplicationList
     /** Where this provider is reached now ({@code local:} resolved to this node's port). */
     public String baseUrlOf(ProviderProperties.Provider provider) {
         return resolve(provider.baseUrl());
+    }
+
+    /** The key to send to this provider now: managed if an admin set one, else the configured one. */
+    public String keyOf(ProviderProperties.Provider provider) {
+        return keys.get(provider.id()).current();
     }
 
     /** The configuration of one provider, if it is configured. */

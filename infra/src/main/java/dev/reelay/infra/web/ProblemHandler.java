@@ -70,6 +70,8 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
             case PAYLOAD_TOO_LARGE -> HttpStatus.PAYLOAD_TOO_LARGE;
             case UNSUPPORTED_MEDIA_TYPE -> HttpStatus.UNSUPPORTED_MEDIA_TYPE;
             case RANGE_NOT_SATISFIABLE -> HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE;
+            case LLM_NOT_CONFIGURED, LLM_UNAVAILABLE, MASTER_KEY_MISSING -> HttpStatus.SERVICE_UNAVAILABLE;
+            case PROVIDER_NOT_FOUND -> HttpStatus.NOT_FOUND;
             default -> HttpStatus.INTERNAL_SERVER_ERROR;
         };
     }

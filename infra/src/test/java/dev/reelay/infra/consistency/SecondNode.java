@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
  * Another Reelay node on the same database, in a JVM of its own as in production: two Spring contexts in one JVM
  * would share Axon's node id (pid@host) and both believe they hold the same processor segments.
  */
-final class SecondNode implements AutoCloseable {
+public final class SecondNode implements AutoCloseable {
 
     private final Process process;
     private final int port;
@@ -32,19 +32,22 @@ final class SecondNode implements AutoCloseable {
         this.log = log;
     }
 
-    static SecondNode start(String dbUrl, String dbUser, String dbPassword) throws IOException {
+    /** {@code extraArgs}: more {@code --key=value} settings for this node only. */
+    public static SecondNode start(String dbUrl, String dbUser, String dbPassword, String... extraArgs) throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
         Path log = Files.createTempFile("reelay-second-node", ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(List.of(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 "-cp", System.getProperty("java.class.path"), ReelayApplication.class.getName(),
                 "--spring.profiles.active=test", "--spring.datasource.url=" + dbUrl,
                 "--spring.datasource.username=" + dbUser, "--spring.datasource.password=" + dbPassword,
                 "--reelay.embedded-db.enabled=false", "--server.port=" + port,
-                "--reelay.guardrails.account-cache=false"))
+                "--reelay.guardrails.account-cache=false"));
+        command.addAll(List.of(extraArgs));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         SecondNode node = new SecondNode(process, port, log);
         HttpClient client = HttpClient.newHttpClient();
@@ -67,7 +70,7 @@ final class SecondNode implements AutoCloseable {
         return node;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 

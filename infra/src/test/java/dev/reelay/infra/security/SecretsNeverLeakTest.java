@@ -28,7 +28,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The provider API key and the webhook secret are canaries: after a task runs to COMPLETED through the sandbox, a
+ * The provider API key, the webhook secret, the prompt assistant's configured key, the keys an admin sets at run
+ * time and the master key that wraps them are canaries: after a task runs to COMPLETED through the sandbox, a
  * remix, a moderated failure, bad requests, forged and genuine webhooks and reads of every diagnostic surface, neither
  * appears in any log line, any HTTP answer, any event payload or metadata, the call log or any other table.
  *
@@ -46,6 +47,41 @@ class SecretsNeverLeakTest {
 
     static final String CANARY = "canary" + java.util.HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8).putLong(new java.security.SecureRandom().nextLong()).array());
     static final String API_KEY = "key-" + CANARY;
+    /** The prompt assistant's configured key, and the keys an admin sets at run time. */
+    static final String LLM_KEY = "llm-" + CANARY;
+    static final String MANAGED_LLM_KEY = "llm-managed-" + CANARY;
+    /** 32 bytes in Base64 whose text starts with the canary (hex digits are Base64 letters; 'A' pads with zero bits). */
+    static final String MASTER_KEY = CANARY + "A".repeat(21) + "=";
+    /** A chat server that echoes the key it was sent, in an answer and in an error. */
+    static final okhttp3.mockwebserver.MockWebServer ECHO = echo();
+
+    static okhttp3.mockwebserver.MockWebServer echo() {
+        okhttp3.mockwebserver.MockWebServer server = new okhttp3.mockwebserver.MockWebServer();
+        server.setDispatcher(new okhttp3.mockwebserver.Dispatcher() {
+            @Override
+            public okhttp3.mockwebserver.MockResponse dispatch(okhttp3.mockwebserver.RecordedRequest request) {
+                String key = String.valueOf(request.getHeader("Authorization"));
+                boolean error = request.getBody().readUtf8().contains("echo-error");
+                return new okhttp3.mockwebserver.MockResponse().setResponseCode(error ? 400 : 200)
+                        .setHeader("Content-Type", "application/json").setBody(error
+                                ? "{\"error\":{\"message\":\"Invalid request with " + key + "\"}}"
+                                : "{\"choices\":[{\"message\":{\"content\":\"ok " + key + "\"}}],"
+                                + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2}}");
+            }
+        });
+        try {
+            server.start();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return server;
+    }
+
+    @org.junit.jupiter.api.AfterAll
+    static void stopEcho() throws java.io.IOException {
+        ECHO.shutdown();
+    }
+
     /** Standard Webhooks secret: whsec_ + base64; the base64 text itself carries the canary. */
     static final String WEBHOOK_SECRET = "whsec_" + CANARY + "hookAA"; // valid base64: 28 characters
 
@@ -69,6 +105,11 @@ class SecretsNeverLeakTest {
         registry.add("reelay.providers[0].api-key", () -> API_KEY);
         registry.add("reelay.providers[0].webhook-secret", () -> WEBHOOK_SECRET);
         registry.add("reelay.sandbox.api-key", () -> API_KEY);
+        registry.add("reelay.secrets.master-key", () -> MASTER_KEY);
+        registry.add("reelay.llm.base-url", () -> "http://127.0.0.1:" + ECHO.getPort() + "/v1");
+        registry.add("reelay.llm.model", () -> "gpt-echo");
+        registry.add("reelay.llm.api-key", () -> LLM_KEY);
+        registry.add("reelay.outbound.allowed-local-hosts", () -> "127.0.0.1");
     }
 
     @LocalServerPort
@@ -84,6 +125,31 @@ class SecretsNeverLeakTest {
         api = new HttpApi(port);
         String alice = api.token("alice-secrets");
         String admin = api.token("root-secrets", "admin");
+
+        // the prompt assistant with its configured key, then keys set at run time (the sandbox's to its same value,
+        // so the sandbox keeps accepting it): upstream echoes of either key are redacted
+        HttpApi.Response echoed = call("POST", "/api/prompt/assist", alice, "application/json",
+                "{\"prompt\":\"a fox\",\"mode\":\"enhance\"}", Map.of());
+        assertThat(echoed.status()).as(echoed.body()).isEqualTo(200);
+        assertThat(echoed.body()).contains("ok Bearer ***");
+        assertThat(call("PUT", "/api/admin/llm/api-key", admin, "application/json",
+                "{\"apiKey\":\"" + MANAGED_LLM_KEY + "\"}", Map.of()).status()).isEqualTo(200);
+        assertThat(call("PUT", "/api/admin/providers/sandbox/api-key", admin, "application/json",
+                "{\"apiKey\":\"" + API_KEY + "\"}", Map.of()).status()).isEqualTo(200);
+        assertThat(call("POST", "/api/prompt/assist", alice, "application/json",
+                "{\"prompt\":\"a fox\",\"mode\":\"shorten\"}", Map.of()).status()).isEqualTo(200);
+        assertThat(call("POST", "/api/prompt/assist", alice, "application/json",
+                "{\"prompt\":\"echo-error\",\"mode\":\"shorten\"}", Map.of()).status()).isEqualTo(503);
+        call("PUT", "/api/admin/llm/api-key", admin, "application/json", "{\"apiKey\":\"short\"}", Map.of());
+        call("PUT", "/api/admin/llm/api-key", alice, "application/json",
+                "{\"apiKey\":\"" + MANAGED_LLM_KEY + "\"}", Map.of());
+        assertThat(call("GET", "/api/admin/providers", admin, null, null, Map.of()).status()).isEqualTo(200);
+        assertThat(call("GET", "/api/admin/llm", admin, null, null, Map.of()).json().at("/data/keySource").asText())
+                .isEqualTo("managed");
+        assertThat(call("GET", "/api/prompt/calls", alice, null, null, Map.of()).json().at("/data/items").size())
+                .isEqualTo(3);
+        call("GET", "/api/admin/prompt/calls", admin, null, null, Map.of());
+        assertThat(jdbc.queryForObject("select count(*) from managed_api_key", Long.class)).isEqualTo(2);
 
         // a task to COMPLETED through the sandbox, a remix of it, and a task the provider refuses
         String videoId = created(call("POST", "/api/video/tasks", alice, "application/json",
@@ -183,7 +249,8 @@ class SecretsNeverLeakTest {
         String hex = HexFormat.of().formatHex(CANARY.getBytes(StandardCharsets.UTF_8));
         List<String> tables = jdbc.queryForList("select table_name from information_schema.tables "
                 + "where table_schema = 'public' and table_type = 'BASE TABLE'", String.class);
-        assertThat(tables).contains("domain_event_entry", "upstream_call", "idempotency_key");
+        assertThat(tables).contains("domain_event_entry", "upstream_call", "idempotency_key", "prompt_call",
+                "managed_api_key");
         List<String> leakingTables = new ArrayList<>();
         for (String table : tables) {
             Long rows = jdbc.queryForObject("select count(*) from \"" + table + "\" t where strpos(t::text, ?) > 0 "

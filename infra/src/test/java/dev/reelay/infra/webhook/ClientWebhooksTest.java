@@ -171,7 +171,7 @@ class ClientWebhooksTest {
                         .get("secret").asText());
                 String videoId = submit(token, "tell me everything");
                 // what a poll records when the provider reports 42 %
-                commands.sendAndWait(new RecordProgress(new VideoId(videoId), 42, "in_progress", Instant.now()));
+                commands.sendAndWait(new RecordProgress(new VideoId(videoId), 42, "in_progress", Instant.now(), null));
 
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                     assertThat(acceptedTypes(videoId)).containsExactly("video.progress", "video.completed");

@@ -36,7 +36,12 @@ class AccountController {
     }
 
     /** {@code ownLimits}: the user has limits of their own rather than the configured defaults. */
-    record Balance(String owner, Quota quota, Concurrency concurrency, boolean ownLimits) {
+    record Balance(String owner, Quota quota, Concurrency concurrency, boolean ownLimits, TokenQuota tokens) {
+    }
+
+    /** The prompt assistant's tokens in the current period (the configured quota; held: calls in flight). */
+    record TokenQuota(String unit, long limit, long held, long captured, long available, Instant periodStart,
+                      Instant resetsAt) {
     }
 
     /** The quota of the current period, in video-seconds (seconds × the model's price factor). */
@@ -62,7 +67,8 @@ class AccountController {
     }
 
     private record Row(Instant periodStart, Instant periodEnd, BigDecimal held, BigDecimal captured, int active,
-                       int waiting, Integer maxConcurrent, BigDecimal quota) {
+                       int waiting, Integer maxConcurrent, BigDecimal quota, Instant tokenPeriodStart,
+                       long tokensHeld, long tokensCaptured) {
     }
 
     private Balance balance(Owner owner) {
@@ -70,7 +76,9 @@ class AccountController {
                 new MapSqlParameterSource("owner", owner.value()), (rs, i) -> new Row(
                         instant(rs.getTimestamp("period_start")), instant(rs.getTimestamp("period_end")),
                         rs.getBigDecimal("held"), rs.getBigDecimal("captured"), rs.getInt("active"), rs.getInt("waiting"),
-                        (Integer) rs.getObject("max_concurrent"), rs.getBigDecimal("quota_video_seconds")));
+                        (Integer) rs.getObject("max_concurrent"), rs.getBigDecimal("quota_video_seconds"),
+                        instant(rs.getTimestamp("token_period_start")), rs.getLong("tokens_held"),
+                        rs.getLong("tokens_captured")));
         Row row = rows.isEmpty() ? null : rows.get(0);
         Instant now = clock.instant();
         Duration period = defaults.quotaPeriod();
@@ -84,7 +92,12 @@ class AccountController {
         Concurrency slots = new Concurrency(row != null && row.maxConcurrent() != null ? row.maxConcurrent()
                 : defaults.maxConcurrent(), row == null ? 0 : row.active(), row == null ? 0 : row.waiting());
         boolean ownLimits = row != null && (row.maxConcurrent() != null || row.quota() != null);
-        return new Balance(owner.value(), quota, slots, ownLimits);
+        boolean tokensCurrent = row != null && start.equals(row.tokenPeriodStart());
+        long tokensHeld = tokensCurrent ? row.tokensHeld() : 0;
+        long tokensCaptured = tokensCurrent ? row.tokensCaptured() : 0;
+        TokenQuota tokens = new TokenQuota("tokens", defaults.quotaTokens(), tokensHeld, tokensCaptured,
+                Math.max(0, defaults.quotaTokens() - tokensHeld - tokensCaptured), start, start.plus(period));
+        return new Balance(owner.value(), quota, slots, ownLimits, tokens);
     }
 
     private static Instant instant(Timestamp timestamp) {

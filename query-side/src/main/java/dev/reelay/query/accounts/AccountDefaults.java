@@ -10,5 +10,7 @@ public interface AccountDefaults {
 
     BigDecimal quotaVideoSeconds();
 
+    long quotaTokens();
+
     Duration quotaPeriod();
 }

@@ -6,6 +6,9 @@ import dev.reelay.kernel.event.QuotaHeld;
 import dev.reelay.kernel.event.QuotaReleased;
 import dev.reelay.kernel.event.TaskAdmitted;
 import dev.reelay.kernel.event.TaskQueuedForSlot;
+import dev.reelay.kernel.event.TokensCaptured;
+import dev.reelay.kernel.event.TokensHeld;
+import dev.reelay.kernel.event.TokensReleased;
 import dev.reelay.kernel.event.UserLimitsChanged;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
@@ -100,10 +103,53 @@ class AccountProjector {
                 .addValue("cap", event.maxConcurrent()).addValue("quota", event.quotaVideoSeconds()));
     }
 
+    /** The token ledger books like the video-seconds one, in its own columns and period. */
+    @EventHandler
+    void on(TokensHeld event, @SequenceNumber long sequence) {
+        ensureRow(event.owner(), event.heldAt());
+        jdbc.update("update account_balance set "
+                + "tokens_held = case when token_period_start is null or token_period_start < :start then :amount "
+                + "            when token_period_start = :start then tokens_held + :amount else tokens_held end, "
+                + "tokens_captured = case when token_period_start is null or token_period_start < :start then 0 "
+                + "            else tokens_captured end, "
+                + "token_period_start = case when token_period_start is null or token_period_start < :start then :start "
+                + "            else token_period_start end, "
+                + "updated_at = :at, " + LAST_SEQ + " where owner = :owner",
+                params(event.owner(), event.heldAt(), sequence).addValue("start", ts(event.periodStart()))
+                        .addValue("amount", event.tokens()));
+    }
+
+    @EventHandler
+    void on(TokensCaptured event, @SequenceNumber long sequence) {
+        settleTokens(event.owner(), event.periodStart(), event.held(), event.captured(), event.capturedAt(), sequence);
+        jdbc.update("insert into token_spend (call_id, owner, model, prompt_tokens, completion_tokens, captured_at) "
+                + "values (:call, :owner, :model, :prompt, :completion, :at) on conflict do nothing",
+                params(event.owner(), event.capturedAt(), sequence).addValue("call", event.callId())
+                        .addValue("model", event.model()).addValue("prompt", event.promptTokens())
+                        .addValue("completion", event.completionTokens()));
+    }
+
+    @EventHandler
+    void on(TokensReleased event, @SequenceNumber long sequence) {
+        settleTokens(event.owner(), event.periodStart(), event.held(), 0, event.releasedAt(), sequence);
+    }
+
+    private void settleTokens(String owner, Instant periodStart, long held, long captured, Instant at, long sequence) {
+        ensureRow(owner, at);
+        jdbc.update("update account_balance set "
+                + "tokens_held = case when token_period_start = :start then greatest(0, tokens_held - :held) else tokens_held end, "
+                + "tokens_captured = case when token_period_start = :start then tokens_captured + :captured "
+                + "            else tokens_captured end, "
+                + "updated_at = :at, " + LAST_SEQ + " where owner = :owner",
+                params(owner, at, sequence).addValue("start", ts(periodStart)).addValue("held", held)
+                        .addValue("captured", captured));
+    }
+
     @ResetHandler
     void reset() {
         jdbc.getJdbcTemplate().update("delete from account_balance");
         jdbc.getJdbcTemplate().update("delete from spend_entry");
+        jdbc.getJdbcTemplate().update("delete from token_spend");
     }
 
     private void settle(String owner, Instant periodStart, java.math.BigDecimal held, java.math.BigDecimal captured,

@@ -40,7 +40,7 @@ class StatsController {
     record Statistics(String scope, Instant from, Instant to, long total, Map<String, Long> byStatus,
                       Map<String, Long> byModel, Map<String, Long> byProvider, Double successRate,
                       SecondsToComplete secondsToComplete, List<StatsQueries.Day> perDay,
-                      List<StatsQueries.Spend> spend) {
+                      List<StatsQueries.Spend> spend, List<StatsQueries.TokenSpend> tokenSpend) {
     }
 
     /**
@@ -69,7 +69,7 @@ class StatsController {
         Statistics data = new Statistics(everyone ? "all" : "own", from, to, stats.total(), stats.byStatus(),
                 stats.byModel(), stats.byProvider(), stats.successRate(),
                 new SecondsToComplete(seconds.p50(), seconds.p95(), seconds.samples(), true), stats.perDay(),
-                stats.spend());
+                stats.spend(), stats.tokenSpend());
         return SeedEnvelope.of(data, clock.millis() - started);
     }
 }

@@ -57,11 +57,16 @@ class StatsQueries {
     }
 
     /** Captured quota of one owner on one model: {@code videoSeconds} is seconds × price factor. */
+    /** Prompt-assistant tokens captured per owner and model (calls that answered). */
+    record TokenSpend(String owner, String model, long calls, long promptTokens, long completionTokens, long tokens) {
+    }
+
     record Spend(String owner, String model, long tasks, long seconds, java.math.BigDecimal videoSeconds) {
     }
 
     record Stats(long total, Map<String, Long> byStatus, Map<String, Long> byModel, Map<String, Long> byProvider,
-                 Double successRate, Percentiles secondsToComplete, List<Day> perDay, List<Spend> spend) {
+                 Double successRate, Percentiles secondsToComplete, List<Day> perDay, List<Spend> spend,
+                 List<TokenSpend> tokenSpend) {
     }
 
     Stats stats(Scope scope) {
@@ -150,9 +155,13 @@ class StatsQueries {
                 + " group by owner, model order by owner, model", params,
                 (rs, i) -> new Spend(rs.getString("owner"), rs.getString("model"), rs.getLong("tasks"),
                         rs.getLong("seconds"), rs.getBigDecimal("captured")));
+        List<TokenSpend> tokenSpend = jdbc.query("select owner, model, count(*) as calls, sum(prompt_tokens) as p, "
+                + "sum(completion_tokens) as c from token_spend" + where + " group by owner, model order by owner, model",
+                params, (rs, i) -> new TokenSpend(rs.getString("owner"), rs.getString("model"), rs.getLong("calls"),
+                        rs.getLong("p"), rs.getLong("c"), rs.getLong("p") + rs.getLong("c")));
 
         return new Stats(total, byStatus, sortedByCount(byModel), sortedByCount(byProvider), successRate, percentiles,
-                perDay, spend);
+                perDay, spend, tokenSpend);
     }
 
     /** Most tasks first, then by name, without the keys every task has moved away from. */

@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import static dev.reelay.query.paging.SqlFilters.addEquals;
+
 /** Reads of {@code task_view}: one task, and keyset-paginated lists (newest first) with filters. */
 @Component
 @Transactional(readOnly = true)
@@ -157,13 +159,6 @@ public class TaskQueries {
         List<TaskView> rows = new ArrayList<>(views.findAllById(ids));
         rows.sort((a, b) -> ids.indexOf(a.videoId) - ids.indexOf(b.videoId));
         return rows;
-    }
-
-    private static void addEquals(StringBuilder where, MapSqlParameterSource params, String column, String value) {
-        if (value != null) {
-            where.append(" and ").append(column).append(" = :").append(column);
-            params.addValue(column, value);
-        }
     }
 
     /** A keyset position, the created time and id of the last row seen, given out as an {@link OpaqueCursor}. */

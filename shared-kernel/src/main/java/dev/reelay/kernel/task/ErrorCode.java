@@ -28,6 +28,14 @@ public enum ErrorCode {
     TOO_MANY_STREAM_TICKETS,
     /** every replay worker and queue slot is taken; resuming later is safe */
     REPLAY_BUSY,
+    /** the prompt assistant has no upstream configured ({@code reelay.llm.base-url}, {@code reelay.llm.model}) */
+    LLM_NOT_CONFIGURED,
+    /** the prompt assistant's upstream failed, timed out or answered nonsense after its retries */
+    LLM_UNAVAILABLE,
+    /** keys cannot be managed at run time: no master key is configured */
+    MASTER_KEY_MISSING,
+    /** no provider with that id is configured */
+    PROVIDER_NOT_FOUND,
     // task failures
     UPSTREAM_REJECTED,
     UPSTREAM_MODERATION,

@@ -12,7 +12,13 @@ public class QuotaExceededException extends TaskRejectedException {
     private final BigDecimal requested;
 
     public QuotaExceededException(Instant resetsAt, BigDecimal limit, BigDecimal used, BigDecimal requested) {
-        super(ErrorCode.QUOTA_EXCEEDED, "this task needs " + requested.toPlainString() + " video-seconds of quota; "
+        this("this task", "video-seconds", resetsAt, limit, used, requested);
+    }
+
+    /** {@code what} needs {@code requested} {@code unit}s (video-seconds, tokens) of its owner's quota. */
+    public QuotaExceededException(String what, String unit, Instant resetsAt, BigDecimal limit, BigDecimal used,
+                                  BigDecimal requested) {
+        super(ErrorCode.QUOTA_EXCEEDED, what + " needs " + requested.toPlainString() + " " + unit + " of quota; "
                 + used.toPlainString() + " of " + limit.toPlainString() + " are used or held until " + resetsAt);
         this.resetsAt = resetsAt;
         this.limit = limit;
