@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.kernel.event.ContentArchived;
 import dev.reelay.kernel.event.TaskSubmitted;
 import dev.reelay.kernel.task.ReferenceImage;
-import dev.reelay.query.calls.UpstreamCalls;
+import dev.reelay.query.calls.UpstreamCallReads;
 import dev.reelay.query.history.ReadablePayloads;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventsourcing.eventstore.DomainEventStream;
@@ -34,12 +34,12 @@ class AuditExports {
     private final AuditCheckpoints checkpoints;
     private final EventStore eventStore;
     private final ReadablePayloads payloads;
-    private final UpstreamCalls calls;
+    private final UpstreamCallReads calls;
     private final ObjectMapper json;
     private final Clock clock;
 
     AuditExports(JdbcTemplate jdbc, AuditChain chain, AuditCheckpoints checkpoints, EventStore eventStore,
-                 ReadablePayloads payloads, UpstreamCalls calls, ObjectMapper json, Clock clock) {
+                 ReadablePayloads payloads, UpstreamCallReads calls, ObjectMapper json, Clock clock) {
         this.jdbc = jdbc;
         this.chain = chain;
         this.checkpoints = checkpoints;

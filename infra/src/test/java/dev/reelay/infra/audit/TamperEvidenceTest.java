@@ -161,11 +161,14 @@ class TamperEvidenceTest {
     void rewritingTheChainTableToMatchAChangedEventStillFailsAtTheNextSignedCheckpoint() {
         long position = positions.get(0);
         byte[] original = column("payload", position);
+        long checkpoint = jdbc.queryForObject("select min(position) from audit_checkpoint where position >= ?",
+                Long.class, position);
+        // up to the checkpoint only: the chaining step keeps appending after the head meanwhile
         List<Map<String, Object>> chainRows = jdbc.queryForList("select * from audit_chain where position >= ? "
-                + "order by position", position);
+                + "and position <= ? order by position", position, checkpoint);
         try {
             jdbc.update("update domain_event_entry set payload = ? where global_index = ?", flipLast(original), position);
-            // whoever changed the event recomputes every chain entry from there on: only the signature is out of reach
+            // whoever changed the event recomputes the chain entries from there on: only the signature is out of reach
             byte[] hash = jdbc.queryForList("select chain_hash from audit_chain where position < ? order by position desc "
                     + "limit 1", byte[].class, position).stream().findFirst().orElse(StoredEvent.GENESIS);
             for (Map<String, Object> entry : chainRows) {
@@ -175,10 +178,7 @@ class TamperEvidenceTest {
                 hash = StoredEvent.link(hash, event.digest());
                 jdbc.update("update audit_chain set entry_digest = ?, chain_hash = ? where position = ?", event.digest(), hash, at);
             }
-            JsonNode report = verify("");
-            long checkpoint = jdbc.queryForObject("select min(position) from audit_checkpoint where position >= ?",
-                    Long.class, position);
-            assertMismatch(report, checkpoint, "CHECKPOINT_MISMATCH");
+            assertMismatch(verify(""), checkpoint, "CHECKPOINT_MISMATCH");
         } finally {
             jdbc.update("update domain_event_entry set payload = ? where global_index = ?", original, position);
             for (Map<String, Object> entry : chainRows) {
@@ -192,7 +192,8 @@ class TamperEvidenceTest {
     @Test
     void aRangeThatIsNotOneIsRefusedNamingTheParameter() {
         HttpApi.Response response = api.get("/api/admin/audit/verify?from=5&to=2", admin);
-        assertThat(response.status()).isEqualTo(400);
+        assertThat(response.status()).isEqualTo(422);
+        assertThat(api.get("/api/admin/audit/verify?from=abc", admin).status()).isEqualTo(400);
         assertThat(response.json().at("/errors/0/field").asText()).isEqualTo("to");
         assertThat(api.get("/api/admin/audit/verify?from=0", admin).json().at("/errors/0/field").asText()).isEqualTo("from");
     }

@@ -17,11 +17,11 @@ import java.util.List;
 @RestController
 class UpstreamCallController {
 
-    private final UpstreamCalls calls;
+    private final UpstreamCallReads calls;
     private final TaskAccess access;
     private final Clock clock;
 
-    UpstreamCallController(UpstreamCalls calls, TaskAccess access, Clock clock) {
+    UpstreamCallController(UpstreamCallReads calls, TaskAccess access, Clock clock) {
         this.calls = calls;
         this.access = access;
         this.clock = clock;

@@ -7,11 +7,11 @@ import java.util.List;
 
 /** Reads of the provider call log: one task's calls (its route and the audit export), and all calls by id. */
 @Component
-public class UpstreamCalls {
+public class UpstreamCallReads {
 
     private final JdbcTemplate jdbc;
 
-    UpstreamCalls(JdbcTemplate jdbc) {
+    UpstreamCallReads(JdbcTemplate jdbc) {
         this.jdbc = jdbc;
     }
 
