@@ -52,10 +52,10 @@ class AuditChain {
     }
 
     /**
-     * Chains every settled event there is, a batch per transaction; returns how many it chained. When another node
-     * holds the step, returns 0 at once unless {@code wait}.
+     * Chains the settled events up to {@code upTo} (or as far as they go), a batch per transaction; returns how many
+     * it chained. When another node holds the step, returns 0 at once unless {@code wait}.
      */
-    long chain(boolean wait) {
+    long chain(boolean wait, long upTo) {
         long chained = 0;
         while (true) {
             Integer batch = transactions.execute(status -> lock(wait) ? chainBatch() : -1);
@@ -63,7 +63,7 @@ class AuditChain {
                 return chained;
             }
             chained += batch;
-            if (batch < properties.batch()) {
+            if (batch < properties.batch() || head().position() >= upTo) {
                 return chained;
             }
         }

@@ -52,7 +52,6 @@ class AuditExports {
 
     /** The export of a task the caller may read; empty when the event store has no stream for it. */
     Optional<AuditExport> export(String videoId) {
-        chain.chain(true);
         List<StoredEvent> stored = jdbc.query("select " + AuditChain.EVENT_COLUMNS + " from domain_event_entry "
                 + "where aggregate_identifier = ? order by sequence_number", AuditChain.EVENTS, videoId);
         if (stored.isEmpty()) {
@@ -66,9 +65,11 @@ class AuditExports {
         }
         long first = stored.stream().mapToLong(StoredEvent::globalIndex).min().orElseThrow();
         long last = stored.stream().mapToLong(StoredEvent::globalIndex).max().orElseThrow();
+        chain.chain(true, last); // as far as this task's events, not a whole backlog
         AuditChain.Head head = chain.head();
-        Optional<AuditCheckpoints.Checkpoint> checkpoint = checkpoints.covering(Math.min(last, head.position()), head)
-                .or(() -> Optional.empty());
+        long chainedUpTo = Math.min(last, head.position());
+        Optional<AuditCheckpoints.Checkpoint> checkpoint = chainedUpTo >= first
+                ? checkpoints.covering(chainedUpTo, head) : Optional.empty();
         long provedUpTo = checkpoint.map(AuditCheckpoints.Checkpoint::position).orElse(0L);
 
         Map<Long, byte[]> chainHashes = new HashMap<>();

@@ -16,7 +16,7 @@ class AuditSchedule {
     @Bean
     RecurringTask<Void> chainCommittedEvents(AuditChain chain, AuditCheckpoints checkpoints, AuditProperties properties) {
         return Tasks.recurring("audit-chain", FixedDelay.of(properties.chainInterval())).execute((instance, context) -> {
-            chain.chain(false);
+            chain.chain(false, Long.MAX_VALUE);
             checkpoints.takeIfDue(chain.head());
         });
     }
