@@ -12,6 +12,9 @@
 EVENTS="${EVENTS:-1000000}"
 VERIFY_RUNS="${VERIFY_RUNS:-3}"
 
+# every app of the run (the seeding one too) signs checkpoints with one key, as the nodes of a cluster must
+export APP_EXTRA_ARGS="--reelay.audit.signing-key=$WORK/checkpoint-key.jwk ${APP_EXTRA_ARGS:-}"
+
 machine_info
 pg_start
 createdb_bench reelay

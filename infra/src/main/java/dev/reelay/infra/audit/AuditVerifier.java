@@ -3,7 +3,7 @@ package dev.reelay.infra.audit;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.nimbusds.jose.jwk.ECKey;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.core.RowCallbackHandler;
+import org.springframework.jdbc.core.ResultSetExtractor;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -79,7 +79,12 @@ class AuditVerifier {
                             + "from (select * from domain_event_entry where global_index between ? and ?) e "
                             + "full join (select * from audit_chain where position between ? and ?) c "
                             + "on c.position = e.global_index order by pos",
-                    (RowCallbackHandler) walk::row, first, last, first, last));
+                    (ResultSetExtractor<Void>) rs -> {
+                        while (walk.mismatch == null && rs.next()) {
+                            walk.row(rs);
+                        }
+                        return null; // stops reading at the first mismatch: the rest of the range is not fetched
+                    }, first, last, first, last));
         }
         Mismatch mismatch = walk.mismatch != null ? walk.mismatch : walk.unreachedCheckpoint();
         return new Report(mismatch == null, walk.checked, first, last, signed.size(), mismatch);
@@ -102,9 +107,6 @@ class AuditVerifier {
         }
 
         void row(ResultSet rs) throws SQLException {
-            if (mismatch != null) {
-                return; // the first one is the answer; the rest of the stream is drained unread
-            }
             long position = rs.getLong("pos");
             String chainedEvent = rs.getString("chained_event");
             if (rs.getObject("global_index") == null) {
