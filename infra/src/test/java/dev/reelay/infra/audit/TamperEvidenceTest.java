@@ -190,6 +190,29 @@ class TamperEvidenceTest {
     }
 
     @Test
+    void anEventInsertedIntoAHoleTheChainHadMovedOverIsNamed() {
+        // a position taken and never used, as by a rolled-back transaction; the chain moves over it after the gap timeout
+        long hole = jdbc.queryForObject("select nextval('domain_event_entry_seq')", Long.class);
+        String token = api.token("tampered");
+        api.postJson("/api/video/tasks", token, "{\"prompt\":\"something forbidden\",\"model\":\"sora-2\"}");
+        await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
+                "select coalesce(max(position), 0) from audit_chain", Long.class) > hole);
+        assertThat(jdbc.queryForObject("select count(*) from audit_chain where position = ?", Integer.class, hole)).isZero();
+        assertThat(verify("").at("/ok").asBoolean()).as("a hole is not a mismatch").isTrue();
+
+        jdbc.update("insert into domain_event_entry (global_index, event_identifier, meta_data, payload, payload_revision, "
+                + "payload_type, time_stamp, aggregate_identifier, sequence_number, type) select ?, gen_random_uuid()::text, "
+                + "meta_data, payload, payload_revision, payload_type, time_stamp, aggregate_identifier || '-forged', "
+                + "sequence_number, type from domain_event_entry where global_index = ?", hole, positions.get(0));
+        try {
+            assertMismatch(verify(""), hole, "NOT_IN_CHAIN");
+        } finally {
+            jdbc.update("delete from domain_event_entry where global_index = ?", hole);
+        }
+        assertThat(verify("").at("/ok").asBoolean()).isTrue();
+    }
+
+    @Test
     void aRangeThatIsNotOneIsRefusedNamingTheParameter() {
         HttpApi.Response response = api.get("/api/admin/audit/verify?from=5&to=2", admin);
         assertThat(response.status()).isEqualTo(422);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmark 9: the audit hash chain (issue 17, ADR 0011) over an event store of EVENTS events (default 1,000,000).
+# Benchmark 10: the audit hash chain (issue 17, ADR 0011) over an event store of EVENTS events (default 1,000,000).
 #
 # Seeds the store like benchmark 4 (one real task, cloned with SQL under owners rebuild-1..rebuild-N; the clones
 # bypass the app, so none of them is chained yet), starts the app and measures:
