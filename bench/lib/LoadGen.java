@@ -26,7 +26,10 @@ import java.util.regex.Pattern;
  * java LoadGen --url http://127.0.0.1:8080/api/video/tasks --method POST --body '{"prompt":"p {n}"}' \
  *      --header 'Authorization: Bearer X' --concurrency 8 --duration 20 --warmup 2 --max-requests 100000 \
  *      --expect 201 --label submit-c8 --out result.json [--ids-out ids.txt] [--bearer-file tokens.txt]
+ *      [--timeline-out timeline.tsv]
  * </pre>
+ * With {@code --timeline-out}, every request is written as one line: the epoch millisecond it was sent, its status
+ * (0 for a transport error) and its latency in ms.
  * With {@code --bearer-file}, client thread {@code t} sends line {@code t mod lines} as its bearer token (one user per
  * client, as in real traffic).
  * Each of {@code concurrency} threads sends one request at a time on a kept-alive connection. Requests that start
@@ -49,6 +52,8 @@ public class LoadGen {
         String label = one(opts, "label", method + " " + url);
         String out = one(opts, "out", null);
         String idsOut = one(opts, "ids-out", null);
+        String timelineOut = one(opts, "timeline-out", null);
+        ConcurrentLinkedQueue<String> timeline = new ConcurrentLinkedQueue<>();
         List<String> headers = opts.getOrDefault("header", List.of());
         String bearerFile = one(opts, "bearer-file", null);
         List<String> bearers = bearerFile == null ? List.of()
@@ -97,9 +102,13 @@ public class LoadGen {
                             b.method(method, HttpRequest.BodyPublishers.noBody());
                         }
                         long sent = System.nanoTime();
+                        long sentAt = System.currentTimeMillis();
                         try {
                             HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
                             long took = System.nanoTime() - sent;
+                            if (timelineOut != null) {
+                                timeline.add(sentAt + "\t" + r.statusCode() + "\t" + took / 1_000_000);
+                            }
                             statuses.computeIfAbsent(r.statusCode(), s -> new AtomicLong()).incrementAndGet();
                             if (r.statusCode() == expect) {
                                 if (idsOut != null) {
@@ -116,6 +125,9 @@ public class LoadGen {
                                 firstError.compareAndSet(null, r.statusCode() + " " + abbreviate(r.body()));
                             }
                         } catch (IOException | RuntimeException e) {
+                            if (timelineOut != null) {
+                                timeline.add(sentAt + "\t0\t" + (System.nanoTime() - sent) / 1_000_000);
+                            }
                             errors.incrementAndGet();
                             firstError.compareAndSet(null, e.toString());
                         }
@@ -161,6 +173,9 @@ public class LoadGen {
         json.append('}');
         System.out.println(json);
         if (out != null) Files.writeString(Path.of(out), json + "\n");
+        if (timelineOut != null) {
+            Files.write(Path.of(timelineOut), timeline);
+        }
         if (idsOut != null) {
             try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(Path.of(idsOut)))) {
                 ids.forEach(w::println);

@@ -140,14 +140,26 @@ pg_start() {
   if [ "$(id -u)" = 0 ]; then chown postgres: "$PG_DATA" "$WORK/pgsock" "$WORK/pglog"; fi
   as_pg "$PG_BIN/initdb" -D "$PG_DATA" -U bench -A trust -E UTF8 --no-locale >"$WORK/initdb.log" 2>&1 \
     || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
-  # shellcheck disable=SC2086
-  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pglog/postgres.log" -w -t 60 start -o \
-    "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$WORK/pgsock -c max_connections=300 \
-     -c shared_buffers=512MB -c work_mem=16MB -c maintenance_work_mem=256MB -c timezone=UTC ${PG_OPTS:-}" \
+  PG_SERVER_OPTS="-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories=$WORK/pgsock -c max_connections=300 \
+     -c shared_buffers=512MB -c work_mem=16MB -c maintenance_work_mem=256MB -c timezone=UTC ${PG_OPTS:-}"
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pglog/postgres.log" -w -t 60 start -o "$PG_SERVER_OPTS" \
     >/dev/null || { cat "$WORK/pglog/postgres.log" >&2; die "postgres did not start"; }
   log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$PG_PORT (data $PG_DATA; fsync and synchronous_commit at their defaults: on)"
   psql_db postgres -c "select 'fsync=' || current_setting('fsync') || ' synchronous_commit=' || current_setting('synchronous_commit') || ' shared_buffers=' || current_setting('shared_buffers')" \
     >> "$BENCH_OUT/machine.txt"
+}
+
+# pg_stop_start <down-seconds>: a fast shutdown (open connections are terminated), <down-seconds> with no server,
+# and a start on the same port and data; prints the epoch ms of the stop and of the server accepting again.
+pg_stop_start() {
+  local stopped up
+  stopped=$(date +%s%3N)
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null || die "postgres did not stop"
+  sleep "$1"
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$WORK/pglog/postgres.log" -w -t 60 start -o "$PG_SERVER_OPTS" \
+    >/dev/null || { tail -20 "$WORK/pglog/postgres.log" >&2; die "postgres did not start again"; }
+  up=$(date +%s%3N)
+  echo "$stopped $up"
 }
 
 # psql_db <db> [psql args...]: quiet, unaligned, stop on error.

@@ -16,6 +16,8 @@ import org.springframework.boot.web.server.WebServerFactoryCustomizer;
 import org.springframework.boot.web.servlet.error.ErrorController;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -128,8 +130,17 @@ class ContainerErrors {
             // asked for directly, not as an error dispatch: there is nothing here
             int status = code instanceof Integer value ? value : HttpServletResponse.SC_NOT_FOUND;
             String path = uri instanceof String value ? value : request.getRequestURI();
-            if (status >= 500 && request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable failure) {
-                log.error("Unhandled error on {} {}", request.getMethod(), path, failure);
+            Object failure = request.getAttribute(RequestDispatcher.ERROR_EXCEPTION);
+            if (failure instanceof Throwable outage && DatabaseOutage.causedBy(outage)) {
+                // a filter that reads the database (stream tickets, signing keys) met the outage
+                log.warn("Database unavailable on {} {}: {}", request.getMethod(), path, outage.toString());
+                response.resetBuffer();
+                response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(DatabaseOutage.RETRY_AFTER_SECONDS));
+                problems.write(response, HttpStatus.SERVICE_UNAVAILABLE, DatabaseOutage.CODE, DatabaseOutage.DETAIL, path);
+                return;
+            }
+            if (status >= 500 && failure instanceof Throwable unhandled) {
+                log.error("Unhandled error on {} {}", request.getMethod(), path, unhandled);
             }
             response.resetBuffer();
             problems.write(response, HttpStatusCode.valueOf(status), ProblemWriter.codeFor(status),

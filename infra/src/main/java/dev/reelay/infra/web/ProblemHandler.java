@@ -105,6 +105,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(CommandExecutionException.class)
     ResponseEntity<Object> commandFailed(CommandExecutionException e, HttpServletRequest request) {
+        if (DatabaseOutage.causedBy(e)) {
+            return databaseUnavailable(e, request);
+        }
         Throwable cause = e.getCause();
         if (cause instanceof TaskRejectedException rejected) {
             return rejected(rejected, request);
@@ -128,6 +131,10 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
      */
     @ExceptionHandler(ConcurrencyException.class)
     ResponseEntity<Object> concurrentUpdate(ConcurrencyException e, HttpServletRequest request) {
+        if (DatabaseOutage.causedBy(e)) {
+            // Axon's storage engine reads a connection lost during an append as a key collision: it was not one
+            return databaseUnavailable(e, request);
+        }
         log.info("Concurrent update on {} {}: {}", request.getMethod(), request.getRequestURI(), e.getMessage());
         return withRetryAfter(respond(statusOf(ErrorCode.CONCURRENT_UPDATE), ErrorCode.CONCURRENT_UPDATE.name(),
                 "Another request changed the same data at the same moment; nothing was stored, retry shortly",
@@ -195,6 +202,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Object> unexpected(Exception e, HttpServletRequest request) {
+        if (DatabaseOutage.causedBy(e)) {
+            return databaseUnavailable(e, request);
+        }
         if (hasCause(e, SlowBodyFilter.RequestTooSlowException.class)) {
             return tooSlow(request);
         }
@@ -204,6 +214,13 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
         log.error("Unexpected error on {} {}", request.getMethod(), request.getRequestURI(), e);
         return respond(HttpStatus.INTERNAL_SERVER_ERROR, "INTERNAL_ERROR",
                 "Something went wrong on our side; quote the traceId when reporting it", List.of(), request);
+    }
+
+    /** PostgreSQL is away: one line in the log (the outage is logged by the pool too), 503 and when to retry. */
+    private ResponseEntity<Object> databaseUnavailable(Exception e, HttpServletRequest request) {
+        log.warn("Database unavailable on {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
+        return withRetryAfter(respond(HttpStatus.SERVICE_UNAVAILABLE, DatabaseOutage.CODE, DatabaseOutage.DETAIL,
+                List.of(), request), DatabaseOutage.RETRY_AFTER_SECONDS);
     }
 
     @Override
