@@ -1,5 +1,6 @@
 package dev.reelay.infra;
 
+import dev.reelay.infra.audit.AuditCommands;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.AutoConfigurationPackage;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -12,6 +13,9 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class ReelayApplication {
 
     public static void main(String[] args) {
+        if (args.length > 0 && AuditCommands.handles(args[0])) {
+            System.exit(AuditCommands.run(args));
+        }
         disableAxonUsageReporting();
         SpringApplication.run(ReelayApplication.class, args);
     }

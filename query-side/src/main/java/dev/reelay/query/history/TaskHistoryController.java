@@ -1,5 +1,6 @@
 package dev.reelay.query.history;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.reelay.kernel.event.AuditMetaData;
 import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.api.SeedEnvelope;
@@ -28,25 +29,27 @@ class TaskHistoryController {
 
     private final EventStore eventStore;
     private final TaskAccess access;
+    private final ReadablePayloads payloads;
     private final Clock clock;
 
-    TaskHistoryController(EventStore eventStore, TaskAccess access, Clock clock) {
+    TaskHistoryController(EventStore eventStore, TaskAccess access, ReadablePayloads payloads, Clock clock) {
         this.eventStore = eventStore;
+        this.payloads = payloads;
         this.access = access;
         this.clock = clock;
     }
 
-    /** A task's events; metadata a request did not carry (e.g. no trace) is left out. */
+    /** A task's events; metadata a request did not carry (e.g. no trace) is left out; ids in payloads are plain strings. */
     record TaskHistory(String videoId, List<Entry> events) {
 
         record Entry(long sequence, String type, String eventId, Instant time, String principal, String correlationId,
-                     String traceId, Object payload) {
+                     String traceId, JsonNode payload) {
 
-            static Entry of(DomainEventMessage<?> event) {
+            static Entry of(DomainEventMessage<?> event, ReadablePayloads payloads) {
                 MetaData meta = event.getMetaData();
                 return new Entry(event.getSequenceNumber(), event.getPayloadType().getSimpleName(),
                         event.getIdentifier(), event.getTimestamp(), text(meta, AuditMetaData.PRINCIPAL),
-                        text(meta, AuditMetaData.CORRELATION_ID), text(meta, AuditMetaData.TRACE_ID), event.getPayload());
+                        text(meta, AuditMetaData.CORRELATION_ID), text(meta, AuditMetaData.TRACE_ID), payloads.of(event.getPayload()));
             }
 
             private static String text(MetaData meta, String key) {
@@ -62,7 +65,7 @@ class TaskHistoryController {
         List<TaskHistory.Entry> events = new ArrayList<>();
         DomainEventStream stream = eventStore.readEvents(videoId);
         while (stream.hasNext()) {
-            events.add(TaskHistory.Entry.of(stream.next()));
+            events.add(TaskHistory.Entry.of(stream.next(), payloads));
         }
         return SeedEnvelope.of(new TaskHistory(videoId, events), clock.millis() - started);
     }

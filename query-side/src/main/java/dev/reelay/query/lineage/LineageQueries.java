@@ -65,12 +65,17 @@ class LineageQueries {
      * Up to {@code limit} entries of the task's subtree (the task itself at distance 0 first), breadth first: by
      * distance, then oldest first, then by id; only those after {@code after} (if given) and at most {@code maxDistance}
      * levels below the task. Scoped to one owner, only that owner's tasks are read whose path up to the task is all
-     * theirs: someone else's task hides everything below it.
+     * theirs: someone else's task hides everything below it. With {@code submittedUntil}, only tasks submitted by then.
      */
-    List<Entry> subtree(String videoId, Position after, int maxDistance, OwnerScope visibleTo, int limit) {
+    List<Entry> subtree(String videoId, Position after, int maxDistance, OwnerScope visibleTo, int limit,
+                        Instant submittedUntil) {
         MapSqlParameterSource params = new MapSqlParameterSource("id", videoId)
                 .addValue("maxDistance", maxDistance).addValue("limit", limit);
         StringBuilder where = new StringBuilder("l.ancestor_id = :id and l.depth <= :maxDistance");
+        if (submittedUntil != null) {
+            where.append(" and l.created_at <= :submittedUntil");
+            params.addValue("submittedUntil", Timestamp.from(submittedUntil));
+        }
         if (after != null) {
             where.append(" and (l.depth, l.created_at, l.descendant_id) > (:afterDistance, :afterAt, :afterId)");
             params.addValue("afterDistance", after.distance()).addValue("afterAt", Timestamp.from(after.createdAt()))

@@ -79,6 +79,16 @@ public class TaskQueries {
         return fold.fold(videoId, row.orElse(null));
     }
 
+    /** One task as it stood at {@code asOf}, folded from its events (empty when it did not exist yet). */
+    Optional<TaskView> asOf(String videoId, Instant asOf) {
+        return fold.asOf(videoId, asOf);
+    }
+
+    /** A task's status at {@code asOf} (empty when it did not exist yet): what another read model shows of its past. */
+    public Optional<TaskStatus> statusAsOf(String videoId, Instant asOf) {
+        return fold.asOf(videoId, asOf).map(v -> v.status);
+    }
+
     /** The provider's ids of those of these tasks that have one. */
     Map<String, String> externalIds(Collection<String> videoIds) {
         if (videoIds.isEmpty()) {

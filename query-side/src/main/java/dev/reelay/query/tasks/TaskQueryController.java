@@ -42,9 +42,18 @@ class TaskQueryController {
     }
 
     @GetMapping("/api/video/tasks/{videoId}")
-    SeedEnvelope<TaskRepresentation> get(@PathVariable String videoId, Owner caller, HttpServletRequest request) {
+    SeedEnvelope<TaskRepresentation> get(@PathVariable String videoId,
+                                         @RequestParam(required = false) Instant asOf,
+                                         Owner caller, HttpServletRequest request) {
         long started = clock.millis();
         access.readable(videoId, caller, request, "the task");
+        if (asOf != null) {
+            // the past: the same fold as a read ahead of the projection, over the events stored until then; no queue
+            // place and no content links (the content of then may be gone now)
+            TaskView then = queries.asOf(videoId, asOf).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
+            String sourceExternal = then.remixFrom == null ? null : sourceExternalIds(List.of(then)).get(then.remixFrom);
+            return SeedEnvelope.of(TaskRepresentation.of(then, null, sourceExternal, null, null), clock.millis() - started);
+        }
         TaskView view = queries.find(videoId).orElseThrow(() -> TaskRejectedException.taskNotFound(videoId));
         return SeedEnvelope.of(represent(List.of(view)).get(0), clock.millis() - started);
     }
@@ -94,12 +103,15 @@ class TaskQueryController {
      * always the source's current provider id, and nothing to keep in step on a replay.
      */
     private List<TaskRepresentation> represent(List<TaskView> rows) {
-        Map<String, String> sourceExternalIds = queries.externalIds(rows.stream()
-                .map(v -> v.remixFrom).filter(Objects::nonNull).distinct().toList());
+        Map<String, String> sourceExternalIds = sourceExternalIds(rows);
         return rows.stream().map(v -> TaskRepresentation.of(v,
                 v.status == TaskStatus.QUEUED && v.queuedSeq != null ? queries.queuePosition(v) : null,
                 v.remixFrom == null ? null : sourceExternalIds.get(v.remixFrom),
                 contentUrl(v, ContentSource.Variant.VIDEO), contentUrl(v, ContentSource.Variant.THUMBNAIL))).toList();
+    }
+
+    private Map<String, String> sourceExternalIds(List<TaskView> rows) {
+        return queries.externalIds(rows.stream().map(v -> v.remixFrom).filter(Objects::nonNull).distinct().toList());
     }
 
     /** An admin's {@code owner} filter: the same rules as a token's subject. */

@@ -6,6 +6,7 @@ import org.axonframework.eventsourcing.eventstore.DomainEventStream;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.stereotype.Component;
 
+import java.time.Instant;
 import java.util.Optional;
 
 /**
@@ -26,6 +27,18 @@ class TaskViewFold {
      * from another stream and is kept). Empty when the stream is not a task's.
      */
     Optional<TaskView> fold(String videoId, TaskView stored) {
+        return fold(videoId, stored, null);
+    }
+
+    /**
+     * The task's row as it stood at {@code asOf}: the same fold over the events stored until then (by the time the
+     * event store recorded each). Empty when the task did not exist yet. Its queue position is not kept in the past.
+     */
+    Optional<TaskView> asOf(String videoId, Instant asOf) {
+        return fold(videoId, null, asOf);
+    }
+
+    private Optional<TaskView> fold(String videoId, TaskView stored, Instant until) {
         TaskView view = new TaskView(videoId);
         if (stored != null) {
             view.queuedSeq = stored.queuedSeq;
@@ -34,12 +47,15 @@ class TaskViewFold {
         DomainEventStream stream = eventStore.readEvents(videoId);
         while (stream.hasNext()) {
             DomainEventMessage<?> event = stream.next();
+            if (until != null && event.getTimestamp().isAfter(until)) {
+                break;
+            }
             Object payload = event.getPayload();
             if (!submitted && !(payload instanceof TaskSubmitted)) {
                 return Optional.empty();
             }
             submitted = true;
-            java.time.Instant at = TaskViewChanges.apply(view, payload);
+            Instant at = TaskViewChanges.apply(view, payload);
             if (at != null) {
                 view.updatedAt = at;
             }
