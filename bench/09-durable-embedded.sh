@@ -9,7 +9,8 @@
 # embedded server (PGBENCH_S seconds): the per-commit price of the flush, which app latency hides under CPU load.
 #
 # Knobs: CLIENTS="1 8"  DURATION=20 (s per step)  WARMUP_S=10  MODES="durable fast"
-# Bounded: about 2 x (start-up + WARMUP_S + 2 x DURATION + 30 s stop); ~3-4 min with the defaults.
+# Bounded: about 2 x (start-up + WARMUP_S + 2 x DURATION + PGBENCH_S + 30 s stop); 4-12 min with the defaults
+# (start-up alone took 140 s per mode on a loaded 2-core machine).
 . "$(dirname "$0")/lib/common.sh"
 
 CLIENTS="${CLIENTS:-1 8}"
