@@ -17,7 +17,6 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -28,6 +27,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
+import static dev.reelay.infra.content.ArchiveSteps.resource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -66,15 +66,12 @@ class S3ContentStoreTest {
     @Test
     void finishedContentIsArchivedInTheBucketVerifiedAndServedFromItWithRanges() throws Exception {
         HttpApi api = new HttpApi(port);
+        ArchiveSteps steps = new ArchiveSteps(api, jdbc, json);
         String token = api.token("s3-archivist");
-        String videoId = api.postJson("/api/video/tasks", token, "{\"prompt\":\"keep me in a bucket\",\"model\":\"sora-2\"}")
-                .json().at("/data/videoId").asText();
-        await().atMost(Duration.ofSeconds(60)).until(() -> jdbc.queryForObject("select count(*) from domain_event_entry "
-                + "where aggregate_identifier = ? and payload_type like '%ContentArchived'", Integer.class, videoId) == 3);
+        String videoId = steps.archivedTask(token, "keep me in a bucket", Duration.ofSeconds(60));
 
         byte[] mp4 = resource("sandbox/video.mp4");
-        JsonNode video = archivedEvents(videoId).stream().filter(n -> n.get("variant").asText().equals("video"))
-                .findFirst().orElseThrow();
+        JsonNode video = steps.archived(videoId, "video");
         assertThat(video.get("location").asText()).isEqualTo("s3://" + S3CompatibleServer.BUCKET + "/archive/" + videoId + "/video");
         assertThat(video.get("bytes").asLong()).isEqualTo(mp4.length);
         assertThat(video.get("sha256").asText()).isEqualTo(sha256(mp4));
@@ -86,8 +83,7 @@ class S3ContentStoreTest {
         assertThat(storeProperties.root().resolve("archive")).as("nothing archived on this node's disk").doesNotExist();
 
         // the provider's copy goes away; the bucket's copy is served, whole and in ranges
-        String external = jdbc.queryForObject("select external_task_id from upstream_binding where video_id = ?", String.class, videoId);
-        jdbc.update("update sandbox_job set deleted = true where id = ?", external);
+        steps.providerDropsItsCopy(videoId);
         HttpApi.Response whole = api.get("/api/video/tasks/" + videoId + "/content", token);
         assertThat(whole.status()).isEqualTo(200);
         assertThat(whole.contentType()).isEqualTo("video/mp4");
@@ -138,17 +134,6 @@ class S3ContentStoreTest {
                 .map(S3Object::key).toList();
     }
 
-    private List<JsonNode> archivedEvents(String videoId) {
-        return jdbc.queryForList("select payload from domain_event_entry where aggregate_identifier = ? "
-                        + "and payload_type like '%ContentArchived' order by sequence_number", byte[].class, videoId)
-                .stream().map(payload -> {
-                    try {
-                        return json.readTree(new String(payload, StandardCharsets.UTF_8));
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
-                }).toList();
-    }
 
     /** PNG signature, then bytes that differ per call site size: the sniffer takes it for a PNG. */
     private static byte[] png(int size) {
@@ -165,9 +150,4 @@ class S3ContentStoreTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
-    private static byte[] resource(String path) throws Exception {
-        try (InputStream in = S3ContentStoreTest.class.getClassLoader().getResourceAsStream(path)) {
-            return in.readAllBytes();
-        }
-    }
 }
