@@ -3,6 +3,7 @@ package dev.reelay.infra.content;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.command.port.ReferenceImageReader;
+import dev.reelay.infra.support.AppProcess;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import dev.reelay.infra.support.S3CompatibleServer;
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -18,6 +20,8 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -57,6 +61,8 @@ class S3ContentStoreTest {
     ReferenceImageReader referenceImages;
     @Autowired
     ContentStoreProperties storeProperties;
+    @Autowired
+    Environment environment;
 
     @AfterAll
     static void closeClient() {
@@ -104,6 +110,38 @@ class S3ContentStoreTest {
         assertThat(api.delete("/v1/videos/" + videoId, token).status()).isEqualTo(200);
         await().atMost(Duration.ofSeconds(15)).until(() -> keysUnder("archive/" + videoId + "/").isEmpty());
         assertThat(api.get("/api/video/tasks/" + videoId + "/content", token).status()).isEqualTo(404);
+    }
+
+    @Test
+    void contentArchivedByOneNodeIsServedByASecondNodeOnTheSameBucket() throws Exception {
+        HttpApi api = new HttpApi(port);
+        ArchiveSteps steps = new ArchiveSteps(api, jdbc, json);
+        String videoId = steps.archivedTask(api.token("s3-viewer"), "archived here, watched there", Duration.ofSeconds(60));
+        steps.providerDropsItsCopy(videoId);
+        byte[] mp4 = resource("sandbox/video.mp4");
+
+        Path log = Files.createTempFile("reelay-s3-second-node", ".log");
+        Path otherDataDir = Files.createTempDirectory("reelay-s3-second-node");
+        try (AppProcess second = AppProcess.start(log, List.of("--spring.profiles.active=test",
+                "--spring.datasource.url=" + environment.getProperty("spring.datasource.url"),
+                "--spring.datasource.username=" + environment.getProperty("spring.datasource.username"),
+                "--spring.datasource.password=" + environment.getProperty("spring.datasource.password"),
+                "--reelay.embedded-db.enabled=false", "--reelay.data-dir=" + otherDataDir,
+                "--reelay.content-store.type=s3", "--reelay.content-store.s3.endpoint=" + S3CompatibleServer.endpoint(),
+                "--reelay.content-store.s3.bucket=" + S3CompatibleServer.BUCKET, "--reelay.content-store.s3.path-style=true",
+                "--reelay.content-store.s3.access-key-id=" + S3CompatibleServer.ACCESS_KEY_ID,
+                "--reelay.content-store.s3.secret-access-key=" + S3CompatibleServer.SECRET_ACCESS_KEY))) {
+            HttpApi other = new HttpApi(second.port());
+            String token = other.token("s3-viewer"); // each node's dev issuer signs with its own key; same owner
+            HttpApi.Response whole = other.get("/api/video/tasks/" + videoId + "/content", token);
+            assertThat(whole.status()).isEqualTo(200);
+            assertThat(whole.raw().body()).isEqualTo(mp4);
+            HttpApi.Response middle = other.send("GET", "/api/video/tasks/" + videoId + "/content", token, null, null,
+                    Map.of("Range", "bytes=1000-1099"));
+            assertThat(middle.status()).isEqualTo(206);
+            assertThat(middle.raw().body()).isEqualTo(Arrays.copyOfRange(mp4, 1000, 1100));
+            assertThat(Files.exists(otherDataDir.resolve("content/archive"))).as("nothing copied to its disk").isFalse();
+        }
     }
 
     @Test

@@ -1,21 +1,19 @@
 package dev.reelay.infra.persistence;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.reelay.infra.ReelayApplication;
+import dev.reelay.infra.support.AppProcess;
 import dev.reelay.infra.support.HttpApi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /**
  * The default run ({@code ./reelay}: embedded PostgreSQL on a kept data directory) in a JVM of its own, killed with
@@ -39,12 +36,12 @@ class DefaultRunCrashRestartTest {
     @TempDir
     Path dataDir;
 
-    private final List<Process> apps = new ArrayList<>();
+    private final List<AppProcess> apps = new ArrayList<>();
 
     @Test
     void aRunKilledWithSigkillStartsAgainByItselfAndKeepsEveryAcknowledgedWrite() throws Exception {
         Path firstLog = dataDir.resolveSibling(dataDir.getFileName() + "-first.log");
-        App first = App.start(dataDir, firstLog, apps);
+        AppProcess first = start(firstLog);
         HttpApi api = new HttpApi(first.port());
         String token = api.token("crash-victim");
 
@@ -91,7 +88,7 @@ class DefaultRunCrashRestartTest {
                 .as("the killed run's PostgreSQL is still running on the data directory").contains(true);
 
         Path secondLog = dataDir.resolveSibling(dataDir.getFileName() + "-second.log");
-        App second = App.start(dataDir, secondLog, apps);
+        AppProcess second = start(secondLog);
         assertThat(Files.readString(secondLog)).contains("was left running on");
         assertThat(ProcessHandle.of(leftover).map(ProcessHandle::isAlive)).isNotEqualTo(Optional.of(true));
 
@@ -118,12 +115,7 @@ class DefaultRunCrashRestartTest {
 
     @AfterEach
     void stopWhatStarted() throws Exception {
-        for (Process app : apps) {
-            app.destroy(); // SIGTERM: a graceful stop, which stops its PostgreSQL too
-            if (!app.waitFor(60, TimeUnit.SECONDS)) {
-                app.destroyForcibly();
-            }
-        }
+        apps.forEach(AppProcess::close);
         // a failed assertion may leave the first run's PostgreSQL behind: never leak it past the test
         Path pidFile = dataDir.resolve("pgdata/postmaster.pid");
         if (Files.exists(pidFile)) {
@@ -147,39 +139,11 @@ class DefaultRunCrashRestartTest {
     }
 
     /** The Boot main in the default profile, as {@code ./reelay} runs it, on the given data directory. */
-    record App(Process process, int port) {
-
-        static App start(Path dataDir, Path log, List<Process> started) throws IOException {
-            int port;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            Process process = new ProcessBuilder(List.of(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto",
-                    "-cp", System.getProperty("java.class.path"), ReelayApplication.class.getName(),
-                    "--reelay.data-dir=" + dataDir, "--server.port=" + port,
-                    "--reelay.rate-limit.per-user.burst=100000", "--reelay.rate-limit.per-address.burst=100000",
-                    "--reelay.guardrails.quota.video-seconds=1000000"))
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            started.add(process);
-            HttpApi api = new HttpApi(port);
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() -> {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("the app died while starting: see " + log + "\n"
-                            + tail(log));
-                }
-                try {
-                    return api.get("/actuator/health", null).status() == 200;
-                } catch (RuntimeException notYet) {
-                    return false;
-                }
-            });
-            return new App(process, port);
-        }
-
-        private static String tail(Path log) throws IOException {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        }
+    private AppProcess start(Path log) throws IOException {
+        AppProcess app = AppProcess.start(log, List.of("--reelay.data-dir=" + dataDir,
+                "--reelay.rate-limit.per-user.burst=100000", "--reelay.rate-limit.per-address.burst=100000",
+                "--reelay.guardrails.quota.video-seconds=1000000"));
+        apps.add(app);
+        return app;
     }
 }
