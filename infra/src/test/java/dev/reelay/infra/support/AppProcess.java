@@ -52,9 +52,14 @@ public record AppProcess(Process process, int port, Path log) implements AutoClo
     /** SIGTERM, a graceful stop (which also stops an embedded PostgreSQL); SIGKILL if it takes over a minute. */
     @Override
     public void close() {
+        stop(process, Duration.ofSeconds(60));
+    }
+
+    /** SIGTERM, then SIGKILL if the process is still there after the grace period. */
+    static void stop(Process process, Duration grace) {
         process.destroy();
         try {
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
                 process.destroyForcibly();
             }
         } catch (InterruptedException e) {

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import static org.awaitility.Awaitility.await;
 
@@ -87,7 +86,7 @@ public final class S3CompatibleServer {
                     "--com.adobe.testing.s3mock.store.retainFilesOnExit=false", "--spring.main.banner-mode=off"))
                     .redirectErrorStream(true).redirectOutput(log.toFile()).start();
             // after every cached test context has closed (Spring Boot runs its handlers from its own JVM hook)
-            SpringApplication.getShutdownHandlers().add(() -> stop(process));
+            SpringApplication.getShutdownHandlers().add(() -> AppProcess.stop(process, Duration.ofSeconds(20)));
             URI uri = URI.create("http://127.0.0.1:" + port);
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
             await("S3Mock answering on " + uri + " (log: " + log + ")").atMost(Duration.ofSeconds(240))
@@ -107,18 +106,6 @@ public final class S3CompatibleServer {
             return uri;
         } catch (IOException e) {
             throw new IllegalStateException("cannot start S3Mock from " + jar, e);
-        }
-    }
-
-    private static void stop(Process process) {
-        process.destroy();
-        try {
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
         }
     }
 
