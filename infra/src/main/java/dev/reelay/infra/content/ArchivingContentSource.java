@@ -1,12 +1,10 @@
 package dev.reelay.infra.content;
 
 import dev.reelay.query.content.ContentSource;
-import org.springframework.core.io.FileSystemResource;
 import org.springframework.stereotype.Component;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -32,7 +30,7 @@ class ArchivingContentSource implements ContentSource {
             if (found.isEmpty() && providerId != null) {
                 found = archive.copy(videoId, name, providerId, externalTaskId, contentLocation);
             }
-            return found.map(a -> new Content(new FileSystemResource(Path.of(a.location())), a.mediaType()));
+            return found.map(a -> new Content(archive.resource(videoId, name, a), a.mediaType()));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read archived content of " + videoId, e);
         }

@@ -1,80 +1,95 @@
 package dev.reelay.infra.content;
 
-import dev.reelay.command.port.ReferenceImageReader;
-import dev.reelay.command.port.ReferenceImageStore;
-import org.springframework.stereotype.Component;
+import org.springframework.core.io.FileSystemResource;
+import org.springframework.core.io.Resource;
+import org.springframework.util.FileSystemUtils;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * Content-addressed files under {@code reelay.content-store.root}: {@code sha256/ab/cd/<hash>}. Writing the same
- * bytes twice is harmless; a file appears whole or not at all (temp file, then atomic move).
+ * The single-node store: a file per key under {@code reelay.content-store.root}, with its media type in a
+ * {@code <key>.type} file beside it. Files arrive through a staging directory on the same file system and are moved
+ * into place atomically, so a reader never sees half a file.
  */
-@Component
-class FileSystemContentStore implements ReferenceImageStore, ReferenceImageReader {
+final class FileSystemContentStore implements ContentStore {
+
+    private static final String TYPE_SUFFIX = ".type";
 
     private final Path root;
 
-    FileSystemContentStore(ContentStoreProperties store) {
-        this.root = store.root().toAbsolutePath();
+    FileSystemContentStore(Path root) {
+        this.root = root.toAbsolutePath();
     }
 
     @Override
-    public String store(byte[] bytes, String contentType) {
-        String hash = sha256(bytes);
-        Path target = pathOf(hash);
-        if (Files.exists(target)) {
-            return hash;
-        }
-        try {
-            Files.createDirectories(target.getParent());
-            Path temp = Files.createTempFile(target.getParent(), hash, ".part");
-            Files.write(temp, bytes);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-            return hash;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot store content " + hash, e);
-        }
+    public Path staging() throws IOException {
+        return Files.createDirectories(root.resolve(".staging"));
     }
 
     @Override
-    public Optional<byte[]> read(String sha256) {
-        if (sha256 == null || !sha256.matches("[0-9a-f]{64}")) {
-            return Optional.empty();
-        }
-        Path path = pathOf(sha256);
-        if (!Files.exists(path)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Files.readAllBytes(path));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read content " + sha256, e);
-        }
+    public void put(String key, Path file, String mediaType) throws IOException {
+        Path target = file(key);
+        Files.createDirectories(target.getParent());
+        Path type = Files.createTempFile(staging(), "type", ".part");
+        Files.writeString(type, mediaType, StandardCharsets.UTF_8);
+        moveIntoPlace(type, target.resolveSibling(target.getFileName() + TYPE_SUFFIX));
+        moveIntoPlace(file, target);
     }
 
-    private Path pathOf(String hash) {
-        return root.resolve("sha256").resolve(hash.substring(0, 2)).resolve(hash.substring(2, 4)).resolve(hash);
+    @Override
+    public Optional<Stat> stat(String key) throws IOException {
+        Path file = file(key);
+        if (!Files.exists(file)) {
+            return Optional.empty();
+        }
+        Path type = file.resolveSibling(file.getFileName() + TYPE_SUFFIX);
+        String mediaType = Files.exists(type) ? Files.readString(type, StandardCharsets.UTF_8).trim() : "application/octet-stream";
+        return Optional.of(new Stat(Files.size(file), mediaType));
     }
 
-    static String sha256(byte[] bytes) {
+    @Override
+    public InputStream open(String key) throws IOException {
+        return Files.newInputStream(file(key));
+    }
+
+    @Override
+    public Resource resource(String key, Stat stat) {
+        return new FileSystemResource(file(key));
+    }
+
+    @Override
+    public void deleteAll(String prefix) throws IOException {
+        if (!prefix.endsWith("/")) {
+            throw new IllegalArgumentException("the file system store deletes whole folders: " + prefix);
+        }
+        FileSystemUtils.deleteRecursively(file(prefix));
+    }
+
+    @Override
+    public String location(String key) {
+        return file(key).toString();
+    }
+
+    private Path file(String key) {
+        Path file = root.resolve(key).normalize();
+        if (!file.startsWith(root)) {
+            throw new IllegalArgumentException("key outside the store: " + key);
+        }
+        return file;
+    }
+
+    private void moveIntoPlace(Path from, Path to) throws IOException {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 }

@@ -8,6 +8,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -32,9 +33,17 @@ class EmbeddedPostgresConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresConfiguration.class);
 
+    /**
+     * @param durable fsync and synchronous_commit on (zonky's defaults are {@code -F} and {@code synchronous_commit=off},
+     *                which lose committed events when the machine, not just the app, goes down); {@code false} only
+     *                for throw-away data, e.g. to measure what durability costs
+     */
     @ConfigurationProperties("reelay.embedded-db")
-    record EmbeddedDbProperties(boolean enabled, Path dataDir, int port) {
+    record EmbeddedDbProperties(boolean enabled, Path dataDir, int port, @DefaultValue("true") boolean durable) {
     }
+
+    /** How long a server left running by a dead app gets for its fast shutdown before the start gives up. */
+    private static final Duration LEFTOVER_SHUTDOWN_WAIT = Duration.ofSeconds(30);
 
     /**
      * Starts PostgreSQL on the configured data directory and returns once it accepts connections. The caller
@@ -42,21 +51,28 @@ class EmbeddedPostgresConfiguration {
      * the context (JVM hooks run concurrently), under Hikari, Axon's processors and db-scheduler. Spring stops it
      * instead, last: as this bean's destroy method, or, if the context never got that far, from a Spring Boot
      * shutdown handler, which runs after every context has closed.
+     * <p>
+     * A server that a killed earlier run left on the data directory is stopped first ({@link LeftoverPostmaster}).
      */
     static EmbeddedPostgres start(EmbeddedDbProperties properties) throws IOException {
         Path dataDir = properties.dataDir().toAbsolutePath();
         Files.createDirectories(dataDir);
+        LeftoverPostmaster.stopIfOrphaned(dataDir, LEFTOVER_SHUTDOWN_WAIT);
+        String durable = properties.durable() ? "on" : "off";
         EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                 .setDataDirectory(dataDir)
                 .setCleanDataDirectory(false)
                 .setRegisterShutdownHook(false)
+                // zonky always passes -F (fsync off); a -c given after it on the command line wins
+                .setServerConfig("fsync", durable)
+                .setServerConfig("synchronous_commit", durable)
                 .setPGStartupWait(Duration.ofSeconds(30));
         if (properties.port() > 0) {
             builder.setPort(properties.port());
         }
         EmbeddedPostgres postgres = builder.start();
-        log.info("Embedded PostgreSQL 15 on port {} with data in {} (kept between runs; set REELAY_DATA_DIR to move it)",
-                postgres.getPort(), dataDir);
+        log.info("Embedded PostgreSQL 15 on port {} with data in {} (kept between runs; set REELAY_DATA_DIR to move it){}",
+                postgres.getPort(), dataDir, properties.durable() ? "" : "; NOT durable: fsync and synchronous_commit off");
         return postgres;
     }
 

@@ -10,15 +10,13 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.TestPropertySource;
 
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 
+import static dev.reelay.infra.content.ArchiveSteps.resource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -38,23 +36,17 @@ class ArchiveAndRetentionTest {
     @Test
     void finishedContentIsArchivedVerifiedAndServedAfterTheProviderDroppedIt() throws Exception {
         HttpApi api = new HttpApi(port);
+        ArchiveSteps steps = new ArchiveSteps(api, jdbc, json);
         String token = api.token("archivist");
-        String videoId = api.postJson("/api/video/tasks", token, "{\"prompt\":\"keep me\",\"model\":\"sora-2\"}")
-                .json().at("/data/videoId").asText();
-        await().atMost(Duration.ofSeconds(40)).until(() -> jdbc.queryForObject("select count(*) from domain_event_entry "
-                + "where aggregate_identifier = ? and payload_type like '%ContentArchived'", Integer.class, videoId) == 3);
+        String videoId = steps.archivedTask(token, "keep me", Duration.ofSeconds(40));
 
         byte[] mp4 = resource("sandbox/video.mp4");
-        List<byte[]> payloads = jdbc.queryForList("select payload from domain_event_entry where aggregate_identifier = ? "
-                + "and payload_type like '%ContentArchived' order by sequence_number", byte[].class, videoId);
-        JsonNode video = payloads.stream().map(p -> read(p)).filter(n -> n.get("variant").asText().equals("video"))
-                .findFirst().orElseThrow();
+        JsonNode video = steps.archived(videoId, "video");
         assertThat(video.get("bytes").asLong()).isEqualTo(mp4.length);
         assertThat(video.get("sha256").asText()).isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(mp4)));
 
         // the provider's copy goes away (its links expire); Reelay still serves identical bytes, with Range
-        String external = jdbc.queryForObject("select external_task_id from upstream_binding where video_id = ?", String.class, videoId);
-        jdbc.update("update sandbox_job set deleted = true where id = ?", external);
+        steps.providerDropsItsCopy(videoId);
         HttpApi.Response whole = api.get("/api/video/tasks/" + videoId + "/content", token);
         assertThat(whole.status()).isEqualTo(200);
         assertThat(whole.raw().body()).isEqualTo(mp4);
@@ -88,17 +80,5 @@ class ArchiveAndRetentionTest {
         assertThat(events.get(events.size() - 1).at("/payload/reason").asText()).startsWith("retention: failed");
     }
 
-    private JsonNode read(byte[] payload) {
-        try {
-            return json.readTree(new String(payload, StandardCharsets.UTF_8));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
-    private static byte[] resource(String path) throws Exception {
-        try (InputStream in = ArchiveAndRetentionTest.class.getClassLoader().getResourceAsStream(path)) {
-            return in.readAllBytes();
-        }
-    }
 }

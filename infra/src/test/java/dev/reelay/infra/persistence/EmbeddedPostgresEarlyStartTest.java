@@ -54,7 +54,7 @@ class EmbeddedPostgresEarlyStartTest {
         // the context is closed: the bean that wrote while closing went first, PostgreSQL last
         assertThat(pgdata.resolve("postmaster.pid")).doesNotExist();
 
-        var properties = new EmbeddedPostgresConfiguration.EmbeddedDbProperties(true, pgdata, 0);
+        var properties = new EmbeddedPostgresConfiguration.EmbeddedDbProperties(true, pgdata, 0, true);
         try (EmbeddedPostgres again = EmbeddedPostgresConfiguration.start(properties);
              Connection c = again.getPostgresDatabase().getConnection(); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("select v from kept")) {
