@@ -25,7 +25,13 @@ class UpstreamPropertiesTest {
     @Test
     void withNothingSetEveryDefaultComesFromTheRecord() {
         context.run(app -> assertThat(app.getBean(UpstreamProperties.class)).isEqualTo(new UpstreamProperties(4,
-                Duration.ofSeconds(1), Duration.ofSeconds(30), 256, Duration.ofMinutes(2), 3)));
+                Duration.ofSeconds(1), Duration.ofSeconds(30), 256, Duration.ofMinutes(2), 3, Duration.ofMinutes(1))));
+    }
+
+    @Test
+    void aWindowWaitAsLongAsTheWatchdogStopsTheStart() {
+        context.withPropertyValues("reelay.upstream.max-window-wait=2m", "reelay.upstream.submission-watchdog=2m")
+                .run(app -> assertThat(app).hasFailed());
     }
 
     @Test

@@ -13,6 +13,7 @@ import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.PrematureCloseException;
 
@@ -39,10 +40,12 @@ final class HttpExchange {
     private final ObjectMapper json;
     private final Clock clock;
     private final String key;
+    private final ProviderGate gate;
 
     HttpExchange(ProviderProperties.Provider provider, Supplier<String> baseUrl, WebClient.Builder builder,
-                 UpstreamCallLog callLog, ObjectMapper json, Clock clock) {
+                 UpstreamCallLog callLog, ObjectMapper json, Clock clock, ProviderGate gate) {
         this.provider = provider;
+        this.gate = gate;
         this.clock = clock;
         this.baseUrl = baseUrl;
         this.callLog = callLog;
@@ -83,12 +86,15 @@ final class HttpExchange {
         }
     }
 
-    /** Sends a request and maps a 2xx answer; anything else becomes a classified {@link UpstreamException}. */
+    /**
+     * Sends a request once the provider's gate admits it (its shared {@code Retry-After} window and request-rate cap,
+     * ADR 0012) and maps a 2xx answer; anything else becomes a classified {@link UpstreamException}.
+     */
     <T> Mono<T> call(String operation, String videoId, int attempt, HttpMethod method, Path path,
                      Consumer<HttpHeaders> headers, Function<WebClient.RequestBodySpec, WebClient.RequestHeadersSpec<?>> body,
                      String requestSummary, Function<Answer, T> onSuccess, Function<T, String> responseSummary) {
         boolean mutating = method == HttpMethod.POST;
-        return Mono.defer(() -> {
+        return gate.admit(provider.id(), provider.maxRequestsPerMinute()).then(Mono.defer(() -> {
             long started = System.nanoTime();
             WebClient.RequestBodySpec spec = client.method(method)
                     .uri(baseUrl.get() + path.template(), path.variables()).headers(headers);
@@ -114,14 +120,18 @@ final class HttpExchange {
                         UpstreamException failure = httpFailure(answer, operation);
                         log(operation, videoId, attempt, answer.status(), started, failure.getMessage(), requestSummary,
                                 summarizeBody(answer.body()));
-                        return Mono.error(failure);
+                        // the window opens before the failure is seen, so no retry (here or elsewhere) precedes it
+                        return Mono.fromRunnable(() -> gate.holdIfAsked(provider.id(), answer.status(), answer.headers(), clock))
+                                .subscribeOn(Schedulers.boundedElastic())
+                                .onErrorResume(e -> Mono.empty())
+                                .then(Mono.<T>error(failure));
                     })
                     .doOnError(e -> {
                         if (e instanceof UpstreamException u && u.httpStatus() == 0) {
                             log(operation, videoId, attempt, null, started, u.getMessage(), requestSummary, null);
                         }
                     });
-        });
+        }));
     }
 
     private void log(String operation, String videoId, int attempt, Integer status, long started, String error,

@@ -40,14 +40,14 @@ public class HttpUpstreamProviders implements UpstreamProviders, ApplicationList
 
     HttpUpstreamProviders(ProviderProperties properties, WebClient.Builder webClients, UpstreamCallLog callLog,
                           ObjectMapper objectMapper, JdbcUpstreamBindings bindings, ReferenceImageReader referenceImages,
-                          Clock clock) {
+                          Clock clock, ProviderGate gate) {
         this.bindings = bindings;
         this.referenceImages = referenceImages;
         for (ProviderProperties.Provider provider : properties.providers()) {
             if (configs.putIfAbsent(provider.id(), provider) != null) {
                 throw new IllegalStateException("provider id " + provider.id() + " is configured twice");
             }
-            HttpExchange http = new HttpExchange(provider, () -> resolve(provider.baseUrl()), webClients, callLog, objectMapper, clock);
+            HttpExchange http = new HttpExchange(provider, () -> resolve(provider.baseUrl()), webClients, callLog, objectMapper, clock, gate);
             clients.put(provider.id(), switch (provider.format()) {
                 case OPENAI_VIDEOS -> new OpenAiVideosClient(http, provider.idempotencyKeys());
                 case RELAY_MULTIPART -> new RelayMultipartClient(http);

@@ -23,11 +23,15 @@ public record ProviderProperties(List<Provider> providers) {
     /** Wire formats Reelay speaks. */
     public enum Format { OPENAI_VIDEOS, RELAY_MULTIPART }
 
-    /** One provider. {@code baseUrl} may be {@code local:/path} for the in-process sandbox. */
+    /**
+     * One provider. {@code baseUrl} may be {@code local:/path} for the in-process sandbox. {@code maxRequestsPerMinute}
+     * (none by default) caps the calls to it from all nodes together (ADR 0012).
+     */
     public record Provider(String id, Format format, String baseUrl, String apiKey, Path apiKeyFile, int priority,
                            List<String> models, Boolean idempotencyKeys, boolean webhooks, String webhookSecret,
                            Duration pollInitial, Duration pollMin, Duration pollMax, Duration webhookSafetyPoll,
-                           Duration giveUpAfter, Duration submitBudget, Duration connectTimeout, Duration readTimeout) {
+                           Duration giveUpAfter, Duration submitBudget, Duration connectTimeout, Duration readTimeout,
+                           Integer maxRequestsPerMinute) {
 
         public Provider {
             if (id == null || !id.matches("[a-z0-9][a-z0-9-]{0,62}")) {
@@ -35,6 +39,9 @@ public record ProviderProperties(List<Provider> providers) {
             }
             if (format == null || baseUrl == null) {
                 throw new IllegalArgumentException("provider " + id + " needs a format and a base-url");
+            }
+            if (maxRequestsPerMinute != null && (maxRequestsPerMinute < 1 || maxRequestsPerMinute > 60_000)) {
+                throw new IllegalArgumentException("provider " + id + ": max-requests-per-minute must be 1-60000");
             }
             models = models == null ? List.of() : List.copyOf(models);
             idempotencyKeys = idempotencyKeys == null ? format == Format.OPENAI_VIDEOS : idempotencyKeys;
