@@ -32,19 +32,21 @@ final class SecondNode implements AutoCloseable {
         this.log = log;
     }
 
-    static SecondNode start(String dbUrl, String dbUser, String dbPassword) throws IOException {
+    static SecondNode start(String dbUrl, String dbUser, String dbPassword, String... extraArguments) throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
         Path log = Files.createTempFile("reelay-second-node", ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(List.of(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto",
+        List<String> command = new java.util.ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-Xshare:auto",
                 "-cp", System.getProperty("java.class.path"), ReelayApplication.class.getName(),
                 "--spring.profiles.active=test", "--spring.datasource.url=" + dbUrl,
                 "--spring.datasource.username=" + dbUser, "--spring.datasource.password=" + dbPassword,
                 "--reelay.embedded-db.enabled=false", "--server.port=" + port,
-                "--reelay.guardrails.account-cache=false"))
+                "--reelay.guardrails.account-cache=false"));
+        command.addAll(List.of(extraArguments));
+        Process process = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         SecondNode node = new SecondNode(process, port, log);
         HttpClient client = HttpClient.newHttpClient();
