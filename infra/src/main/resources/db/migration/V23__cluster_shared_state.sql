@@ -15,3 +15,12 @@ CREATE TABLE dev_issuer_key (
     jwk        TEXT                     NOT NULL,
     created_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now()
 );
+
+-- The nodes on this database: each node upserts its row every few seconds and deletes it when it stops. A node
+-- whose row has not been refreshed within reelay.cluster.node-timeout is gone. Segments are shared out by it, and
+-- GET /api/admin/cluster lists the nodes from it.
+CREATE TABLE cluster_node (
+    node_id    VARCHAR(255)             NOT NULL PRIMARY KEY,
+    started_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    last_seen  TIMESTAMP WITH TIME ZONE NOT NULL
+);

@@ -1,6 +1,8 @@
 package dev.reelay.infra.axon;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerName;
+import dev.reelay.infra.cluster.ClusterNodes;
 import com.github.kagkarlsson.scheduler.boot.config.DbSchedulerConfigurationSupport;
 import com.github.kagkarlsson.scheduler.boot.config.DbSchedulerCustomizer;
 import com.github.kagkarlsson.scheduler.boot.config.DbSchedulerProperties;
@@ -45,6 +47,12 @@ class DeadlineConfiguration {
             @Override
             public Optional<Serializer> serializer() {
                 return Optional.of(taskDataSerializer);
+            }
+
+            /** Executions are marked {@code picked_by} Axon's node name ({@code pid@host}), not the bare host name. */
+            @Override
+            public Optional<SchedulerName> schedulerName() {
+                return Optional.of(new SchedulerName.Fixed(ClusterNodes.THIS_NODE));
             }
         };
     }

@@ -1,5 +1,6 @@
 package dev.reelay.infra.consistency;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import dev.reelay.infra.support.SseStream;
@@ -112,6 +113,33 @@ class ClusterNodesTest {
                 .noneMatch(e -> "reset".equals(e.name()))
                 .noneMatch(e -> e.id() != null && e.id().equals(resumeAfter))
                 .noneMatch(e -> "TaskSubmitted".equals(e.name()) && first.equals(e.data().path("videoId").asText()));
+    }
+
+    @Test
+    void theSagasSegmentsAreSharedByBothNodesAndTheClusterViewShowsIt() {
+        String admin = nodeA.token("cluster-admin-on-two", "admin");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
+            JsonNode view = nodeB.get("/api/admin/cluster", admin).json().at("/data");
+            List<String> live = new ArrayList<>();
+            view.get("nodes").forEach(n -> {
+                if (n.get("live").asBoolean()) {
+                    live.add(n.get("id").asText());
+                }
+            });
+            assertThat(live).hasSize(2);
+            JsonNode saga = null;
+            for (JsonNode p : view.get("processors")) {
+                if (p.get("name").asText().equals("upstream-saga")) {
+                    saga = p;
+                }
+            }
+            assertThat(saga).isNotNull();
+            assertThat(saga.get("segments").asInt()).isEqualTo(4);
+            List<String> owners = new ArrayList<>();
+            saga.get("claims").forEach(c -> owners.add(c.path("owner").asText()));
+            assertThat(owners).as("two segments each").containsExactlyInAnyOrderElementsOf(
+                    List.of(live.get(0), live.get(0), live.get(1), live.get(1)));
+        });
     }
 
     private static SseStream.Event submitted(SseStream stream, String videoId) {
