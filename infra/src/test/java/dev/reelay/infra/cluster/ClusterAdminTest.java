@@ -71,6 +71,11 @@ class ClusterAdminTest {
             assertThat(claim.get("mask").asInt()).isEqualTo(1);
         });
         assertThat(view.get("scheduledWaiting").asLong()).isGreaterThanOrEqualTo(0);
+
+        JsonNode openApi = api.get("/v3/api-docs", null).json();
+        assertThat(openApi.at("/paths/~1api~1admin~1cluster/get").isMissingNode()).as("the route is published").isFalse();
+        assertThat(openApi.at("/components/schemas/ClusterView/properties").fieldNames())
+                .toIterable().contains("thisNode", "nodes", "processors", "scheduledWaiting");
     }
 
     private static JsonNode find(JsonNode array, String field, String value) {
