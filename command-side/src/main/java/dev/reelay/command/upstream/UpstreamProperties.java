@@ -24,8 +24,8 @@ import java.time.Duration;
  * @param submissionRounds    rounds before the task fails with {@code UPSTREAM_UNAVAILABLE}
  * @param maxWindowWait       how long a call waits for a provider's shared {@code Retry-After} window or rate-cap
  *                            slot (ADR 0012); further away, the call is not made and counts as a transient failure
- *                            (a poll is then simply retried at the saga's next tick). Shorter than the watchdog, so a
- *                            waiting submission never overlaps the next round
+ *                            (a poll is then simply retried at the saga's next tick). At most half the watchdog is
+ *                            used ({@link #windowWaitBound()}), so a waiting submission never overlaps the next round
  */
 @Validated
 @ConfigurationProperties("reelay.upstream")
@@ -48,10 +48,14 @@ public record UpstreamProperties(
         if (submissionWatchdog != null && (submissionWatchdog.isNegative() || submissionWatchdog.isZero())) {
             throw new IllegalArgumentException("reelay.upstream.submission-watchdog must be positive");
         }
-        if (maxWindowWait != null && (maxWindowWait.isNegative()
-                || submissionWatchdog != null && maxWindowWait.compareTo(submissionWatchdog) >= 0)) {
-            throw new IllegalArgumentException("reelay.upstream.max-window-wait must be at least 0 and shorter than "
-                    + "submission-watchdog");
+        if (maxWindowWait != null && maxWindowWait.isNegative()) {
+            throw new IllegalArgumentException("reelay.upstream.max-window-wait must not be negative");
         }
+    }
+
+    /** The longest a call waits for its provider's window: {@code max-window-wait}, at most half the watchdog. */
+    public Duration windowWaitBound() {
+        Duration half = submissionWatchdog.dividedBy(2);
+        return maxWindowWait.compareTo(half) < 0 ? maxWindowWait : half;
     }
 }

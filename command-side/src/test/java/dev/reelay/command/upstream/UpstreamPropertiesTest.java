@@ -29,9 +29,12 @@ class UpstreamPropertiesTest {
     }
 
     @Test
-    void aWindowWaitAsLongAsTheWatchdogStopsTheStart() {
-        context.withPropertyValues("reelay.upstream.max-window-wait=2m", "reelay.upstream.submission-watchdog=2m")
-                .run(app -> assertThat(app).hasFailed());
+    void aCallWaitsForAProviderWindowAtMostHalfTheWatchdog() {
+        context.withPropertyValues("reelay.upstream.max-window-wait=2m", "reelay.upstream.submission-watchdog=5s")
+                .run(app -> assertThat(app.getBean(UpstreamProperties.class).windowWaitBound())
+                        .isEqualTo(Duration.ofMillis(2500)));
+        context.run(app -> assertThat(app.getBean(UpstreamProperties.class).windowWaitBound())
+                .isEqualTo(Duration.ofMinutes(1)));
     }
 
     @Test

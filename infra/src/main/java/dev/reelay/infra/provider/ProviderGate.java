@@ -21,7 +21,8 @@ import java.util.List;
  * {@code max-requests-per-minute} cap, not before the next free slot (slots are {@code 60 s / cap} apart). Every call
  * to a provider passes here, whatever its wire format: create, remix, retrieve, delete and content downloads. A call
  * waits out the window (no thread is held); a window longer than {@code reelay.upstream.max-window-wait} is refused
- * as a transient failure that carries the remaining time as its {@code Retry-After}, without calling the provider.
+ * as a transient failure that carries the remaining time as its {@code Retry-After}, without calling the provider
+ * (the bound is at most half the submission watchdog).
  *
  * <p>Instants are the database's ({@code statement_timestamp()}): a window spans nodes, so it is measured by the one
  * clock they all share, not by each node's.
@@ -37,7 +38,7 @@ public class ProviderGate {
 
     ProviderGate(JdbcTemplate jdbc, UpstreamProperties settings, MeterRegistry meters) {
         this.jdbc = jdbc;
-        this.maxWait = settings.maxWindowWait();
+        this.maxWait = settings.windowWaitBound();
         this.meters = meters;
     }
 

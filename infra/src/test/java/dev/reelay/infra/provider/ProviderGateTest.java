@@ -93,6 +93,9 @@ class ProviderGateTest {
         String first = submit("sora-2");
         await().atMost(Duration.ofSeconds(10)).until(() -> LIMITED.seen.stream().anyMatch(s -> s.status() == 429));
         long refusedAt = LIMITED.seen.stream().filter(s -> s.status() == 429).findFirst().orElseThrow().nanos();
+        // the window holds from the moment Reelay has read the 429 (the fake saw it go out a little earlier)
+        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10)).until(() -> jdbc.queryForObject(
+                "select count(*) from provider_gate where provider_id = 'limited' and not_before > now()", Integer.class) == 1);
         String second = submit("sora-2");
         String third = submit("sora-2");
 
