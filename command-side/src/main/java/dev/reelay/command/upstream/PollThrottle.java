@@ -8,13 +8,15 @@ import org.springframework.stereotype.Component;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 
 /**
  * Keeps status calls within bounds on this node: not before the provider's own {@code poll-after} hint for the job,
- * and not more than {@code reelay.upstream.max-in-flight-polls} at once. A skipped poll is retried at the saga's
- * next tick.
+ * one at a time per job (a poll may wait out its provider's {@code Retry-After} window, ADR 0012, and the next tick
+ * must not stack another behind it), and not more than {@code reelay.upstream.max-in-flight-polls} at once. A
+ * skipped poll is retried at the saga's next tick.
  */
 @Component
 class PollThrottle {
@@ -23,25 +25,32 @@ class PollThrottle {
 
     private final Semaphore inFlight;
     private final Map<VideoId, Instant> notBefore = new ConcurrentHashMap<>();
+    private final Set<VideoId> polling = ConcurrentHashMap.newKeySet();
 
     PollThrottle(UpstreamProperties settings) {
         this.inFlight = new Semaphore(settings.maxInFlightPolls());
     }
 
-    /** True if a poll may start now; the caller then calls {@link #finished()} when it ends. */
+    /** True if a poll may start now; the caller then calls {@link #finished(VideoId)} when it ends. */
     boolean tryStart(VideoId videoId, Instant now) {
         Instant hint = notBefore.get(videoId);
         if (hint != null && now.isBefore(hint)) {
             return false;
         }
+        if (!polling.add(videoId)) {
+            log.debug("poll of {} skipped: its last poll is still waiting or running", videoId);
+            return false;
+        }
         if (!inFlight.tryAcquire()) {
+            polling.remove(videoId);
             log.debug("poll of {} skipped: too many polls in flight", videoId);
             return false;
         }
         return true;
     }
 
-    void finished() {
+    void finished(VideoId videoId) {
+        polling.remove(videoId);
         inFlight.release();
     }
 

@@ -63,7 +63,7 @@ class UpstreamCalls implements UpstreamEffects {
                             () -> log.info("poll of {} on {} failed ({}); the next poll retries", videoId, providerId,
                                     failure.getMessage()));
                 })
-                .doFinally(signal -> throttle.finished())
+                .doFinally(signal -> throttle.finished(videoId))
                 .onErrorResume(e -> Mono.empty())
                 .subscribe();
         return true;

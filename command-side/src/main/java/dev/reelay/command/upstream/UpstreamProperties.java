@@ -22,6 +22,10 @@ import java.time.Duration;
  * @param submissionWatchdog  how long a submission round may take before the saga starts the next one; it resumes
  *                            a submission whose in-memory retries died with a restart
  * @param submissionRounds    rounds before the task fails with {@code UPSTREAM_UNAVAILABLE}
+ * @param maxWindowWait       how long a call waits for a provider's shared {@code Retry-After} window or rate-cap
+ *                            slot (ADR 0012); further away, the call is not made and counts as a transient failure
+ *                            (a poll is then simply retried at the saga's next tick). At most half the watchdog is
+ *                            used ({@link #windowWaitBound()}), so a waiting submission never overlaps the next round
  */
 @Validated
 @ConfigurationProperties("reelay.upstream")
@@ -31,7 +35,8 @@ public record UpstreamProperties(
         @DefaultValue("30s") @NotNull Duration maxBackoff,
         @DefaultValue("256") @Min(1) int maxInFlightPolls,
         @DefaultValue("2m") @NotNull Duration submissionWatchdog,
-        @DefaultValue("3") @Min(1) int submissionRounds) {
+        @DefaultValue("3") @Min(1) int submissionRounds,
+        @DefaultValue("1m") @NotNull Duration maxWindowWait) {
 
     public UpstreamProperties {
         if (firstBackoff != null && (firstBackoff.isNegative() || firstBackoff.isZero())) {
@@ -43,5 +48,14 @@ public record UpstreamProperties(
         if (submissionWatchdog != null && (submissionWatchdog.isNegative() || submissionWatchdog.isZero())) {
             throw new IllegalArgumentException("reelay.upstream.submission-watchdog must be positive");
         }
+        if (maxWindowWait != null && maxWindowWait.isNegative()) {
+            throw new IllegalArgumentException("reelay.upstream.max-window-wait must not be negative");
+        }
+    }
+
+    /** The longest a call waits for its provider's window: {@code max-window-wait}, at most half the watchdog. */
+    public Duration windowWaitBound() {
+        Duration half = submissionWatchdog.dividedBy(2);
+        return maxWindowWait.compareTo(half) < 0 ? maxWindowWait : half;
     }
 }

@@ -16,7 +16,7 @@ class PollThrottleTest {
 
     private static PollThrottle throttle(int maxInFlight) {
         return new PollThrottle(new UpstreamProperties(4, Duration.ofSeconds(1), Duration.ofSeconds(30), maxInFlight,
-                Duration.ofMinutes(2), 3));
+                Duration.ofMinutes(2), 3, Duration.ofMinutes(1)));
     }
 
     @Test
@@ -35,8 +35,19 @@ class PollThrottleTest {
 
         assertThat(throttle.tryStart(a, NOW)).isTrue();
         assertThat(throttle.tryStart(b, NOW)).isFalse();
-        throttle.finished();
+        throttle.finished(a);
         assertThat(throttle.tryStart(b, NOW)).isTrue();
+    }
+
+    @Test
+    void aJobWhosePollIsStillWaitingIsNotPolledAgainUntilThatPollEnds() {
+        PollThrottle throttle = throttle(10);
+
+        assertThat(throttle.tryStart(a, NOW)).isTrue();
+        assertThat(throttle.tryStart(a, NOW.plusSeconds(5))).as("the first poll waits out a provider window").isFalse();
+        assertThat(throttle.tryStart(b, NOW.plusSeconds(5))).isTrue();
+        throttle.finished(a);
+        assertThat(throttle.tryStart(a, NOW.plusSeconds(6))).isTrue();
     }
 
     @Test

@@ -25,7 +25,16 @@ class UpstreamPropertiesTest {
     @Test
     void withNothingSetEveryDefaultComesFromTheRecord() {
         context.run(app -> assertThat(app.getBean(UpstreamProperties.class)).isEqualTo(new UpstreamProperties(4,
-                Duration.ofSeconds(1), Duration.ofSeconds(30), 256, Duration.ofMinutes(2), 3)));
+                Duration.ofSeconds(1), Duration.ofSeconds(30), 256, Duration.ofMinutes(2), 3, Duration.ofMinutes(1))));
+    }
+
+    @Test
+    void aCallWaitsForAProviderWindowAtMostHalfTheWatchdog() {
+        context.withPropertyValues("reelay.upstream.max-window-wait=2m", "reelay.upstream.submission-watchdog=5s")
+                .run(app -> assertThat(app.getBean(UpstreamProperties.class).windowWaitBound())
+                        .isEqualTo(Duration.ofMillis(2500)));
+        context.run(app -> assertThat(app.getBean(UpstreamProperties.class).windowWaitBound())
+                .isEqualTo(Duration.ofMinutes(1)));
     }
 
     @Test

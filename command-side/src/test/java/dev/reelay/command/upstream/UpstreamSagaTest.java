@@ -78,7 +78,7 @@ class UpstreamSagaTest {
         fixture.registerResource(admissions);
         fixture.registerResource(new FakeProviders(Map.of(PROVIDER, P1_ROUTE, HOOKED, HOOKED_ROUTE)));
         fixture.registerResource(new UpstreamTimings(new UpstreamProperties(4, Duration.ofSeconds(1),
-                Duration.ofSeconds(30), 256, WATCHDOG, ROUNDS), new FixtureClock(fixture::currentTime)));
+                Duration.ofSeconds(30), 256, WATCHDOG, ROUNDS, Duration.ofMinutes(1)), new FixtureClock(fixture::currentTime)));
         // both the fixture's event scheduler and its deadline manager start at the same, known instant
         fixture.givenCurrentTime(T0);
         videoId = VideoId.derivedFrom("upstream-saga-test");

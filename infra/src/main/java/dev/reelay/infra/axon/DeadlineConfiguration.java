@@ -1,10 +1,11 @@
 package dev.reelay.infra.axon;
 
 import com.github.kagkarlsson.scheduler.Scheduler;
+import com.github.kagkarlsson.scheduler.SchedulerName;
+import dev.reelay.infra.cluster.ClusterNodes;
 import com.github.kagkarlsson.scheduler.boot.config.DbSchedulerConfigurationSupport;
 import com.github.kagkarlsson.scheduler.boot.config.DbSchedulerCustomizer;
-import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceCurrentlyExecutingException;
-import com.github.kagkarlsson.scheduler.exceptions.TaskInstanceNotFoundException;
+import com.github.kagkarlsson.scheduler.boot.config.DbSchedulerProperties;
 import com.github.kagkarlsson.scheduler.serializer.JacksonSerializer;
 import com.github.kagkarlsson.scheduler.serializer.Serializer;
 import com.github.kagkarlsson.scheduler.serializer.SerializerWithFallbackDeserializers;
@@ -18,12 +19,13 @@ import org.axonframework.deadline.dbscheduler.DbSchedulerDeadlineToken;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import java.util.Optional;
 
 /**
  * Axon's deadlines (and every other db-scheduler task) on db-scheduler: task data stored as JSON, and a deadline
- * cancelled by its id without failing when it already fired.
+ * cancelled by its id in one statement that cannot lose a race with the node firing it.
  */
 @Configuration(proxyBeanMethods = false)
 class DeadlineConfiguration {
@@ -46,14 +48,21 @@ class DeadlineConfiguration {
             public Optional<Serializer> serializer() {
                 return Optional.of(taskDataSerializer);
             }
+
+            /** Executions are marked {@code picked_by} Axon's node name ({@code pid@host}), not the bare host name. */
+            @Override
+            public Optional<SchedulerName> schedulerName() {
+                return Optional.of(new SchedulerName.Fixed(ClusterNodes.THIS_NODE));
+            }
         };
     }
 
-    /** Axon's own db-scheduler deadline manager, built as its auto-configuration would, with a tolerant cancel. */
+    /** Axon's own db-scheduler deadline manager, built as its auto-configuration would, with a race-free cancel. */
     @Bean
     DeadlineManager deadlineManager(Scheduler scheduler, org.axonframework.config.Configuration configuration,
                                     @Qualifier("eventSerializer") org.axonframework.serialization.Serializer serializer,
-                                    TransactionManager transactionManager, DeadlineManagerSpanFactory spanFactory) {
+                                    TransactionManager transactionManager, DeadlineManagerSpanFactory spanFactory,
+                                    JdbcTemplate jdbc, DbSchedulerProperties schedulerProperties) {
         return new IdCancellingDeadlineManager(DbSchedulerDeadlineManager.builder()
                 .scheduler(scheduler)
                 .scopeAwareProvider(new ConfigurationScopeAwareProvider(configuration))
@@ -61,33 +70,36 @@ class DeadlineConfiguration {
                 .transactionManager(transactionManager)
                 .spanFactory(spanFactory)
                 .startScheduler(false)
-                .stopScheduler(false), scheduler);
+                .stopScheduler(false), jdbc, schedulerProperties.getTableName());
     }
 
     /**
-     * Cancelling by id is one lookup by primary key; the cancel-all methods read every deadline in flight. db-scheduler
-     * refuses to cancel a deadline that is no longer there (it fired) or is firing right now; Axon would fail the
-     * whole unit of work for it (event handling retried). Both are fine to ignore: a deadline that fires after its
-     * reason passed finds its saga ended, or in a state its handler ignores.
+     * Cancelling by id is one delete by primary key; the cancel-all methods read every deadline in flight.
+     *
+     * <p>db-scheduler's own {@code cancel} reads the execution, then deletes it by its version. A node that picks the
+     * deadline in between (it fell due) bumps the version, the delete removes nothing, and db-scheduler throws
+     * {@code ExecutionException: Expected one execution to be removed, but removed 0} (db-scheduler #786), which
+     * aborts the whole unit of work: the saga's batch is rolled back and retried. It also throws for a deadline that
+     * already fired or is firing. Here the cancel is one statement that deletes the row only while nobody has picked
+     * it, so there is no read for a pick to slip behind: a deadline that fired or is firing stays as it is, and the
+     * cancel succeeds. That is fine: a deadline that fires after its reason passed finds its saga ended, or in a
+     * state its handler ignores. The delete joins the unit of work's transaction, as db-scheduler's would.
      */
     static final class IdCancellingDeadlineManager extends DbSchedulerDeadlineManager {
 
-        private final Scheduler scheduler;
+        private final JdbcTemplate jdbc;
+        private final String deleteUnpicked;
 
-        IdCancellingDeadlineManager(Builder builder, Scheduler scheduler) {
+        IdCancellingDeadlineManager(Builder builder, JdbcTemplate jdbc, String tableName) {
             super(builder);
-            this.scheduler = scheduler;
+            this.jdbc = jdbc;
+            this.deleteUnpicked = "delete from " + tableName + " where task_name = ? and task_instance = ? and picked = false";
         }
 
         @Override
         public void cancelSchedule(@Nonnull String deadlineName, @Nonnull String scheduleId) {
-            runOnPrepareCommitOrNow(() -> {
-                try {
-                    scheduler.cancel(new DbSchedulerDeadlineToken(scheduleId));
-                } catch (TaskInstanceNotFoundException | TaskInstanceCurrentlyExecutingException gone) {
-                    // already fired or firing: see the class comment
-                }
-            });
+            DbSchedulerDeadlineToken token = new DbSchedulerDeadlineToken(scheduleId);
+            runOnPrepareCommitOrNow(() -> jdbc.update(deleteUnpicked, token.getTaskName(), token.getId()));
         }
     }
 }

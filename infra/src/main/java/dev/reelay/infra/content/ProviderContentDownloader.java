@@ -2,6 +2,7 @@ package dev.reelay.infra.content;
 
 import dev.reelay.infra.provider.HttpUpstreamProviders;
 import dev.reelay.infra.provider.OutboundUrlGuard;
+import dev.reelay.infra.provider.ProviderGate;
 import dev.reelay.infra.provider.ProviderProperties;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -10,6 +11,8 @@ import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 
 import java.io.IOException;
@@ -17,6 +20,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -24,21 +28,29 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Downloads a finished job's bytes from its provider into a file: only from the provider's own host, with the
- * provider's key, bounded in size and time, streamed to disk (never held whole in memory).
+ * provider's key, bounded in size and time, streamed to disk (never held whole in memory), and only when the
+ * provider's shared gate admits the call (ADR 0012).
  */
 @Component
 class ProviderContentDownloader {
+
+    /** The request attribute WebClient's observations read the {@code uri} tag from. */
+    private static final String URI_TEMPLATE = WebClient.class.getName() + ".uriTemplate";
 
     private final HttpUpstreamProviders providers;
     private final OutboundUrlGuard guard;
     private final WebClient client;
     private final long maxBytes;
     private final Duration timeout;
+    private final ProviderGate gate;
+    private final Clock clock;
 
     ProviderContentDownloader(HttpUpstreamProviders providers, OutboundUrlGuard guard, WebClient.Builder builder,
-                              ContentProperties properties) {
+                              ContentProperties properties, ProviderGate gate, Clock clock) {
         this.providers = providers;
         this.guard = guard;
+        this.gate = gate;
+        this.clock = clock;
         this.maxBytes = properties.maxDownloadSize().toBytes();
         this.timeout = properties.downloadTimeout();
         this.client = builder.clone().clientConnector(new ReactorClientHttpConnector(
@@ -55,13 +67,16 @@ class ProviderContentDownloader {
         String base = providers.baseUrlOf(provider.get());
         String url;
         ProviderProperties.Format format = provider.get().format();
+        String template; // the metrics label: the route, never the job id (a URL from a response has no route)
         if (format == ProviderProperties.Format.OPENAI_VIDEOS) {
             url = base + "/videos/" + externalTaskId + "/content?variant=" + variant.toLowerCase(Locale.ROOT);
+            template = base + "/videos/{id}/content";
         } else {
             if (!variant.equalsIgnoreCase("video") || contentLocation == null) {
                 return Optional.empty();
             }
             url = contentLocation;
+            template = "/{content-location}";
         }
         URI uri;
         try {
@@ -83,8 +98,10 @@ class ProviderContentDownloader {
         String key = providers.keyOf(provider.get());
         AtomicLong size = new AtomicLong();
         try {
+            gate.admitBlocking(providerId, provider.get().maxRequestsPerMinute());
             String[] mediaType = new String[1];
             Integer status = client.get().uri(uri)
+                    .attribute(URI_TEMPLATE, template)
                     .headers(h -> {
                         if (bearer) {
                             h.setBearerAuth(key);
@@ -95,7 +112,11 @@ class ProviderContentDownloader {
                     })
                     .exchangeToMono(response -> {
                         if (!response.statusCode().is2xxSuccessful()) {
-                            return response.releaseBody().thenReturn(response.statusCode().value());
+                            int refused = response.statusCode().value();
+                            return response.releaseBody()
+                                    .then(Mono.fromRunnable(() -> gate.holdIfAsked(providerId, refused,
+                                            response.headers().asHttpHeaders(), clock)).subscribeOn(Schedulers.boundedElastic()))
+                                    .thenReturn(refused);
                         }
                         mediaType[0] = response.headers().asHttpHeaders().getFirst(HttpHeaders.CONTENT_TYPE);
                         Flux<DataBuffer> body = response.bodyToFlux(DataBuffer.class).doOnNext(buffer -> {

@@ -45,7 +45,7 @@ class ChatCompletionsAssistant implements PromptAssistant {
                 ? settings.baseUrl().substring(0, settings.baseUrl().length() - 1) : settings.baseUrl();
         // the call log of the assistant is one row per call (prompt_call), written by the route; attempts are counted
         this.http = new HttpExchange("llm", settings.connectTimeout(), settings.readTimeout(), () -> baseUrl,
-                keys.ref(ApiKeys.LLM, settings.apiKey()), webClients, call -> { }, json, clock, null);
+                keys.ref(ApiKeys.LLM, settings.apiKey()), webClients, call -> { }, json, clock, null, null, null);
     }
 
     @Override

@@ -14,6 +14,7 @@ import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.PrematureCloseException;
 
@@ -39,19 +40,24 @@ final class HttpExchange {
     private final ApiKeys.Ref key;
     /** Where a video provider's failures count toward routing; {@code null} for an upstream no route chooses (the LLM). */
     private final ProviderHealth health;
+    /** The provider's shared Retry-After window and rate cap (ADR 0012); {@code null} for the LLM. */
+    private final ProviderGate gate;
+    private final Integer maxRequestsPerMinute;
 
     /** A video provider's exchange: its key through {@link ApiKeys}, every call in the provider call log. */
     HttpExchange(ProviderProperties.Provider provider, Supplier<String> baseUrl, ApiKeys.Ref key, WebClient.Builder builder,
-                 UpstreamCallLog callLog, ObjectMapper json, Clock clock, ProviderHealth health) {
+                 UpstreamCallLog callLog, ObjectMapper json, Clock clock, ProviderHealth health, ProviderGate gate) {
         this(provider.id(), provider.connectTimeout(), provider.readTimeout(), baseUrl, key, builder, callLog::record,
-                json, clock, health);
+                json, clock, health, gate, provider.maxRequestsPerMinute());
     }
 
     HttpExchange(String id, Duration connectTimeout, Duration readTimeout, Supplier<String> baseUrl, ApiKeys.Ref key,
                  WebClient.Builder builder, Consumer<UpstreamCallLog.Call> callLog, ObjectMapper json, Clock clock,
-                 ProviderHealth health) {
+                 ProviderHealth health, ProviderGate gate, Integer maxRequestsPerMinute) {
         this.id = id;
         this.health = health;
+        this.gate = gate;
+        this.maxRequestsPerMinute = maxRequestsPerMinute;
         this.clock = clock;
         this.baseUrl = baseUrl;
         this.callLog = callLog;
@@ -93,12 +99,16 @@ final class HttpExchange {
         }
     }
 
-    /** Sends a request and maps a 2xx answer; anything else becomes a classified {@link UpstreamException}. */
+    /**
+     * Sends a request once the provider's gate admits it (its shared {@code Retry-After} window and request-rate cap,
+     * ADR 0012) and maps a 2xx answer; anything else becomes a classified {@link UpstreamException}.
+     */
     <T> Mono<T> call(String operation, String videoId, int attempt, HttpMethod method, Path path,
                      Consumer<HttpHeaders> headers, Function<WebClient.RequestBodySpec, WebClient.RequestHeadersSpec<?>> body,
                      String requestSummary, Function<Answer, T> onSuccess, Function<T, String> responseSummary) {
         boolean mutating = method == HttpMethod.POST;
-        return Mono.defer(() -> {
+        Mono<Void> admitted = gate == null ? Mono.empty() : gate.admit(id, maxRequestsPerMinute);
+        return admitted.then(Mono.defer(() -> {
             long started = System.nanoTime();
             WebClient.RequestBodySpec spec = client.method(method)
                     .uri(baseUrl.get() + path.template(), path.variables()).headers(headers);
@@ -127,7 +137,14 @@ final class HttpExchange {
                         }
                         log(operation, videoId, attempt, answer.status(), started, failure.getMessage(), requestSummary,
                                 summarizeBody(answer.body()));
-                        return Mono.error(failure);
+                        // the window opens before the failure is seen, so no retry (here or elsewhere) precedes it
+                        if (gate == null) {
+                            return Mono.<T>error(failure);
+                        }
+                        return Mono.fromRunnable(() -> gate.holdIfAsked(id, answer.status(), answer.headers(), clock))
+                                .subscribeOn(Schedulers.boundedElastic())
+                                .onErrorResume(e -> Mono.empty())
+                                .then(Mono.<T>error(failure));
                     })
                     .doOnError(e -> {
                         if (e instanceof UpstreamException u && u.httpStatus() == 0) {
@@ -137,7 +154,7 @@ final class HttpExchange {
                             log(operation, videoId, attempt, null, started, u.getMessage(), requestSummary, null);
                         }
                     });
-        });
+        }));
     }
 
     private void log(String operation, String videoId, int attempt, Integer status, long started, String error,

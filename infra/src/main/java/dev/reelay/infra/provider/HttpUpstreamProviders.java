@@ -49,7 +49,8 @@ public class HttpUpstreamProviders implements UpstreamProviders, ApplicationList
 
     HttpUpstreamProviders(ProviderProperties properties, WebClient.Builder webClients, UpstreamCallLog callLog,
                           ObjectMapper objectMapper, JdbcUpstreamBindings bindings, ReferenceImageReader referenceImages,
-                          Clock clock, ProviderCatalog catalog, ProviderHealth health, ApiKeys apiKeys) {
+                          Clock clock, ProviderCatalog catalog, ProviderHealth health, ApiKeys apiKeys,
+                          ProviderGate gate) {
         this.bindings = bindings;
         this.referenceImages = referenceImages;
         this.catalog = catalog;
@@ -64,7 +65,7 @@ public class HttpUpstreamProviders implements UpstreamProviders, ApplicationList
             ApiKeys.Ref key = apiKeys.ref(ApiKeys.providerScope(provider.id()), provider.resolvedApiKey());
             keys.put(provider.id(), key);
             HttpExchange http = new HttpExchange(provider, () -> resolve(provider.baseUrl()), key, webClients, callLog,
-                    objectMapper, clock, health);
+                    objectMapper, clock, health, gate);
             clients.put(provider.id(), switch (provider.format()) {
                 case OPENAI_VIDEOS -> new OpenAiVideosClient(http, provider.idempotencyKeys());
                 case RELAY_MULTIPART -> new RelayMultipartClient(http);

@@ -41,13 +41,15 @@ public record ProviderProperties(List<Provider> providers) {
      * (fal and Replicate serve image-to-video at another path). Unmapped models keep their name. {@code webhookUrl}
      * is Reelay's public webhook address for formats that name it per request (fal, Replicate); {@code imageField}
      * names the input field the reference image goes in.
+     * {@code maxRequestsPerMinute} (none by default) caps the calls to it from all nodes together (ADR 0012).
      */
     public record Provider(String id, Format format, String baseUrl, String apiKey, Path apiKeyFile, int priority,
                            List<String> models, Boolean idempotencyKeys, boolean webhooks, String webhookSecret,
                            Duration pollInitial, Duration pollMin, Duration pollMax, Duration webhookSafetyPoll,
                            Duration giveUpAfter, Duration submitBudget, Duration connectTimeout, Duration readTimeout,
                            Map<String, String> upstreamModels, Map<String, String> imageUpstreamModels,
-                           String webhookUrl, String webhookJwksUrl, String imageField, List<Offer> capabilities) {
+                           String webhookUrl, String webhookJwksUrl, String imageField, List<Offer> capabilities,
+                           Integer maxRequestsPerMinute) {
 
         public Provider {
             if (id == null || !id.matches("[a-z0-9][a-z0-9-]{0,62}")) {
@@ -55,6 +57,9 @@ public record ProviderProperties(List<Provider> providers) {
             }
             if (format == null || baseUrl == null) {
                 throw new IllegalArgumentException("provider " + id + " needs a format and a base-url");
+            }
+            if (maxRequestsPerMinute != null && (maxRequestsPerMinute < 1 || maxRequestsPerMinute > 60_000)) {
+                throw new IllegalArgumentException("provider " + id + ": max-requests-per-minute must be 1-60000");
             }
             models = models == null ? List.of() : List.copyOf(models);
             idempotencyKeys = idempotencyKeys == null ? format == Format.OPENAI_VIDEOS : idempotencyKeys;

@@ -5,6 +5,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.security.oauth2.resource.OAuth2ResourceServerProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.jwt.*;
 import org.springframework.util.StringUtils;
@@ -20,13 +21,13 @@ import java.time.Clock;
 class JwtConfiguration {
 
     @Bean
-    DevIssuer devIssuer(OAuth2ResourceServerProperties resourceServer) {
+    DevIssuer devIssuer(OAuth2ResourceServerProperties resourceServer, JdbcTemplate jdbc) {
         OAuth2ResourceServerProperties.Jwt external = resourceServer.getJwt();
         if (StringUtils.hasText(external.getIssuerUri()) || StringUtils.hasText(external.getJwkSetUri())) {
             throw new IllegalStateException("reelay.security.dev-issuer=true cannot be combined with an external "
                     + "issuer (issuer-uri/jwk-set-uri); turn one of them off");
         }
-        return new DevIssuer();
+        return new DevIssuer(jdbc);
     }
 
     @Bean

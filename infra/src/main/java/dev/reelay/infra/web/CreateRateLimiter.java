@@ -1,13 +1,19 @@
 package dev.reelay.infra.web;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
+import com.github.kagkarlsson.scheduler.task.helper.Tasks;
+import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
 import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
+import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
+import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
+import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.HandlerInterceptor;
@@ -20,26 +26,48 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import javax.sql.DataSource;
 
 /**
  * Token-bucket limits (Bucket4j) on creating tasks, per user and per client address; over the limit is a 429
  * problem with {@code Retry-After}. A bucket starts full with {@code burst} tokens and refills greedily at
  * {@code refill-per-minute}, so no 60 s window holds more than burst + refill-per-minute creates (see
- * {@link RateLimitProperties}). Buckets are per node, read time from the node's {@link Clock}, and are bounded in
- * number (Caffeine drops the least used).
+ * {@link RateLimitProperties}). The buckets are rows in PostgreSQL ({@code rate_limit_bucket}, Bucket4j's
+ * select-for-update proxy), so every node spends from the same bucket: n nodes allow what one allows. Time is the
+ * node's {@link Clock} (nodes keep their clocks in sync, as for tokens' {@code exp}); a bucket's row expires once it
+ * would be full again, and db-scheduler drops expired rows, so idle callers cost no storage.
  */
 @Component
 class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
 
-    private final ProblemWriter problems;
-    private final Function<String, Bucket> userBuckets;
-    private final Function<String, Bucket> addressBuckets;
+    private static final int EXPIRED_BATCH = 1000;
 
-    CreateRateLimiter(ProblemWriter problems, RateLimitProperties limits, Clock clock) {
+    private final ProblemWriter problems;
+    private final PostgreSQLSelectForUpdateBasedProxyManager<String> store;
+    private final Function<String, ConsumptionProbe> userBuckets;
+    private final Function<String, ConsumptionProbe> addressBuckets;
+
+    CreateRateLimiter(ProblemWriter problems, RateLimitProperties limits, Clock clock, DataSource dataSource) {
         this.problems = problems;
-        TimeMeter time = new ClockTimeMeter(clock);
-        this.userBuckets = buckets(limits.perUser(), time);
-        this.addressBuckets = buckets(limits.perAddress(), time);
+        this.store = Bucket4jPostgreSQL.selectForUpdateBasedBuilder(dataSource)
+                .primaryKeyMapper(PrimaryKeyMapper.STRING)
+                .table("rate_limit_bucket").idColumn("id").stateColumn("state").expiresAtColumn("expires_at")
+                .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofMinutes(1)))
+                .clientClock(new ClockTimeMeter(clock))
+                .build();
+        this.userBuckets = buckets("user:", limits.perUser());
+        this.addressBuckets = buckets("address:", limits.perAddress());
+    }
+
+    /** Rows of buckets that have refilled completely hold nothing a fresh bucket would not: dropped every 10 min. */
+    @Bean
+    RecurringTask<Void> dropFullRateLimitBuckets() {
+        return Tasks.recurring("drop-full-rate-limit-buckets", FixedDelay.of(Duration.ofMinutes(10)))
+                .execute((instance, context) -> {
+                    while (store.removeExpired(EXPIRED_BATCH) == EXPIRED_BATCH) {
+                        // more to drop
+                    }
+                });
     }
 
     @Override
@@ -54,12 +82,12 @@ class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
             return true;
         }
         Principal principal = request.getUserPrincipal();
-        ConsumptionProbe byAddress = addressBuckets.apply(request.getRemoteAddr()).tryConsumeAndReturnRemaining(1);
+        ConsumptionProbe byAddress = addressBuckets.apply(request.getRemoteAddr());
         if (!byAddress.isConsumed()) {
             return refuse(request, response, byAddress, "this client address");
         }
         if (principal != null) {
-            ConsumptionProbe byUser = userBuckets.apply(principal.getName()).tryConsumeAndReturnRemaining(1);
+            ConsumptionProbe byUser = userBuckets.apply(principal.getName());
             if (!byUser.isConsumed()) {
                 return refuse(request, response, byUser, "this user");
             }
@@ -76,14 +104,13 @@ class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
         return false;
     }
 
-    /** At most 100,000 buckets per kind, so a flood of new addresses or users cannot exhaust memory. */
-    private static Function<String, Bucket> buckets(RateLimitProperties.Limit limit, TimeMeter time) {
-        Cache<String, Bucket> buckets = Caffeine.newBuilder().maximumSize(100_000).build();
-        return key -> buckets.get(key, k -> Bucket.builder()
+    /** Takes one token from the kind's bucket for a key: one short transaction on the key's row. */
+    private Function<String, ConsumptionProbe> buckets(String kind, RateLimitProperties.Limit limit) {
+        BucketConfiguration configuration = BucketConfiguration.builder()
                 .addLimit(Bandwidth.builder().capacity(limit.burst())
                         .refillGreedy(limit.refillPerMinute(), Duration.ofMinutes(1)).build())
-                .withCustomTimePrecision(time)
-                .build());
+                .build();
+        return key -> store.builder().build(kind + key, () -> configuration).tryConsumeAndReturnRemaining(1);
     }
 
     /** Bucket4j's time from the node's clock, so tests move time instead of sleeping. */

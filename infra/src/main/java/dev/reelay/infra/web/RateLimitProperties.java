@@ -9,7 +9,7 @@ import org.springframework.validation.annotation.Validated;
 /**
  * {@code reelay.rate-limit}: token buckets on creating tasks. A bucket holds {@code burst} tokens and gains
  * {@code refill-per-minute} a minute, so a caller gets at most {@code burst + refill-per-minute} creates in any
- * 60 s window and {@code refill-per-minute} a minute sustained. Per node: n nodes allow n times as much.
+ * 60 s window and {@code refill-per-minute} a minute sustained, counted across all nodes (the buckets are in PostgreSQL).
  */
 @Validated
 @ConfigurationProperties("reelay.rate-limit")

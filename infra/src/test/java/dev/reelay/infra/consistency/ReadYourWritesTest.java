@@ -128,7 +128,7 @@ class ReadYourWritesTest {
             try (SecondNode second = SecondNode.start(dbUrl, dbUser, dbPassword)) {
                 HttpApi first = new HttpApi(port);
                 HttpApi other = new HttpApi(second.port());
-                // the dev issuer's key is per node: the same user gets a token from each (production has one issuer)
+                // a token from each node (the dev issuer's key is shared through the database; ClusterNodesTest)
                 String firstToken = first.token("ryw-two-nodes");
                 String otherToken = other.token("ryw-two-nodes");
 

@@ -132,9 +132,9 @@ class SecuritySkeletonTest {
     @Test
     void theDevIssuerCannotRunBesideAnExternalIssuer() {
         JwtConfiguration configuration = new JwtConfiguration();
-        assertThatThrownBy(() -> configuration.devIssuer(externalIssuer("https://issuer.example", "")))
+        assertThatThrownBy(() -> configuration.devIssuer(externalIssuer("https://issuer.example", ""), null))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot be combined");
-        assertThatThrownBy(() -> configuration.devIssuer(externalIssuer("", "https://issuer.example/jwks")))
+        assertThatThrownBy(() -> configuration.devIssuer(externalIssuer("", "https://issuer.example/jwks"), null))
                 .isInstanceOf(IllegalStateException.class);
     }
 

@@ -1,0 +1,143 @@
+package dev.reelay.infra.cluster;
+
+import org.axonframework.config.EventProcessingConfiguration;
+import org.axonframework.eventhandling.StreamingEventProcessor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.stereotype.Component;
+
+import java.lang.management.ManagementFactory;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * This node among the others on the database: a row in {@code cluster_node} refreshed every heartbeat (and deleted
+ * when the node stops), and a fair share of every multi-segment processor's segments. Axon's processors claim every
+ * segment they find unclaimed, so the first node to start would keep them all; each heartbeat, a node holding more
+ * than {@code ceil(segments / live nodes)} of a processor's segments while another live node holds fewer releases
+ * the extra ones for a while, and the other node's processor claims them. The node id is Axon's token owner name
+ * ({@code pid@host}), which db-scheduler uses too, so all three views name a node alike.
+ */
+@Component
+public class ClusterNodes implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterNodes.class);
+    /** The same default as Axon's token store and the name db-scheduler is given (DeadlineConfiguration). */
+    public static final String THIS_NODE = ManagementFactory.getRuntimeMXBean().getName();
+
+    private final JdbcTemplate jdbc;
+    private final EventProcessingConfiguration processing;
+    private final ClusterProperties settings;
+    private final Clock clock;
+    private ScheduledExecutorService timer;
+    private volatile boolean running;
+
+    ClusterNodes(JdbcTemplate jdbc, EventProcessingConfiguration processing, ClusterProperties settings, Clock clock) {
+        this.jdbc = jdbc;
+        this.processing = processing;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** Nodes seen within the node timeout, oldest first. */
+    public List<String> liveNodes() {
+        return jdbc.queryForList("select node_id from cluster_node where last_seen > ? order by started_at, node_id",
+                String.class, Timestamp.from(clock.instant().minus(settings.nodeTimeout())));
+    }
+
+    @Override
+    public void start() {
+        Timestamp now = Timestamp.from(clock.instant());
+        jdbc.update("insert into cluster_node(node_id, started_at, last_seen) values (?, ?, ?) on conflict (node_id) "
+                + "do update set started_at = excluded.started_at, last_seen = excluded.last_seen", THIS_NODE, now, now);
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "cluster-heartbeat");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long every = settings.heartbeat().toMillis();
+        timer.scheduleWithFixedDelay(this::beat, every, every, TimeUnit.MILLISECONDS);
+        running = true;
+    }
+
+    private void beat() {
+        try {
+            jdbc.update("update cluster_node set last_seen = ? where node_id = ?", Timestamp.from(clock.instant()), THIS_NODE);
+            shareSegments();
+        } catch (RuntimeException e) {
+            log.warn("cluster heartbeat failed: {}", e.getMessage());
+        }
+    }
+
+    private void shareSegments() {
+        List<String> nodes = liveNodes();
+        if (nodes.size() < 2) {
+            return;
+        }
+        for (StreamingEventProcessor processor : processing.eventProcessors().values().stream()
+                .filter(StreamingEventProcessor.class::isInstance).map(StreamingEventProcessor.class::cast).toList()) {
+            Map<String, Integer> held = heldByNode(processor.getName());
+            int segments = held.values().stream().mapToInt(Integer::intValue).sum()
+                    + countUnclaimed(processor.getName());
+            int fair = (segments + nodes.size() - 1) / nodes.size();
+            boolean someoneHasRoom = nodes.stream().anyMatch(node -> held.getOrDefault(node, 0) < fair);
+            List<Integer> mine = List.copyOf(processor.processingStatus().keySet());
+            if (!someoneHasRoom || mine.size() <= fair) {
+                continue;
+            }
+            // hold them back for two heartbeats: long enough for the other node's processor to claim them
+            long holdBackMs = settings.heartbeat().toMillis() * 2;
+            for (Integer segment : mine.subList(fair, mine.size())) {
+                log.info("releasing segment {} of {} to share {} segments over {} nodes", segment, processor.getName(),
+                        segments, nodes.size());
+                processor.releaseSegment(segment, holdBackMs, TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    private Map<String, Integer> heldByNode(String processorName) {
+        Map<String, Integer> held = new java.util.HashMap<>();
+        jdbc.query("select owner, count(*) from token_entry where processor_name = ? and owner is not null group by owner",
+                rs -> {
+                    held.put(rs.getString(1), rs.getInt(2));
+                }, processorName);
+        return held;
+    }
+
+    private int countUnclaimed(String processorName) {
+        Integer unclaimed = jdbc.queryForObject("select count(*) from token_entry where processor_name = ? and owner is null",
+                Integer.class, processorName);
+        return unclaimed == null ? 0 : unclaimed;
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+        try {
+            jdbc.update("delete from cluster_node where node_id = ?", THIS_NODE);
+        } catch (RuntimeException e) {
+            log.info("could not remove this node's row: {}", e.getMessage());
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** Started after the database is there and stopped before it goes; before Axon's processors stop. */
+    @Override
+    public int getPhase() {
+        return Integer.MAX_VALUE - 2048;
+    }
+}
