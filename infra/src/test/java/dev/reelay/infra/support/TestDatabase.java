@@ -73,7 +73,10 @@ public final class TestDatabase {
         try {
             // Stopped by a Spring Boot shutdown handler, which runs after the hook has closed every cached test
             // context; zonky's own JVM hook (and a plain one) would stop it under their closing pools instead.
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder().setRegisterShutdownHook(false).start();
+            // Spring keeps up to 32 test contexts alive, each with its pool, its processors and, for the two-node
+            // tests, a second JVM's pool: PostgreSQL's default of 100 connections is not enough for the suite
+            EmbeddedPostgres postgres = EmbeddedPostgres.builder().setRegisterShutdownHook(false)
+                    .setServerConfig("max_connections", "500").start();
             SpringApplication.getShutdownHandlers().add(() -> {
                 try {
                     postgres.close();
