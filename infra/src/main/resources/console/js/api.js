@@ -79,6 +79,7 @@ export async function data(method, path, options) {
 export const api = {
   login: (username, password) => data('POST', '/api/auth/login', { json: { username, password }, auth: false }),
   capabilities: () => data('GET', '/api/video/capabilities'),
+  models: () => data('GET', '/api/video/models'),
   quota: () => data('GET', '/api/video/quota'),
   tasks: (params) => data('GET', `/api/video/tasks?${new URLSearchParams(params)}`),
   task: (id) => data('GET', `/api/video/tasks/${encodeURIComponent(id)}`),

@@ -140,7 +140,9 @@ export function tasksView() {
     onReset: () => loadPage(),
   });
 
-  api.capabilities().then((caps) => {
+  // the limits come from the capabilities, the models from what the providers offer (sizes, durations, price, audio)
+  Promise.all([api.capabilities(), api.models()]).then(([limits, offered]) => {
+    const caps = { ...limits, models: offered.models };
     state.capabilities = caps;
     submit.offer(caps);
     modelFilter.append(...caps.models.map((m) => h('option', { value: m.id }, m.id)));
@@ -244,9 +246,17 @@ function submitForm(state, created) {
   return {
     form,
     offer(caps) {
-      model.replaceChildren(...caps.models.map((m) => h('option', { value: m.id }, m.id)));
+      model.replaceChildren(...caps.models.map((m) => h('option', { value: m.id }, modelLabel(m))));
       fillChoices();
       updateCount();
     },
   };
+}
+
+/** A model as the create form offers it: its id, and what sets it apart when the providers say (price, audio). */
+function modelLabel(m) {
+  const extras = [];
+  if (m.pricePerSecondFrom != null) extras.push(`from ${m.pricePerSecondFrom}/s`);
+  if (m.audio) extras.push('audio');
+  return extras.length ? `${m.id} (${extras.join(', ')})` : m.id;
 }

@@ -78,6 +78,9 @@ class ConsoleInBrowserTest {
 
         WebElement model = browser.await("#model option");
         assertThat(model.getAttribute("value")).isNotBlank();
+        // the create form offers what the providers offer (GET /api/video/models), not a list of its own
+        assertThat(browser.script("return performance.getEntriesByType('resource')"
+                + ".some(e => new URL(e.name).pathname === '/api/video/models');")).isEqualTo(true);
         browser.find("#prompt").sendKeys("A paper boat drifting down a rainy street");
         assertThat(browser.find("#prompt-count").getText()).startsWith("41 / ");
         browser.find("#image").sendKeys(image.toString());
