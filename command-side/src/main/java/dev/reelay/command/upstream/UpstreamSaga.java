@@ -65,15 +65,13 @@ public class UpstreamSaga {
     int submissionRound;
     /**
      * The node run that started the current round ({@link NodeLiveness}): a round of a gone run is handed on. What
-     * is left of the round's watchdog, and the check now scheduled, in milliseconds: counted down by the checks that
-     * fire, not read from a clock, so a check that fires late never cuts a round short.
+     * is left of the round's watchdog once the scheduled check fires, in milliseconds: counted down as checks are
+     * scheduled, not read from a clock, so a check that fires late never cuts a round short.
      */
     @JsonProperty
     String roundRun;
     @JsonProperty
     long roundLeftMs;
-    @JsonProperty
-    long checkMs;
     /**
      * The job this task runs as: a working copy of {@code UpstreamTaskAccepted}, which owns the binding (ADR 0010),
      * kept because deadlines (poll, give-up) and the cancel are handled without reading the event store.
@@ -134,7 +132,6 @@ public class UpstreamSaga {
         if (externalTaskId != null || cancelled) {
             return;
         }
-        roundLeftMs -= checkMs;
         if (roundLeftMs > 0 && roundRun != null && nodes.isRunning(roundRun)) {
             scheduleCheck(deadlines, timings);
             return;
@@ -156,7 +153,8 @@ public class UpstreamSaga {
     }
 
     private void scheduleCheck(DeadlineManager deadlines, UpstreamTimings timings) {
-        checkMs = Math.min(roundLeftMs, timings.takeoverCheck().toMillis());
+        long checkMs = Math.min(roundLeftMs, timings.takeoverCheck().toMillis());
+        roundLeftMs -= checkMs;
         watchdogDeadline = deadlines.schedule(Duration.ofMillis(checkMs), WATCHDOG, videoId);
     }
 

@@ -51,9 +51,9 @@ class FailoverSubmissionTest {
                 return Mono.error(failure);
             }
         };
-        NodeLiveness nodes = new UpstreamSagaTest.FakeNodes("run-a");
+        UpstreamSagaTest.FakeNodes nodes = new UpstreamSagaTest.FakeNodes("run-a");
         if (stopping) {
-            ((UpstreamSagaTest.FakeNodes) nodes).gone("run-a");
+            nodes.gone("run-a");
         }
         Clock clock = Clock.systemUTC();
         return new FailoverSubmission(providers, new RetryBackoff(settings), sender,
