@@ -53,7 +53,9 @@ import static org.awaitility.Awaitility.await;
  * <p>
  * First a batch runs to completion on both nodes (so node B archives some content), then the fake holds every create
  * node B sends (making the job, as a provider that got the request would) and node B is killed while they hang. Node A
- * must finish every task with the one job its idempotency key made, and serve every task's content from the bucket.
+ * must finish every task with the one job its idempotency key made, resend what node B had in flight within 30 s
+ * (node timeout 5 s, takeover check 2 s; the watchdog stays at its 2 minutes), and serve every task's content from the
+ * bucket.
  */
 @ReelayIntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -63,6 +65,7 @@ class NodeKilledMidLoadTest {
     static final Fake FAKE = new Fake();
     static final String TASK = "{\"prompt\":\"a fox outliving a node\",\"model\":\"sora-2\",\"seconds\":4}";
     static final int LIMIT = 3;
+    static final Duration TAKEOVER_WITHIN = Duration.ofSeconds(30);
 
     @DynamicPropertySource
     static void nodeA(DynamicPropertyRegistry registry) {
@@ -83,6 +86,9 @@ class NodeKilledMidLoadTest {
                 new String[]{p + "poll-max", "500ms"},
                 new String[]{"reelay.rate-limit.per-user.burst", String.valueOf(LIMIT)},
                 new String[]{"reelay.rate-limit.per-user.refill-per-minute", "1"},
+                // a dead node's rounds are handed on at the takeover check, long before the (default) watchdog
+                new String[]{"reelay.upstream.submission-watchdog", "2m"},
+                new String[]{"reelay.upstream.takeover-check", "2s"},
                 new String[]{"reelay.cluster.heartbeat", "1s"}, new String[]{"reelay.cluster.node-timeout", "5s"});
     }
 
@@ -167,6 +173,21 @@ class NodeKilledMidLoadTest {
         second.kill();
         FAKE.releaseHeld(); // the answers go to a dead socket
 
+        // what was in flight on node B goes out again from node A, with the same key, well before the watchdog
+        Map<String, Long> resubmittedAfterMs = new ConcurrentHashMap<>();
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            for (String key : heldOnB) {
+                FAKE.creates.stream().filter(c -> key.equals(c.key()) && c.node().equals("a") && c.nanos() > killedAt)
+                        .findFirst().ifPresent(c -> resubmittedAfterMs.put(key, (c.nanos() - killedAt) / 1_000_000));
+            }
+            assertThat(resubmittedAfterMs.keySet()).as("node A sent each create node B had in flight")
+                    .containsExactlyInAnyOrderElementsOf(heldOnB);
+        });
+        log.info("node B was killed with {} creates in flight; node A sent them again {} ms after the kill",
+                heldOnB.size(), resubmittedAfterMs.values().stream().sorted().toList());
+        assertThat(resubmittedAfterMs.values()).as("taken over within 30 s of the kill, not after the 2 min watchdog")
+                .allSatisfy(ms -> assertThat(ms).isLessThan(TAKEOVER_WITHIN.toMillis()));
+
         awaitCompleted(nodeA, tasks, Duration.ofSeconds(120));
 
         // every task has exactly one upstream job, the one its idempotency key made, and is bound to it
@@ -182,16 +203,6 @@ class NodeKilledMidLoadTest {
                 + "group by aggregate_identifier having count(*) > 1", String.class, UpstreamTaskAccepted.class.getName()))
                 .as("tasks accepted upstream more than once").isEmpty();
 
-        // what was in flight on node B went out again from node A, with the same key
-        Map<String, Long> resubmittedAfterMs = new ConcurrentHashMap<>();
-        for (String key : heldOnB) {
-            FAKE.creates.stream().filter(c -> c.key().equals(key) && c.node().equals("a") && c.nanos() > killedAt)
-                    .findFirst().ifPresent(c -> resubmittedAfterMs.put(key, (c.nanos() - killedAt) / 1_000_000));
-        }
-        assertThat(resubmittedAfterMs.keySet()).as("node A sent each create node B had in flight")
-                .containsExactlyInAnyOrderElementsOf(heldOnB);
-        log.info("node B was killed with {} creates in flight; node A sent them again {} ms after the kill",
-                heldOnB.size(), resubmittedAfterMs.values().stream().sorted().toList());
         assertThat(FAKE.creates.stream().map(Create::status).distinct().toList())
                 .as("the provider's faults were met on the way").contains(429, 500);
 
