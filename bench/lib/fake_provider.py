@@ -115,6 +115,12 @@ class Handler(BaseHTTPRequestHandler):
         self.answer(404, {"error": {"code": "not_found", "message": "nothing to delete here"}})
 
 
-server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+class Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)  # a killed node's connections reset: expected here
+
+
+server = Server(("127.0.0.1", port), Handler)
 server.daemon_threads = True
 server.serve_forever()
