@@ -4,22 +4,22 @@
 # format (lib/fake_provider.py; creates answer after CREATE_DELAY_MS, jobs take JOB_MS). The client
 # (lib/ClusterClient.java) stands for a load balancer: each request goes to the next node in turn, and a request whose
 # connection is refused goes to the other node (a balancer's retry on connection failure); any other failure is
-# counted, never retried. SUBMITTERS clients create tasks, READERS clients read lists and tasks by id, for DURATION s.
-# ROLL_AT s in, node A gets SIGTERM, is started again on the same port and waited for until healthy and holding its
-# share of the saga; BETWEEN s later the same for node B.
+# counted, never retried. SUBMITTERS clients create tasks, READERS clients read lists and tasks by id, from ROLL_AT s
+# before the first restart until TAIL s after the last. Node A gets SIGTERM, is started again on the same port and
+# waited for until healthy and holding its share of the saga; BETWEEN s later the same for node B.
 #
 # Reports: client requests by status per phase, failed requests (non-2xx other than 429), connection errors
 # (separately), requests sent to the other node after a refused connection, each node's stop and start time,
 # duplicate upstream jobs, tasks not completed.
 #
-# Knobs: DURATION=150  ROLL_AT=20  BETWEEN=15  SUBMITTERS=2  SUBMIT_PACE_MS=250  READERS=2  READ_PACE_MS=100
+# Knobs: ROLL_AT=20  BETWEEN=15  TAIL=20  SUBMITTERS=2  SUBMIT_PACE_MS=250  READERS=2  READ_PACE_MS=100
 #        CREATE_DELAY_MS=1000  JOB_MS=5000  SETTLE_TIMEOUT=180
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/cluster.sh"
 
-DURATION="${DURATION:-150}"
 ROLL_AT="${ROLL_AT:-20}"
 BETWEEN="${BETWEEN:-15}"
+TAIL="${TAIL:-20}"
 SUBMITTERS="${SUBMITTERS:-2}"
 SUBMIT_PACE_MS="${SUBMIT_PACE_MS:-250}"
 READERS="${READERS:-2}"
@@ -62,17 +62,19 @@ restart() {
   printf '%s\t%s\t%s\t%s\t%s\n' "$node" "$term" "$exited" "$up" "$shared" >> "$BENCH_OUT/restarts.tsv"
 }
 
-log "load: $SUBMITTERS submitters (every ${SUBMIT_PACE_MS} ms) and $READERS readers (every ${READ_PACE_MS} ms) for ${DURATION}s over both nodes"
+log "load: $SUBMITTERS submitters (every ${SUBMIT_PACE_MS} ms) and $READERS readers (every ${READ_PACE_MS} ms) over both nodes"
 cluster_client --nodes "$URL_A,$URL_B" --bearer-file "$WORK/tokens.txt" --submitters "$SUBMITTERS" \
-  --submit-pace-ms "$SUBMIT_PACE_MS" --readers "$READERS" --read-pace-ms "$READ_PACE_MS" --duration "$DURATION" \
+  --submit-pace-ms "$SUBMIT_PACE_MS" --readers "$READERS" --read-pace-ms "$READ_PACE_MS" --duration 3600 \
+  --stop-file "$WORK/stop-load" \
   --ids-out "$WORK/ids.txt" --timeline-out "$BENCH_OUT/timeline.tsv" --out "$BENCH_OUT/client.json" > /dev/null &
 CLIENT_PID=$!
 sleep "$ROLL_AT"
 restart a
 sleep "$BETWEEN"
 restart b
+sleep "$TAIL"
+touch "$WORK/stop-load"
 wait "$CLIENT_PID"
-ROLLED_UNTIL=$(date +%s%3N)
 
 ACCEPTED=$(wc -l < "$WORK/ids.txt")
 psql_db reelay -c "create table bench_ids(video_id text primary key)"

@@ -29,11 +29,12 @@ import java.util.regex.Pattern;
  * <pre>
  * java ClusterClient --nodes http://127.0.0.1:8081,http://127.0.0.1:8082 --bearer-file tokens.txt \
  *      --submitters 2 --submit-pace-ms 250 --readers 2 --read-pace-ms 100 --duration 120 \
- *      [--count 40] --ids-out ids.txt --timeline-out timeline.tsv --out summary.json
+ *      [--count 40] [--stop-file stop] --ids-out ids.txt --timeline-out timeline.tsv --out summary.json
  * </pre>
  * Submitters POST {@code /api/video/tasks} (each with its own {@code Idempotency-Key}); readers alternate the list
  * ({@code GET /api/video/tasks?size=20}) and one task by id, of a task this run created. With {@code --count} the
- * submitters stop after that many 201s. The timeline has one line per request: the epoch ms it was sent, its label,
+ * submitters stop after that many 201s; with {@code --stop-file} every client stops once that file exists (or the
+ * duration is over). The timeline has one line per request: the epoch ms it was sent, its label,
  * the node that answered (index; -1 when none did), the status (0: connection error), the latency in ms, whether it
  * was sent again after a refused connection (1/0), and the error's class. JDK only, loopback only.
  */
@@ -76,12 +77,14 @@ public class ClusterClient {
         Map<String, AtomicLong> tally = new ConcurrentHashMap<>();
         Map<String, String> firstBodies = new ConcurrentHashMap<>();
         long end = System.nanoTime() + (long) (duration * 1e9);
+        Path stopFile = opts.containsKey("stop-file") ? Path.of(opts.get("stop-file")) : null;
+        java.util.function.BooleanSupplier going = () -> System.nanoTime() < end && (stopFile == null || !Files.exists(stopFile));
 
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < submitters; t++) {
             String token = tokens.get(t % tokens.size());
             threads.add(started(() -> {
-                while (System.nanoTime() < end && (count < 0 || created.get() < count)) {
+                while (going.getAsBoolean() && (count < 0 || created.get() < count)) {
                     String json = body.replace("{n}", String.valueOf(numbers.incrementAndGet()));
                     String key = UUID.randomUUID().toString();
                     long sent = System.currentTimeMillis();
@@ -105,7 +108,7 @@ public class ClusterClient {
             String token = tokens.get(t % tokens.size());
             threads.add(started(() -> {
                 boolean list = true;
-                while (System.nanoTime() < end && (count < 0 || created.get() < count)) {
+                while (going.getAsBoolean() && (count < 0 || created.get() < count)) {
                     String[] one = ids.isEmpty() ? null : ids.get(ThreadLocalRandom.current().nextInt(ids.size()));
                     boolean byId = !list && one != null;
                     String path = byId ? "/api/video/tasks/" + one[0] : "/api/video/tasks?size=20";
