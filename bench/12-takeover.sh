@@ -20,17 +20,7 @@ SUBMITTERS="${SUBMITTERS:-4}"
 SETTLE_TIMEOUT="${SETTLE_TIMEOUT:-300}"
 export CREATE_DELAY_MS="${CREATE_DELAY_MS:-8000}" JOB_MS="${JOB_MS:-5000}"
 
-machine_info
-pg_start
-createdb_bench reelay
-fake_start
-# shellcheck disable=SC2046
-app_launch a reelay $(fake_provider_args a)
-# shellcheck disable=SC2046
-app_launch b reelay $(fake_provider_args b)
-app_wait a; URL_A="$APP_URL"
-app_wait b; URL_B="$APP_URL"; PID_B="$APP_PID"
-await_saga_shared reelay 180
+two_nodes
 for i in $(seq 1 8); do token "$URL_A" "takeover-$i"; done > "$WORK/tokens.txt"
 
 log "submitting $TASKS tasks to both nodes in turn ($SUBMITTERS clients)"

@@ -27,17 +27,7 @@ READ_PACE_MS="${READ_PACE_MS:-100}"
 SETTLE_TIMEOUT="${SETTLE_TIMEOUT:-180}"
 export CREATE_DELAY_MS="${CREATE_DELAY_MS:-1000}" JOB_MS="${JOB_MS:-5000}"
 
-machine_info
-pg_start
-createdb_bench reelay
-fake_start
-# shellcheck disable=SC2046
-app_launch a reelay $(fake_provider_args a)
-# shellcheck disable=SC2046
-app_launch b reelay $(fake_provider_args b)
-app_wait a; URL_A="$APP_URL"
-app_wait b; URL_B="$APP_URL"
-await_saga_shared reelay 180
+two_nodes
 for i in $(seq 1 "$(( SUBMITTERS + READERS ))"); do token "$URL_A" "rolling-$i"; done > "$WORK/tokens.txt"
 : > "$BENCH_OUT/restarts.tsv"
 

@@ -32,6 +32,22 @@ fake_provider_args() {
     "--reelay.content.archive-on-complete=false"
 }
 
+# two_nodes: the machine's description, PostgreSQL (database reelay), the fake provider and nodes a and b on them,
+# waited for until healthy and sharing the saga's segments; sets URL_A, URL_B and PID_B.
+two_nodes() {
+  machine_info
+  pg_start
+  createdb_bench reelay
+  fake_start
+  # shellcheck disable=SC2046
+  app_launch a reelay $(fake_provider_args a)
+  # shellcheck disable=SC2046
+  app_launch b reelay $(fake_provider_args b)
+  app_wait a; URL_A="$APP_URL"
+  app_wait b; URL_B="$APP_URL"; PID_B="$APP_PID"
+  await_saga_shared reelay 180
+}
+
 # await_saga_shared <db> <timeout s>: until two owners hold two upstream-saga segments each.
 await_saga_shared() {
   local t0; t0=$(date +%s)
