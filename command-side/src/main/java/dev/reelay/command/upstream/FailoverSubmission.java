@@ -20,7 +20,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Submits a task to a provider: the providers serving its request, best first (a remix: only the provider that made its
  * source), each retried with backoff, the next one tried when a provider is down or misconfigured. The first
  * acceptance binds the task to that provider's job; when none accepts, the task fails with the last provider's reason.
- * Never paying twice rests on the task id being the provider-side idempotency key.
+ * Never paying twice rests on the task id being the provider-side idempotency key. A round that fails for a reason a
+ * retry may change while this node is stopping does not fail the task: it is handed back (issue 15, rolling restarts).
  */
 @Component
 class FailoverSubmission {
@@ -31,14 +32,16 @@ class FailoverSubmission {
     private final RetryBackoff retries;
     private final TaskCommandSender sender;
     private final JobObservations observations;
+    private final NodeLiveness nodes;
     private final Clock clock;
 
     FailoverSubmission(UpstreamProviders providers, RetryBackoff retries, TaskCommandSender sender,
-                       JobObservations observations, Clock clock) {
+                       JobObservations observations, NodeLiveness nodes, Clock clock) {
         this.providers = providers;
         this.retries = retries;
         this.sender = sender;
         this.observations = observations;
+        this.nodes = nodes;
         this.clock = clock;
     }
 
@@ -88,6 +91,12 @@ class FailoverSubmission {
                             failure.httpStatus(), failure.getMessage());
                     if (tryNext) {
                         return tryRoute(submission, index + 1);
+                    }
+                    if (failure.retryable(route.idempotencyKeys()) && !nodes.isRunning(nodes.thisRun())) {
+                        // this node is stopping (its own sandbox, its connections go first): the task is not at
+                        // fault. The round is handed back; a live node's takeover check starts the next one.
+                        log.info("submission of {} handed back: this node is stopping", videoId);
+                        return Mono.empty();
                     }
                     return Mono.fromRunnable(() -> sender.send(submission.origin(), ProviderAnswers.submissionFailed(
                                     videoId, failure, route.idempotencyKeys(), clock.instant())))

@@ -744,7 +744,7 @@ class UpstreamSagaTest {
     }
 
     /** Knows only its routes; the saga never makes upstream calls itself. */
-    static final class FakeProviders implements UpstreamProviders {
+    static class FakeProviders implements UpstreamProviders {
 
         private final Map<String, ProviderRoute> routes;
 

@@ -5,7 +5,9 @@ import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.context.event.ContextClosedEvent;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -31,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  * round on when that run's row is gone (stopped) or has not been refreshed within {@code node-timeout} (died).
  */
 @Component
-public class ClusterNodes implements SmartLifecycle, NodeLiveness {
+public class ClusterNodes implements SmartLifecycle, NodeLiveness, ApplicationListener<ContextClosedEvent> {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterNodes.class);
     /** The same default as Axon's token store and the name db-scheduler is given (DeadlineConfiguration). */
@@ -44,6 +46,8 @@ public class ClusterNodes implements SmartLifecycle, NodeLiveness {
     private final String run = THIS_NODE + "/" + UUID.randomUUID();
     private ScheduledExecutorService timer;
     private volatile boolean running;
+    /** Set when the context starts closing, before any component stops: work failing from here on is handed back. */
+    private volatile boolean closing;
 
     ClusterNodes(JdbcTemplate jdbc, EventProcessingConfiguration processing, ClusterProperties settings, Clock clock) {
         this.jdbc = jdbc;
@@ -67,7 +71,7 @@ public class ClusterNodes implements SmartLifecycle, NodeLiveness {
     @Override
     public boolean isRunning(String otherRun) {
         if (run.equals(otherRun)) {
-            return running;
+            return running && !closing;
         }
         Integer seen = jdbc.queryForObject("select count(*) from cluster_node where run_id = ? and last_seen > ?",
                 Integer.class, otherRun, Timestamp.from(clock.instant().minus(settings.nodeTimeout())));
@@ -138,6 +142,11 @@ public class ClusterNodes implements SmartLifecycle, NodeLiveness {
         Integer unclaimed = jdbc.queryForObject("select count(*) from token_entry where processor_name = ? and owner is null",
                 Integer.class, processorName);
         return unclaimed == null ? 0 : unclaimed;
+    }
+
+    @Override
+    public void onApplicationEvent(ContextClosedEvent event) {
+        closing = true; // (a child context, e.g. the management server's, closes only with this one)
     }
 
     @Override

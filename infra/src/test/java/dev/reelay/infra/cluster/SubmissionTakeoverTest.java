@@ -1,7 +1,7 @@
 package dev.reelay.infra.cluster;
 
-import dev.reelay.infra.ReelayApplication;
 import dev.reelay.infra.support.HttpApi;
+import dev.reelay.infra.support.RestartableNode;
 import dev.reelay.infra.support.TestDatabase;
 import okhttp3.mockwebserver.Dispatcher;
 import okhttp3.mockwebserver.MockResponse;
@@ -10,21 +10,19 @@ import okhttp3.mockwebserver.RecordedRequest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.jdbc.DataSourceBuilder;
-import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
+import static dev.reelay.infra.support.RestartableNode.port;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -48,19 +46,12 @@ class SubmissionTakeoverTest {
 
     private ConfigurableApplicationContext start(String[] db) {
         String p = "--reelay.providers[0].";
-        List<String> args = new ArrayList<>(List.of("--spring.datasource.url=" + db[0],
-                "--spring.datasource.username=" + db[1], "--spring.datasource.password=" + db[2],
-                "--reelay.embedded-db.enabled=false", "--server.port=0", "--reelay.data-dir=" + dataDir,
-                "--reelay.sandbox.enabled=false", "--reelay.content.archive-on-complete=false",
-                "--reelay.upstream.submission-watchdog=10m", "--reelay.upstream.takeover-check=2s",
-                p + "id=slow", p + "format=openai-videos", p + "base-url=http://127.0.0.1:" + fake.server.getPort() + "/v1",
-                p + "api-key=takeover-key", p + "models[0]=sora-2", p + "read-timeout=5m",
-                p + "poll-initial=300ms", p + "poll-min=200ms", p + "poll-max=500ms"));
-        return new SpringApplicationBuilder(ReelayApplication.class).profiles("test").run(args.toArray(String[]::new));
-    }
-
-    private static int port(ConfigurableApplicationContext context) {
-        return ((WebServerApplicationContext) context).getWebServer().getPort();
+        return RestartableNode.start(db, dataDir, "--reelay.sandbox.enabled=false",
+                "--reelay.content.archive-on-complete=false", "--reelay.upstream.submission-watchdog=10m",
+                "--reelay.upstream.takeover-check=2s", p + "id=slow", p + "format=openai-videos",
+                p + "base-url=http://127.0.0.1:" + fake.server.getPort() + "/v1", p + "api-key=takeover-key",
+                p + "models[0]=sora-2", p + "read-timeout=5m", p + "poll-initial=300ms", p + "poll-min=200ms",
+                p + "poll-max=500ms");
     }
 
     @Test

@@ -1,12 +1,10 @@
 package dev.reelay.infra.e2e;
 
-import dev.reelay.infra.ReelayApplication;
 import dev.reelay.infra.support.HttpApi;
+import dev.reelay.infra.support.RestartableNode;
 import dev.reelay.infra.support.TestDatabase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 
@@ -14,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
+import static dev.reelay.infra.support.RestartableNode.port;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -27,17 +26,10 @@ class RestartMidJobTest {
     Path dataDir;
 
     private ConfigurableApplicationContext start(String[] db, String... more) {
-        List<String> args = new java.util.ArrayList<>(List.of("--spring.datasource.url=" + db[0],
-                "--spring.datasource.username=" + db[1], "--spring.datasource.password=" + db[2],
-                "--reelay.embedded-db.enabled=false", "--server.port=0", "--reelay.data-dir=" + dataDir,
-                "--reelay.sandbox.job-duration=4s", "--reelay.upstream.submission-watchdog=5s"));
+        List<String> args = new java.util.ArrayList<>(List.of("--reelay.sandbox.job-duration=4s",
+                "--reelay.upstream.submission-watchdog=5s"));
         args.addAll(List.of(more));
-        // command-line arguments, not builder defaults: these must win over application.yml
-        return new SpringApplicationBuilder(ReelayApplication.class).profiles("test").run(args.toArray(String[]::new));
-    }
-
-    private static int port(ConfigurableApplicationContext context) {
-        return ((WebServerApplicationContext) context).getWebServer().getPort();
+        return RestartableNode.start(db, dataDir, args.toArray(String[]::new));
     }
 
     @Test

@@ -71,7 +71,7 @@ class LiveStreamBoundsTest {
             assertThat(refused.status()).isEqualTo(429);
             assertThat(Long.parseLong(refused.header("Retry-After"))).isPositive();
             assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
-            await().atMost(Duration.ofSeconds(5)).until(() -> refused.body().contains("TOO_MANY_STREAMS"));
+            await().atMost(Duration.ofSeconds(15)).until(() -> refused.body().contains("TOO_MANY_STREAMS"));
             assertThat(refused.json().get("code").asText()).isEqualTo("TOO_MANY_STREAMS");
         }
 
@@ -142,7 +142,7 @@ class LiveStreamBoundsTest {
 
         SseStream fromTheStart = stream("/api/video/tasks/stream", ivan, "0");
         assertThat(fromTheStart.status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(5)).until(() -> fromTheStart.has("reset"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> fromTheStart.has("reset"));
         SseStream.Event reset = fromTheStart.events().get(0);
         assertThat(reset.name()).isEqualTo("reset");
         assertThat(reset.data().get("action").asText()).isEqualTo("reload");
@@ -164,7 +164,7 @@ class LiveStreamBoundsTest {
 
         // a position the store never reached is no replay either
         SseStream ahead = stream("/api/video/tasks/stream", ivan, "999999999");
-        await().atMost(Duration.ofSeconds(5)).until(() -> ahead.has("reset"));
+        await().atMost(Duration.ofSeconds(15)).until(() -> ahead.has("reset"));
         assertThat(ahead.events().get(0).data().get("reason").asText()).isEqualTo("UNKNOWN_POSITION");
     }
 
@@ -204,7 +204,7 @@ class LiveStreamBoundsTest {
                     .isNotEmpty();
             assertThat(refused).allSatisfy(s -> {
                 assertThat(s.header("Retry-After")).isEqualTo("1");
-                await().atMost(Duration.ofSeconds(5)).until(() -> s.body().contains("REPLAY_BUSY"));
+                await().atMost(Duration.ofSeconds(15)).until(() -> s.body().contains("REPLAY_BUSY"));
             });
         } finally {
             pool.shutdownNow();

@@ -88,7 +88,7 @@ class LiveUpdatesTest {
         String alice = api.token("alice-live");
         int[] status = new int[1];
         List<Sse> first = connect("/api/video/tasks/stream", alice, null, status);
-        await().atMost(Duration.ofSeconds(5)).until(() -> status[0] == 200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> status[0] == 200);
         String videoId = api.postJson("/api/video/tasks", alice, "{\"prompt\":\"live\",\"model\":\"sora-2\"}")
                 .json().at("/data/videoId").asText();
         await().atMost(Duration.ofSeconds(10)).until(() -> first.stream().anyMatch(e -> e.name().equals("TaskSubmitted")));
@@ -125,7 +125,7 @@ class LiveUpdatesTest {
         String dora = api.token("dora-onmessage");
         int[] status = new int[1];
         List<Sse> live = connect("/api/video/tasks/stream", dora, null, status);
-        await().atMost(Duration.ofSeconds(5)).until(() -> status[0] == 200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> status[0] == 200);
         String videoId = api.postJson("/api/video/tasks", dora, "{\"prompt\":\"unnamed\",\"model\":\"sora-2\"}")
                 .json().at("/data/videoId").asText();
         await().atMost(Duration.ofSeconds(30)).until(() -> live.stream().anyMatch(e -> e.name().equals("TaskCompleted")));
@@ -159,7 +159,7 @@ class LiveUpdatesTest {
         String bob = api.token("bob-private");
         int[] status = new int[1];
         List<Sse> bobs = connect("/api/video/tasks/stream", bob, null, status);
-        await().atMost(Duration.ofSeconds(5)).until(() -> status[0] == 200);
+        await().atMost(Duration.ofSeconds(15)).until(() -> status[0] == 200);
         String videoId = api.postJson("/api/video/tasks", alice, "{\"prompt\":\"mine\",\"model\":\"sora-2\"}")
                 .json().at("/data/videoId").asText();
         int[] aliceStatus = new int[1];
@@ -180,7 +180,7 @@ class LiveUpdatesTest {
         String ticket = issued.json().at("/data/ticket").asText();
         int[] status = new int[1];
         connect("/api/video/tasks/stream?ticket=" + ticket, null, null, status);
-        await().atMost(Duration.ofSeconds(5)).until(() -> status[0] != 0);
+        await().atMost(Duration.ofSeconds(15)).until(() -> status[0] != 0);
         assertThat(status[0]).isEqualTo(200);
         assertThat(api.get("/api/video/tasks/stream?ticket=" + ticket, null).status()).isEqualTo(401);
         assertThat(api.get("/api/video/tasks/stream?access_token=" + carol, null).status()).isEqualTo(401);

@@ -174,7 +174,7 @@ class NativeFormatsTest {
             assertThat(payload(videoId, "ProgressUpdated").get("percent").asInt()).isEqualTo(40);
             assertThat(payload(videoId, "UpstreamTaskAccepted").get("externalTaskId").asText()).isEqualTo("p1");
             assertThat(content(videoId)).isEqualTo(VIDEO);
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(calls(videoId, "response_summary"))
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(calls(videoId, "response_summary"))
                     .anySatisfy(s -> assertThat(s).contains("20/50")));
             assertThat(eventPayloads(videoId)).allSatisfy(p -> assertThat(p).doesNotContain("20/50"));
             assertNoKeyLeak(videoId);
@@ -249,7 +249,7 @@ class NativeFormatsTest {
             awaitStatus(videoId, "COMPLETED");
 
             assertThat(eventTypes(videoId)).doesNotContain(EVENT + "TaskFailed");
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(calls(videoId, "error"))
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(calls(videoId, "error"))
                     .anySatisfy(e -> assertThat(e).contains("malformed response")));
         }
 
@@ -342,7 +342,7 @@ class NativeFormatsTest {
                     + p.get("percent").asInt()).containsExactly("5/0", "3/0", "-/30");
             assertThat(payload(videoId, "TaskCompleted").get("contentLocation").asText()).endsWith("/files/r1.mp4");
             assertThat(content(videoId)).isEqualTo(VIDEO);
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(calls(videoId, "response_summary"))
+            await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(calls(videoId, "response_summary"))
                     .anySatisfy(s -> assertThat(s).contains("\"queue_position\":3"))
                     .anySatisfy(s -> assertThat(s).contains("step 30%")));
             assertNoKeyLeak(videoId);
@@ -611,7 +611,7 @@ class NativeFormatsTest {
 
     /** The keys stay out of the call log and the events, even of a task that failed. */
     private void assertNoKeyLeak(String videoId) {
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(calls(videoId, "request_summary")).isNotEmpty());
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(calls(videoId, "request_summary")).isNotEmpty());
         List<String> stored = new java.util.ArrayList<>(eventPayloads(videoId));
         for (String column : List.of("error", "request_summary", "response_summary")) {
             stored.addAll(calls(videoId, column));

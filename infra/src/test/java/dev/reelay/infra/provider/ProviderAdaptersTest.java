@@ -159,7 +159,7 @@ class ProviderAdaptersTest {
         assertThat(view.get("externalTaskId").asText()).isEqualTo("vid_json1");
         assertThat(view.get("progress").asInt()).isEqualTo(100);
 
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(jdbc.queryForList(
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.queryForList(
                 "select operation || ':' || coalesce(http_status::text, '-') from upstream_call where video_id = ? order by id",
                 String.class, videoId)).startsWith("route:-", "create:200", "retrieve:200", "retrieve:200"));
         // the routing decision is the first row: the only provider offering sora-2 at priority 1 ahead of the backup
@@ -264,7 +264,7 @@ class ProviderAdaptersTest {
                 .as("the retry comes after the 2 s read timeout").isGreaterThanOrEqualTo(1900);
         assertThat(BACKUP.creates()).isEmpty();
         assertThat(eventPayload(videoId, "UpstreamTaskAccepted").get("providerId").asText()).isEqualTo("primary");
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(jdbc.queryForList(
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.queryForList(
                 "select error from upstream_call where video_id = ? and operation = 'create' and http_status is null",
                 String.class, videoId)).singleElement().asString().contains("no answer in time"));
         awaitViewStatus(videoId, "COMPLETED");
@@ -285,7 +285,7 @@ class ProviderAdaptersTest {
         assertThat(PRIMARY.retrieves("vid_malformed")).hasSizeGreaterThanOrEqualTo(2);
         assertThat(eventTypes(videoId)).doesNotContain(EVENT + "TaskFailed")
                 .endsWith(EVENT + "TaskCompleted");
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(jdbc.queryForList(
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.queryForList(
                 "select error from upstream_call where video_id = ? and operation = 'retrieve' order by id",
                 String.class, videoId)).first().asString().contains("malformed response"));
     }
@@ -402,7 +402,7 @@ class ProviderAdaptersTest {
         assertThat(view.get("seconds").asInt()).isEqualTo(5);
         assertThat(view.at("/metadata/externalTaskId").asText()).isEqualTo("r-remix");
         assertThat(view.at("/metadata/remix_from_external").asText()).isEqualTo("r-src");
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(jdbc.queryForList(
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.queryForList(
                 "select operation || ':' || coalesce(http_status::text, '-') from upstream_call where video_id = ? order by id",
                 String.class, remixId)).startsWith("remix:200"));
     }
@@ -445,7 +445,7 @@ class ProviderAdaptersTest {
 
         String videoId = submitSora("echo the key back");
         awaitViewStatus(videoId, "FAILED");
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(jdbc.queryForObject(
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.queryForObject(
                 "select count(*) from upstream_call where video_id = ?", Integer.class, videoId)).isGreaterThanOrEqualTo(3));
         // the echo did reach the log, redacted
         assertThat(jdbc.queryForList("select coalesce(error, '') || coalesce(response_summary, '') from upstream_call "

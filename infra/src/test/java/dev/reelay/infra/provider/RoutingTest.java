@@ -186,7 +186,7 @@ class RoutingTest {
     }
 
     private String routeRow(String videoId) {
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(jdbc.queryForList(
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.queryForList(
                 "select response_summary from upstream_call where video_id = ? and operation = 'route'", String.class,
                 videoId)).isNotEmpty());
         List<String> rows = jdbc.queryForList("select response_summary from upstream_call where video_id = ? "
