@@ -12,6 +12,8 @@
 #   APP_JAVA_OPTS  extra JVM options for the app (default: none, i.e. JVM defaults)
 #   PG_OPTS        extra "-c name=value" options for the PostgreSQL server
 #   KEEP_WORK=1    keep the temp dir (database, logs) after exit
+#   APP_PORT       the port of the next app_launch (default: a free one), e.g. to start a stopped node again where
+#                  its clients expect it
 
 set -euo pipefail
 
@@ -189,7 +191,7 @@ sandbox_provider_args() {
 app_launch() {
   local name="$1" db="$2"; shift 2
   [ -f "$REELAY_JAR" ] || die "no app jar at $REELAY_JAR (build it: ./mvnw -B -q install -DskipTests)"
-  local port; port="$(free_port)"
+  local port; port="${APP_PORT:-$(free_port)}"
   mkdir -p "$WORK/data-$name"
   # shellcheck disable=SC2086
   java ${APP_JAVA_OPTS:-} -jar "$REELAY_JAR" \

@@ -15,7 +15,8 @@ import java.time.Duration;
  * headers must be complete within {@code headerTimeout}; a body must arrive within {@code bodyTimeout} and, after
  * {@code minRateGrace}, at {@code minBodyRate} per second at least. One client address may have at most
  * {@code maxSlowRequestsPerAddress} request bodies (or header blocks) that have been arriving for longer than
- * {@code slowAfter} at once.
+ * {@code slowAfter} at once. On SIGTERM the node serves on for {@code shutdownDrain}, reported not ready, closing each
+ * answered connection ({@link ShutdownDrain}), before Tomcat's graceful shutdown.
  *
  * @param maxBodySize set in application.yml only: {@code spring.servlet.multipart.max-request-size} reads it from
  *                    there
@@ -30,7 +31,8 @@ public record HttpProperties(@NotNull DataSize maxBodySize,
                              @NotNull @DefaultValue("1KB") DataSize minBodyRate,
                              @NotNull @DurationMin(nanos = 1) @DefaultValue("5s") Duration minRateGrace,
                              @NotNull @DurationMin(nanos = 1) @DefaultValue("1s") Duration slowAfter,
-                             @Min(1) @DefaultValue("16") int maxSlowRequestsPerAddress) {
+                             @Min(1) @DefaultValue("16") int maxSlowRequestsPerAddress,
+                             @NotNull @DefaultValue("0s") Duration shutdownDrain) {
 
     /** Whether a body that has delivered {@code bytes} in {@code elapsedNanos} is too slow or too late. */
     boolean tooSlow(long bytes, long elapsedNanos) {

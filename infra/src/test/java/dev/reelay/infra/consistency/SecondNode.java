@@ -74,8 +74,24 @@ public final class SecondNode implements AutoCloseable {
         return port;
     }
 
-    File log() {
+    public File log() {
         return log.toFile();
+    }
+
+    /**
+     * {@code kill -9}: the process is gone at once, as in a crash. Its claims, its {@code cluster_node} row and the
+     * db-scheduler executions it had picked stay behind for the other nodes to notice.
+     */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the second node did not die from SIGKILL within 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     @Override
