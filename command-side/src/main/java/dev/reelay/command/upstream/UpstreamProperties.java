@@ -22,6 +22,9 @@ import java.time.Duration;
  * @param submissionWatchdog  how long a submission round may take before the saga starts the next one; it resumes
  *                            a submission whose in-memory retries died with a restart
  * @param submissionRounds    rounds before the task fails with {@code UPSTREAM_UNAVAILABLE}
+ * @param takeoverCheck       how often a round still in flight is checked: when the node running it is gone, the next
+ *                            round starts on a live node at once, without waiting out the watchdog. At most the
+ *                            watchdog is used ({@link #takeoverCheckBound()})
  * @param maxWindowWait       how long a call waits for a provider's shared {@code Retry-After} window or rate-cap
  *                            slot (ADR 0012); further away, the call is not made and counts as a transient failure
  *                            (a poll is then simply retried at the saga's next tick). At most half the watchdog is
@@ -36,6 +39,7 @@ public record UpstreamProperties(
         @DefaultValue("256") @Min(1) int maxInFlightPolls,
         @DefaultValue("2m") @NotNull Duration submissionWatchdog,
         @DefaultValue("3") @Min(1) int submissionRounds,
+        @DefaultValue("10s") @NotNull Duration takeoverCheck,
         @DefaultValue("1m") @NotNull Duration maxWindowWait) {
 
     public UpstreamProperties {
@@ -48,9 +52,17 @@ public record UpstreamProperties(
         if (submissionWatchdog != null && (submissionWatchdog.isNegative() || submissionWatchdog.isZero())) {
             throw new IllegalArgumentException("reelay.upstream.submission-watchdog must be positive");
         }
+        if (takeoverCheck != null && (takeoverCheck.isNegative() || takeoverCheck.isZero())) {
+            throw new IllegalArgumentException("reelay.upstream.takeover-check must be positive");
+        }
         if (maxWindowWait != null && maxWindowWait.isNegative()) {
             throw new IllegalArgumentException("reelay.upstream.max-window-wait must not be negative");
         }
+    }
+
+    /** How often a round in flight is checked: {@code takeover-check}, at most the watchdog. */
+    public Duration takeoverCheckBound() {
+        return takeoverCheck.compareTo(submissionWatchdog) < 0 ? takeoverCheck : submissionWatchdog;
     }
 
     /** The longest a call waits for its provider's window: {@code max-window-wait}, at most half the watchdog. */

@@ -64,6 +64,17 @@ public class UpstreamSaga {
     @JsonProperty
     int submissionRound;
     /**
+     * The node run that started the current round ({@link NodeLiveness}): a round of a gone run is handed on. What
+     * is left of the round's watchdog, and the check now scheduled, in milliseconds: counted down by the checks that
+     * fire, not read from a clock, so a check that fires late never cuts a round short.
+     */
+    @JsonProperty
+    String roundRun;
+    @JsonProperty
+    long roundLeftMs;
+    @JsonProperty
+    long checkMs;
+    /**
      * The job this task runs as: a working copy of {@code UpstreamTaskAccepted}, which owns the binding (ADR 0010),
      * kept because deadlines (poll, give-up) and the cancel are handled without reading the event store.
      */
@@ -100,30 +111,53 @@ public class UpstreamSaga {
 
     /** The owner has a free slot (at once, or when the task's turn in the queue came): go upstream. */
     @SagaEventHandler(associationProperty = ASSOCIATION)
-    void on(TaskAdmitted event, UpstreamEffects effects, DeadlineManager deadlines, UpstreamTimings timings) {
+    void on(TaskAdmitted event, UpstreamEffects effects, DeadlineManager deadlines, UpstreamTimings timings,
+            NodeLiveness nodes) {
         if (admitted || cancelled) {
             return;
         }
         admitted = true;
-        submissionRound = 1;
-        effects.submit(videoId, spec, lineage, submissionRound);
-        watchdogDeadline = deadlines.schedule(timings.submissionWatchdog(), WATCHDOG, videoId);
+        startRound(1, effects, deadlines, timings, nodes);
     }
 
-    /** The in-memory retries of a submission die with the process; this deadline resumes them after a restart. */
+    /**
+     * A round's retries live in the memory of the node that started it. Every {@code takeover-check} while the round
+     * is in flight: when that node's run is gone (killed, or stopped mid-round), the next round starts here at once;
+     * when the round has taken the whole watchdog (a live node whose retries hang), likewise; otherwise check again.
+     * A second round of the same task reuses the task id as the provider's idempotency key, so a round that its
+     * stopping node still finished does not make a second job where the provider honours keys.
+     */
     @DeadlineHandler(deadlineName = WATCHDOG)
-    void submissionWatchdog(VideoId due, UpstreamEffects effects, DeadlineManager deadlines, UpstreamTimings timings) {
+    void submissionWatchdog(VideoId due, UpstreamEffects effects, DeadlineManager deadlines, UpstreamTimings timings,
+                            NodeLiveness nodes) {
         watchdogDeadline = null;
         if (externalTaskId != null || cancelled) {
+            return;
+        }
+        roundLeftMs -= checkMs;
+        if (roundLeftMs > 0 && roundRun != null && nodes.isRunning(roundRun)) {
+            scheduleCheck(deadlines, timings);
             return;
         }
         if (submissionRound >= timings.submissionRounds()) {
             effects.giveUpSubmission(videoId, "no provider accepted the task after " + submissionRound + " rounds");
             return;
         }
-        submissionRound++;
+        startRound(submissionRound + 1, effects, deadlines, timings, nodes);
+    }
+
+    private void startRound(int round, UpstreamEffects effects, DeadlineManager deadlines, UpstreamTimings timings,
+                            NodeLiveness nodes) {
+        submissionRound = round;
+        roundRun = nodes.thisRun();
+        roundLeftMs = timings.submissionWatchdog().toMillis();
         effects.submit(videoId, spec, lineage, submissionRound);
-        watchdogDeadline = deadlines.schedule(timings.submissionWatchdog(), WATCHDOG, videoId);
+        scheduleCheck(deadlines, timings);
+    }
+
+    private void scheduleCheck(DeadlineManager deadlines, UpstreamTimings timings) {
+        checkMs = Math.min(roundLeftMs, timings.takeoverCheck().toMillis());
+        watchdogDeadline = deadlines.schedule(Duration.ofMillis(checkMs), WATCHDOG, videoId);
     }
 
     @SagaEventHandler(associationProperty = ASSOCIATION)

@@ -6,7 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 
-/** Saga-wide timings that are not a provider's: the submission watchdog, how many rounds it may start, and now. */
+/** Saga-wide timings that are not a provider's: the submission watchdog and its takeover check, how many rounds it may start, and now. */
 @Component
 public class UpstreamTimings {
 
@@ -20,6 +20,10 @@ public class UpstreamTimings {
 
     Duration submissionWatchdog() {
         return settings.submissionWatchdog();
+    }
+
+    Duration takeoverCheck() {
+        return settings.takeoverCheckBound();
     }
 
     int submissionRounds() {

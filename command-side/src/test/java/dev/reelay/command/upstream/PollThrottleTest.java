@@ -16,7 +16,7 @@ class PollThrottleTest {
 
     private static PollThrottle throttle(int maxInFlight) {
         return new PollThrottle(new UpstreamProperties(4, Duration.ofSeconds(1), Duration.ofSeconds(30), maxInFlight,
-                Duration.ofMinutes(2), 3, Duration.ofMinutes(1)));
+                Duration.ofMinutes(2), 3, Duration.ofSeconds(10), Duration.ofMinutes(1)));
     }
 
     @Test

@@ -25,7 +25,8 @@ class UpstreamPropertiesTest {
     @Test
     void withNothingSetEveryDefaultComesFromTheRecord() {
         context.run(app -> assertThat(app.getBean(UpstreamProperties.class)).isEqualTo(new UpstreamProperties(4,
-                Duration.ofSeconds(1), Duration.ofSeconds(30), 256, Duration.ofMinutes(2), 3, Duration.ofMinutes(1))));
+                Duration.ofSeconds(1), Duration.ofSeconds(30), 256, Duration.ofMinutes(2), 3, Duration.ofSeconds(10),
+                Duration.ofMinutes(1))));
     }
 
     @Test
@@ -35,6 +36,21 @@ class UpstreamPropertiesTest {
                         .isEqualTo(Duration.ofMillis(2500)));
         context.run(app -> assertThat(app.getBean(UpstreamProperties.class).windowWaitBound())
                 .isEqualTo(Duration.ofMinutes(1)));
+    }
+
+    @Test
+    void aRoundIsCheckedForTakeoverAtMostAsLateAsTheWatchdog() {
+        context.withPropertyValues("reelay.upstream.submission-watchdog=5s")
+                .run(app -> assertThat(app.getBean(UpstreamProperties.class).takeoverCheckBound())
+                        .isEqualTo(Duration.ofSeconds(5)));
+        context.run(app -> assertThat(app.getBean(UpstreamProperties.class).takeoverCheckBound())
+                .isEqualTo(Duration.ofSeconds(10)));
+    }
+
+    @Test
+    void aZeroTakeoverCheckStopsTheStart() {
+        context.withPropertyValues("reelay.upstream.takeover-check=0s")
+                .run(app -> assertThat(app).hasFailed());
     }
 
     @Test

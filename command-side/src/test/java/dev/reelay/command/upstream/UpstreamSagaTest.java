@@ -55,6 +55,7 @@ class UpstreamSagaTest {
     private static final Duration SAFETY_POLL = Duration.ofSeconds(60);
     private static final Duration GIVE_UP_AFTER = Duration.ofMinutes(30);
     private static final Duration WATCHDOG = Duration.ofMinutes(2);
+    private static final Duration CHECK = Duration.ofSeconds(10);
     private static final int ROUNDS = 3;
 
     private static final ProviderRoute P1_ROUTE = new ProviderRoute(PROVIDER, 1, true, false, POLL_INITIAL, POLL_MIN,
@@ -67,6 +68,7 @@ class UpstreamSagaTest {
     private SagaTestFixture<UpstreamSaga> fixture;
     private RecordingEffects effects;
     private RecordingAdmissions admissions;
+    private FakeNodes nodes;
     private VideoId videoId;
 
     @BeforeEach
@@ -78,7 +80,10 @@ class UpstreamSagaTest {
         fixture.registerResource(admissions);
         fixture.registerResource(new FakeProviders(Map.of(PROVIDER, P1_ROUTE, HOOKED, HOOKED_ROUTE)));
         fixture.registerResource(new UpstreamTimings(new UpstreamProperties(4, Duration.ofSeconds(1),
-                Duration.ofSeconds(30), 256, WATCHDOG, ROUNDS, Duration.ofMinutes(1)), new FixtureClock(fixture::currentTime)));
+                Duration.ofSeconds(30), 256, WATCHDOG, ROUNDS, CHECK, Duration.ofMinutes(1)),
+                new FixtureClock(fixture::currentTime)));
+        nodes = new FakeNodes("run-a");
+        fixture.registerResource(nodes);
         // both the fixture's event scheduler and its deadline manager start at the same, known instant
         fixture.givenCurrentTime(T0);
         videoId = VideoId.derivedFrom("upstream-saga-test");
@@ -147,23 +152,22 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void aSubmissionWatchdogIsScheduledTwoMinutesAhead() throws Exception {
+        void aTakeoverCheckIsScheduledTenSecondsAhead() throws Exception {
             fixture.givenAPublished(submitted())
                     .whenPublishingA(admitted())
-                    .expectScheduledDeadlineWithName(WATCHDOG, UpstreamSaga.WATCHDOG)
-                    .expectScheduledDeadline(WATCHDOG, videoId)
+                    .expectScheduledDeadlineWithName(CHECK, UpstreamSaga.WATCHDOG)
+                    .expectScheduledDeadline(CHECK, videoId)
                     .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.POLL))
                     .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.GIVE_UP));
         }
 
         @Test
-        void theWatchdogElapsingWithoutAcceptanceResubmitsAsRoundTwoAndRearmsTheWatchdog() throws Exception {
+        void theWatchdogElapsingWithoutAcceptanceResubmitsAsRoundTwoAndRearmsTheCheck() throws Exception {
             fixture.givenAPublished(submitted()).andThenAPublished(admitted());
             effects.clear();
 
             fixture.whenTimeElapses(WATCHDOG)
-                    .expectTriggeredDeadlinesWithName(UpstreamSaga.WATCHDOG)
-                    .expectScheduledDeadlineWithName(WATCHDOG, UpstreamSaga.WATCHDOG)
+                    .expectScheduledDeadlineWithName(CHECK, UpstreamSaga.WATCHDOG)
                     .expectActiveSagas(1)
                     .expectNoDispatchedCommands();
 
@@ -171,15 +175,45 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void nothingIsResubmittedBeforeTheWatchdogIsDue() throws Exception {
+        void nothingIsResubmittedBeforeTheWatchdogIsDueWhileTheRoundsNodeRuns() throws Exception {
             fixture.givenAPublished(submitted()).andThenAPublished(admitted());
             effects.clear();
 
             fixture.whenTimeElapses(WATCHDOG.minusSeconds(1))
-                    .expectTriggeredDeadlinesWithName()
                     .expectScheduledDeadlineWithName(Duration.ofSeconds(1), UpstreamSaga.WATCHDOG);
 
             assertThat(effects.calls()).isEmpty();
+            assertThat(nodes.asked).contains("run-a");
+        }
+
+        @Test
+        void aRoundWhoseNodeIsGoneIsHandedOnAtTheNextCheck() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted())
+                    .andThenTimeElapses(CHECK.multipliedBy(2)); // two checks: run-a still runs
+            assertThat(effects.callsTo("submit")).hasSize(1);
+            effects.clear();
+            nodes.gone("run-a");
+            nodes.nowRunning("run-b");
+
+            fixture.whenTimeElapses(CHECK)
+                    .expectScheduledDeadlineWithName(CHECK, UpstreamSaga.WATCHDOG)
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.calls()).containsExactly(new Call("submit", videoId, SPEC, null, 2));
+        }
+
+        @Test
+        void aHandedOnRoundBelongsToItsNewNodeAndIsNotHandedOnAgainWhileThatNodeRuns() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
+            nodes.gone("run-a");
+            nodes.nowRunning("run-b");
+            effects.clear();
+
+            fixture.whenTimeElapses(CHECK.multipliedBy(5))
+                    .expectNoDispatchedCommands();
+
+            // round 2 starts at the first check, on run-b; the next four checks find run-b running
+            assertThat(effects.callsTo("submit")).extracting(c -> c.args().get(3)).containsExactly(2);
         }
 
         @Test
@@ -787,6 +821,36 @@ class UpstreamSagaTest {
 
     /** What the saga settled with the owner's account. */
     record Settlement(String owner, VideoId videoId, TaskStatus outcome, Integer actualSeconds) {
+    }
+
+    /** Node runs: which one this is, and which are gone; records the runs the saga asked about. */
+    static final class FakeNodes implements NodeLiveness {
+        private String current;
+        private final java.util.Set<String> gone = new java.util.HashSet<>();
+        final List<String> asked = new ArrayList<>();
+
+        FakeNodes(String current) {
+            this.current = current;
+        }
+
+        void nowRunning(String run) {
+            current = run;
+        }
+
+        void gone(String run) {
+            gone.add(run);
+        }
+
+        @Override
+        public String thisRun() {
+            return current;
+        }
+
+        @Override
+        public boolean isRunning(String run) {
+            asked.add(run);
+            return !gone.contains(run);
+        }
     }
 
     static final class RecordingAdmissions implements Admissions {

@@ -1,5 +1,6 @@
 package dev.reelay.infra.cluster;
 
+import dev.reelay.command.upstream.NodeLiveness;
 import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.StreamingEventProcessor;
 import org.slf4j.Logger;
@@ -13,6 +14,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -24,9 +26,12 @@ import java.util.concurrent.TimeUnit;
  * than {@code ceil(segments / live nodes)} of a processor's segments while another live node holds fewer releases
  * the extra ones for a while, and the other node's processor claims them. The node id is Axon's token owner name
  * ({@code pid@host}), which db-scheduler uses too, so all three views name a node alike.
+ * <p>
+ * Each start is a new run ({@code run_id}): the saga records the run that started a submission round, and hands the
+ * round on when that run's row is gone (stopped) or has not been refreshed within {@code node-timeout} (died).
  */
 @Component
-public class ClusterNodes implements SmartLifecycle {
+public class ClusterNodes implements SmartLifecycle, NodeLiveness {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterNodes.class);
     /** The same default as Axon's token store and the name db-scheduler is given (DeadlineConfiguration). */
@@ -36,6 +41,7 @@ public class ClusterNodes implements SmartLifecycle {
     private final EventProcessingConfiguration processing;
     private final ClusterProperties settings;
     private final Clock clock;
+    private final String run = THIS_NODE + "/" + UUID.randomUUID();
     private ScheduledExecutorService timer;
     private volatile boolean running;
 
@@ -53,10 +59,27 @@ public class ClusterNodes implements SmartLifecycle {
     }
 
     @Override
+    public String thisRun() {
+        return run;
+    }
+
+    /** This run runs while it is started (its own heartbeat may lag in a database outage); another, by its row. */
+    @Override
+    public boolean isRunning(String otherRun) {
+        if (run.equals(otherRun)) {
+            return running;
+        }
+        Integer seen = jdbc.queryForObject("select count(*) from cluster_node where run_id = ? and last_seen > ?",
+                Integer.class, otherRun, Timestamp.from(clock.instant().minus(settings.nodeTimeout())));
+        return seen != null && seen > 0;
+    }
+
+    @Override
     public void start() {
         Timestamp now = Timestamp.from(clock.instant());
-        jdbc.update("insert into cluster_node(node_id, started_at, last_seen) values (?, ?, ?) on conflict (node_id) "
-                + "do update set started_at = excluded.started_at, last_seen = excluded.last_seen", THIS_NODE, now, now);
+        jdbc.update("insert into cluster_node(node_id, run_id, started_at, last_seen) values (?, ?, ?, ?) "
+                + "on conflict (node_id) do update set run_id = excluded.run_id, started_at = excluded.started_at, "
+                + "last_seen = excluded.last_seen", THIS_NODE, run, now, now);
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "cluster-heartbeat");
             thread.setDaemon(true);

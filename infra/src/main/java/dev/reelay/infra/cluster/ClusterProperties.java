@@ -16,7 +16,9 @@ import java.time.Duration;
  *                               split up to this many (never merged down)
  * @param contentArchiveSegments segments of the content archiver's processor, likewise
  * @param heartbeat              how often a node refreshes its row in {@code cluster_node} and shares out segments
- * @param nodeTimeout            a node not seen for this long is gone: it no longer counts when segments are shared
+ * @param nodeTimeout            a node not seen for this long is gone: it no longer counts when segments are shared,
+ *                               and the submission rounds it was running are handed on (with
+ *                               {@code reelay.upstream.takeover-check}, a dead node's rounds resume within 30 s)
  */
 @Validated
 @ConfigurationProperties("reelay.cluster")
@@ -24,7 +26,7 @@ public record ClusterProperties(
         @DefaultValue("4") @Min(1) @Max(64) int upstreamSagaSegments,
         @DefaultValue("2") @Min(1) @Max(64) int contentArchiveSegments,
         @DefaultValue("5s") @NotNull Duration heartbeat,
-        @DefaultValue("30s") @NotNull Duration nodeTimeout) {
+        @DefaultValue("15s") @NotNull Duration nodeTimeout) {
 
     public ClusterProperties {
         if (heartbeat != null && nodeTimeout != null && nodeTimeout.compareTo(heartbeat.multipliedBy(3)) < 0) {

@@ -2,6 +2,7 @@ package dev.reelay.infra.content;
 
 import dev.reelay.infra.provider.HttpUpstreamProviders;
 import dev.reelay.infra.provider.OutboundUrlGuard;
+import dev.reelay.infra.provider.ProviderCallObservations;
 import dev.reelay.infra.provider.ProviderGate;
 import dev.reelay.infra.provider.ProviderProperties;
 import org.springframework.core.io.buffer.DataBuffer;
@@ -102,6 +103,7 @@ class ProviderContentDownloader {
             String[] mediaType = new String[1];
             Integer status = client.get().uri(uri)
                     .attribute(URI_TEMPLATE, template)
+                    .attribute(ProviderCallObservations.PROVIDER, providerId)
                     .headers(h -> {
                         if (bearer) {
                             h.setBearerAuth(key);

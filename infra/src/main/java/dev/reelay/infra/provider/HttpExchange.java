@@ -111,7 +111,11 @@ final class HttpExchange {
         return admitted.then(Mono.defer(() -> {
             long started = System.nanoTime();
             WebClient.RequestBodySpec spec = client.method(method)
-                    .uri(baseUrl.get() + path.template(), path.variables()).headers(headers);
+                    .uri(baseUrl.get() + path.template(), path.variables()).headers(headers)
+                    .attribute(ProviderCallObservations.PROVIDER, id);
+            if (videoId != null) {
+                spec = spec.attribute(ProviderCallObservations.VIDEO_ID, videoId);
+            }
             return body.apply(spec)
                     .exchangeToMono(response -> response.bodyToMono(String.class).defaultIfEmpty("")
                             .map(text -> new Answer(response.statusCode().value(), response.headers().asHttpHeaders(), text)))

@@ -29,6 +29,8 @@ class ClusterAdminTest {
     int port;
     @Autowired
     JdbcTemplate jdbc;
+    @Autowired
+    ClusterNodes nodes;
 
     @Test
     void anUpstreamSagaOnOneSegmentIsSplitToFourAndKeepsCompletingTasks() {
@@ -48,6 +50,23 @@ class ClusterAdminTest {
         }
         assertThat(jdbc.queryForObject("select count(distinct video_id) from upstream_call where operation = 'create' "
                 + "and http_status between 200 and 299", Integer.class)).as("one accepted create per task").isEqualTo(6);
+    }
+
+    @Test
+    void aRunIsRunningWhileItsRowIsFreshAndGoneWhenItsRowIsStaleOrDeleted() {
+        assertThat(nodes.isRunning(nodes.thisRun())).as("this run, while started").isTrue();
+        assertThat(nodes.thisRun()).startsWith(ClusterNodes.THIS_NODE + "/");
+        jdbc.update("insert into cluster_node(node_id, run_id, started_at, last_seen) values "
+                + "('1@fresh', '1@fresh/a', now(), now()), ('2@stale', '2@stale/b', now() - interval '1 minute', "
+                + "now() - interval '16 seconds')");
+        try {
+            assertThat(nodes.isRunning("1@fresh/a")).isTrue();
+            assertThat(nodes.isRunning("2@stale/b")).as("not seen within the 15 s node timeout").isFalse();
+            assertThat(nodes.isRunning("1@fresh/an-earlier-run")).as("the same node, restarted since").isFalse();
+            assertThat(nodes.isRunning("3@stopped/c")).as("a stopped node deleted its row").isFalse();
+        } finally {
+            jdbc.update("delete from cluster_node where node_id in ('1@fresh', '2@stale')");
+        }
     }
 
     @Test

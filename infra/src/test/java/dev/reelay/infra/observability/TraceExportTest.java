@@ -104,6 +104,12 @@ class TraceExportTest {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                 .until(() -> exports.stream().anyMatch(body -> contains(body, readTrace)
                         && contains(body, "reelay.video_id".getBytes(StandardCharsets.UTF_8)) && contains(body, videoIdBytes)));
+
+        // the create's call to the provider is a client span naming the provider and the task
+        byte[] provider = "reelay.provider".getBytes(StandardCharsets.UTF_8);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> exports.stream().anyMatch(body -> contains(body, provider)
+                        && contains(body, "sandbox".getBytes(StandardCharsets.UTF_8)) && contains(body, videoIdBytes)));
     }
 
     @Test

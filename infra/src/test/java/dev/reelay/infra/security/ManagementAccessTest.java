@@ -98,13 +98,15 @@ class ManagementAccessTest {
         List<String> clientLines = prometheus.lines().filter(l -> l.startsWith("http_client_requests")).toList();
         assertThat(clientLines).as("client request metrics").isNotEmpty();
         assertThat(clientLines).anyMatch(l -> l.contains("uri=\"/sandbox/v1/videos/{id}\""));
+        assertThat(clientLines).as("a provider call names its provider").anyMatch(l -> l.contains("uri=\"/sandbox/v1/videos/{id}\"")
+                && l.contains("reelay_provider=\"sandbox\""));
         assertThat(prometheus).doesNotContain(externalId).doesNotContain(videoId);
 
         // the copy-on-complete download goes through another WebClient: it is labelled by its route template too
         String admin = api.token("labels-admin", "admin");
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).until(() ->
                 api.get("/actuator/prometheus", admin).body().lines().anyMatch(l -> l.startsWith("http_client_requests")
-                        && l.contains("uri=\"/sandbox/v1/videos/{id}/content\"")));
+                        && l.contains("uri=\"/sandbox/v1/videos/{id}/content\"") && l.contains("reelay_provider=\"sandbox\"")));
         assertThat(api.get("/actuator/prometheus", admin).body()).doesNotContain(externalId).doesNotContain(videoId);
     }
 }
