@@ -36,15 +36,23 @@ class FirewallRejections {
 
     /** {@code [\p{IsAssigned}&&[^\p{IsControl}]]*}, the firewall's default for header and parameter names. */
     static boolean assignedAndNotControl(String text) {
-        return text.codePoints().allMatch(c -> assigned(c) && Character.getType(c) != Character.CONTROL);
+        return allowed(text, false);
     }
 
     /** {@code [\p{IsAssigned}&&[[^\p{IsControl}]||\t]]*}, the firewall's default for header values. */
     static boolean headerValue(String text) {
-        return text.codePoints().allMatch(c -> assigned(c) && (c == '\t' || Character.getType(c) != Character.CONTROL));
+        return allowed(text, true);
     }
 
-    private static boolean assigned(int codePoint) {
-        return Character.getType(codePoint) != Character.UNASSIGNED;
+    /** Printable ASCII passes at once (a token is nothing else); from the first other character, per code point. */
+    private static boolean allowed(String text, boolean tab) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if ((c < 0x20 || c >= 0x7f) && !(tab && c == '\t')) {
+                return text.substring(i).codePoints().allMatch(p -> Character.getType(p) != Character.UNASSIGNED
+                        && (Character.getType(p) != Character.CONTROL || (tab && p == '\t')));
+            }
+        }
+        return true;
     }
 }
