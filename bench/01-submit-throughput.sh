@@ -8,6 +8,10 @@
 # binding, the acceptance event and the projection, but no polling happens during a run.
 #
 # Knobs: CLIENTS="1 8 32"  DURATION=20 (s per step)  WARMUP_S=10  MAX_REQUESTS=200000 (per step)
+#        IDLE_S=10: seconds of no load after the warm-up, to measure the app's own background CPU (heartbeats,
+#        pollers); each step also reports its app CPU per submission net of that rate (cpu-app-c*.txt)
+#        SQL_STATS=1: load pg_stat_statements and write sql-per-submission.txt (statements per submission over the
+#        measured steps, app and background together); it costs PostgreSQL CPU, so not for the CPU numbers
 # Bounded: about 3 x (DURATION + drain <= 120 s + DURATION) + start-up; ~4-6 min with the defaults.
 . "$(dirname "$0")/lib/common.sh"
 
@@ -17,9 +21,13 @@ WARMUP_S="${WARMUP_S:-10}"
 MAX_REQUESTS="${MAX_REQUESTS:-200000}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-120}"
 
+SQL_STATS="${SQL_STATS:-0}"
+[ "$SQL_STATS" = 1 ] && PG_OPTS="${PG_OPTS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
+
 machine_info
 pg_start
 createdb_bench reelay
+[ "$SQL_STATS" = 1 ] && psql_db reelay -c "create extension pg_stat_statements" >/dev/null
 createdb_bench pgb
 
 # shellcheck disable=SC2046
@@ -92,6 +100,13 @@ log "warm-up: ${WARMUP_S}s at 8 clients (not reported)"
 loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
   --concurrency 8 --duration "$WARMUP_S" --expect 201 --label warmup --out "$BENCH_OUT/warmup.json" >/dev/null
 log "warm-up drained in $(drain warmup) s"
+IDLE_S="${IDLE_S:-10}"
+before=$(cpu_snap "$APP_PID"); sleep "$IDLE_S"; after=$(cpu_snap "$APP_PID")
+cpu_report "$before" "$after" | tee "$BENCH_OUT/cpu-app-idle.txt" >&2
+IDLE_RATE=$(python3 -c 'import sys; b=sys.argv[1].split(); a=sys.argv[2].split(); print((int(a[1])-int(b[1]))/float(sys.argv[3])/(float(a[3])-float(b[3])))' "$before" "$after" "$(getconf CLK_TCK)")
+log "idle app CPU: $IDLE_RATE CPU-s per s"
+SQL_N0=$(submitted_count)
+[ "$SQL_STATS" = 1 ] && psql_db reelay -c "select pg_stat_statements_reset()" >/dev/null
 
 echo "clients app_per_s app_p50_ms app_p99_ms app_errors drain_s app_cpu_ms_per_submit pgbench_tps pgbench_p50_ms pgbench_p99_ms pg_cpu_ms_per_tx ratio_app/pgbench" > "$BENCH_OUT/summary.tsv"
 TOP="$(echo "$CLIENTS" | awk '{print $NF}')"
@@ -117,6 +132,10 @@ for c in $CLIENTS; do
   n1=$(submitted_count)
   log "app c$c: background work (projection + saga create) drained $d s after the load stopped"
   cpu_report "$before" "$after" "$((n1 - n0))" | tee "$BENCH_OUT/cpu-app-c$c.txt" >&2
+  python3 -c 'import sys; b=sys.argv[1].split(); a=sys.argv[2].split(); hz=float(sys.argv[3]); n=int(sys.argv[4]); rate=float(sys.argv[5])
+app=(int(a[1])-int(b[1]))/hz; secs=float(a[3])-float(b[3])
+print(f"app CPU net of the idle rate ({rate:.3f} CPU-s/s over {secs:.1f} s): {1000*(app-rate*secs)/max(1,n):.2f} ms per submission")' \
+    "$before" "$after" "$(getconf CLK_TCK)" "$((n1 - n0))" "$IDLE_RATE" | tee -a "$BENCH_OUT/cpu-app-c$c.txt" >&2
 
   log "pgbench: $c clients for ${DURATION}s"
   rm -f "$WORK"/pgb_log*
@@ -139,6 +158,17 @@ psql_db reelay -c "select relname, n_tup_ins, n_tup_upd, n_tup_del,
                           round((n_tup_ins + n_tup_upd + n_tup_del)::numeric / greatest(1, $N_SUB), 2) as row_writes_per_submission
                    from pg_stat_user_tables where n_tup_ins + n_tup_upd + n_tup_del > 0 order by 5 desc" \
   > "$BENCH_OUT/row-writes-per-table.txt"
+if [ "$SQL_STATS" = 1 ]; then
+  SQL_N=$(( $(submitted_count) - SQL_N0 ))
+  psql_db reelay -c "select round(sum(calls)::numeric / $SQL_N, 1) as statements_per_submission,
+                            round(sum(total_exec_time)::numeric / $SQL_N, 2) as exec_ms_per_submission
+                     from pg_stat_statements s join pg_database d on d.oid = s.dbid where d.datname = 'reelay'" \
+    > "$BENCH_OUT/sql-per-submission.txt"
+  psql_db reelay -c "select round(calls::numeric / $SQL_N, 2) as per_submission, round(total_exec_time::numeric / $SQL_N, 3) as ms,
+                            regexp_replace(left(query, 160), '\s+', ' ', 'g')
+                     from pg_stat_statements s join pg_database d on d.oid = s.dbid where d.datname = 'reelay'
+                     order by calls desc limit 60" >> "$BENCH_OUT/sql-per-submission.txt"
+fi
 last="$TOP"
 if [ -f "$BENCH_OUT/app-c$last.jfr" ]; then
   python3 "$BENCH_DIR/lib/jfr_summary.py" "$BENCH_OUT/app-c$last.jfr" 30 > "$BENCH_OUT/profile-c$last.txt" 2>&1 || true

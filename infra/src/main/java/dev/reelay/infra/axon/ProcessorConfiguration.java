@@ -5,10 +5,12 @@ import dev.reelay.infra.content.ContentArchiver;
 import dev.reelay.infra.guardrails.GuardrailProperties;
 import dev.reelay.kernel.event.TaskEvent;
 import dev.reelay.query.ProjectionGroups;
+import dev.reelay.query.consistency.ReadModelCatchUp;
 import org.axonframework.common.caching.Cache;
 import org.axonframework.common.caching.NoCache;
 import org.axonframework.common.caching.WeakReferenceCache;
 import org.axonframework.config.ConfigurerModule;
+import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.async.SequencingPolicy;
 import org.axonframework.eventhandling.async.SequentialPerAggregatePolicy;
@@ -18,6 +20,8 @@ import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.messaging.StreamableMessageSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+
+import java.util.List;
 
 /**
  * The upstream saga's processor starts at the head of the event stream the first time it runs: deploying Reelay on an
@@ -36,6 +40,25 @@ class ProcessorConfiguration {
                     ContentArchiver.GROUP, (config, builder) -> builder.initialToken(StreamableMessageSource::createHeadToken));
             // a task's account events (queued, admitted) belong to another aggregate than its own: sequence by task
             configurer.eventProcessing().registerSequencingPolicy(ProjectionGroups.TASK_VIEWS, config -> byTask());
+        };
+    }
+
+    /**
+     * The projections a write waits for (ADR 0009) ring {@link ReadModelCatchUp} once their batch is committed, for
+     * each aggregate whose events it held: a waiting write on this node checks at once instead of polling.
+     */
+    @Bean
+    ConfigurerModule projectionsWakeWaitingWrites(ReadModelCatchUp catchUp) {
+        return configurer -> {
+            for (String group : List.of(ProjectionGroups.TASK_VIEWS, ProjectionGroups.LINEAGE, ProjectionGroups.ACCOUNTS)) {
+                configurer.eventProcessing().registerHandlerInterceptor(group, config -> (unitOfWork, chain) -> {
+                    if (unitOfWork.getMessage() instanceof DomainEventMessage<?> event) {
+                        String aggregateId = event.getAggregateIdentifier();
+                        unitOfWork.afterCommit(u -> catchUp.changed(aggregateId));
+                    }
+                    return chain.proceed();
+                });
+            }
         };
     }
 

@@ -4,7 +4,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnExpression;
 import org.springframework.boot.autoconfigure.security.oauth2.resource.OAuth2ResourceServerProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
+import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
@@ -43,7 +45,8 @@ class IssuerJwtConfiguration {
             throw new IllegalStateException("spring.security.oauth2.resourceserver.jwt.issuer-uri must be set: every token's "
                     + "'iss' is checked against it (jwk-set-uri alone only says where the keys are)");
         }
-        return new SupplierJwtDecoder(() -> {
+        OAuth2TokenValidator<Jwt> rules = TokenRules.validator(issuerUri, properties, clock);
+        return VerifiedTokenCache.around(new SupplierJwtDecoder(() -> {
             NimbusJwtDecoder decoder = (!StringUtils.hasText(jwkSetUri)
                     ? NimbusJwtDecoder.withIssuerLocation(issuerUri)
                     .jwsAlgorithms(list -> { list.clear(); list.addAll(algorithms); })
@@ -51,8 +54,8 @@ class IssuerJwtConfiguration {
                     .jwsAlgorithms(list -> { list.clear(); list.addAll(algorithms); }))
                     .build();
             decoder.setClaimSetConverter(TokenRules.claimsAsSent());
-            decoder.setJwtValidator(TokenRules.validator(issuerUri, properties, clock));
+            decoder.setJwtValidator(rules);
             return decoder;
-        });
+        }), rules, properties);
     }
 }

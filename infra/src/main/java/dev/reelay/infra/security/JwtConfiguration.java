@@ -6,6 +6,7 @@ import org.springframework.boot.autoconfigure.security.oauth2.resource.OAuth2Res
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jose.jws.SignatureAlgorithm;
 import org.springframework.security.oauth2.jwt.*;
 import org.springframework.util.StringUtils;
@@ -36,8 +37,9 @@ class JwtConfiguration {
                 .signatureAlgorithm(SignatureAlgorithm.RS256)
                 .build();
         decoder.setClaimSetConverter(TokenRules.claimsAsSent());
-        decoder.setJwtValidator(TokenRules.validator(properties.devIssuerName(), properties, clock));
-        return decoder;
+        OAuth2TokenValidator<Jwt> rules = TokenRules.validator(properties.devIssuerName(), properties, clock);
+        decoder.setJwtValidator(rules);
+        return VerifiedTokenCache.around(decoder, rules, properties);
     }
 
     @Bean

@@ -11,6 +11,7 @@ import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter;
 import org.springframework.security.oauth2.server.resource.authentication.JwtGrantedAuthoritiesConverter;
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
@@ -34,6 +35,17 @@ import java.util.regex.Pattern;
 class SecurityConfiguration {
 
     private static final Pattern SIGNED_CONTENT_PATH = Pattern.compile("/api/video/tasks/[^/]+/content");
+
+    /**
+     * No Micrometer observation per security filter, per authentication and per authorization decision: with an
+     * observation registry present Spring Security wraps each of the chain's ~15 filters in one, about 5 % of the app's
+     * CPU per create (docs/benchmarks.md, issue 16). The request's own observation ({@code http.server.requests},
+     * its metrics and, with tracing on, its server span) stays; a 401/403 still shows there by its status.
+     */
+    @Bean
+    static SecurityObservationSettings noSecurityFilterObservations() {
+        return SecurityObservationSettings.noObservations();
+    }
 
     /**
      * Routes that authenticate by other means (the sandbox by its own API key, webhooks by signature) or not at all

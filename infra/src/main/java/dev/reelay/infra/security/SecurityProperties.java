@@ -1,6 +1,7 @@
 package dev.reelay.infra.security;
 
 import jakarta.validation.constraints.AssertTrue;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
@@ -22,6 +23,9 @@ import java.util.List;
  *                  no dev issuer, so a configuration that forgets it never signs its own tokens
  * @param audience  set in application.yml only: {@code spring.security.oauth2.resourceserver.jwt.audiences} reads
  *                  it from there
+ * @param verifiedTokenTtl how long a node remembers a token whose signature it verified ({@link VerifiedTokenCache});
+ *                  every rule still runs on every request; 0 turns it off
+ * @param verifiedTokenCacheSize how many such tokens a node remembers at most (the least recently used go first)
  */
 @Validated
 @ConfigurationProperties("reelay.security")
@@ -32,7 +36,9 @@ public record SecurityProperties(boolean devIssuer,
                                  @NotNull @DurationMin(nanos = 1) @DefaultValue("1h") Duration devTokenTtl,
                                  @NotEmpty @DefaultValue("RS256") List<String> jwsAlgorithms,
                                  @NotNull @DurationMin(nanos = 1, message = "max-token-lifetime must be positive")
-                                 @DefaultValue("24h") Duration maxTokenLifetime) {
+                                 @DefaultValue("24h") Duration maxTokenLifetime,
+                                 @NotNull @DurationMin(seconds = 0) @DefaultValue("5m") Duration verifiedTokenTtl,
+                                 @Min(0) @DefaultValue("10000") int verifiedTokenCacheSize) {
 
     public SecurityProperties {
         jwsAlgorithms = List.copyOf(jwsAlgorithms);

@@ -61,7 +61,7 @@ class IssuerJwtConfigurationTest {
         });
         jwks.start();
         SecurityProperties properties = new SecurityProperties(false, null, "reelay", Duration.ofSeconds(30), null,
-                List.of("RS256"), Duration.ofHours(24));
+                List.of("RS256"), Duration.ofHours(24), Duration.ofMinutes(5), 10_000);
         decoder = IssuerJwtConfiguration.decoder(ISSUER, jwks.url("/jwks.json").toString(), properties, Clock.systemUTC());
     }
 
@@ -103,7 +103,7 @@ class IssuerJwtConfigurationTest {
     @Test
     void aKeySetWithoutAnIssuerToCheckIsRefusedAtStartup() {
         SecurityProperties properties = new SecurityProperties(false, null, "reelay", Duration.ofSeconds(30), null,
-                List.of("RS256"), Duration.ofHours(24));
+                List.of("RS256"), Duration.ofHours(24), Duration.ofMinutes(5), 10_000);
         assertThatThrownBy(() -> IssuerJwtConfiguration.decoder("", jwks.url("/jwks.json").toString(), properties, Clock.systemUTC()))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("issuer-uri must be set");
     }

@@ -9,6 +9,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -47,6 +48,20 @@ class ManagementAccessTest {
             assertThat(api.get(path, admin).status()).as(path).isEqualTo(200);
         }
         assertThat(api.get("/actuator/prometheus", admin).body()).contains("jvm_memory_used_bytes");
+    }
+
+    @Test
+    void requestsAreObservedButSpringSecuritysFiltersAreNot() {
+        HttpApi api = new HttpApi(port);
+        String admin = api.token("observed-admin", "admin");
+        assertThat(api.get("/api/video/tasks", api.token("observed-user")).status()).isEqualTo(200);
+        assertThat(api.get("/api/video/tasks", null).status()).isEqualTo(401);
+
+        List<String> names = new ArrayList<>();
+        api.get("/actuator/metrics", admin).json().get("names").forEach(name -> names.add(name.asText()));
+        assertThat(names).contains("http.server.requests");
+        assertThat(names).as("one observation per security filter costs CPU on every request (issue 16)")
+                .noneMatch(name -> name.startsWith("spring.security."));
     }
 
     @Test
