@@ -3,9 +3,12 @@
 # 1, 8 and 32 concurrent clients, side by side with pgbench inserting one ~500-byte row per transaction into the
 # same PostgreSQL at the same concurrency. Reports throughput, p50/p99 and the ratio app/pgbench.
 #
-# Upstream work is kept light but real: the sandbox provider is on with 1 h jobs and a 10 min first poll, so every
-# submission still costs one upstream "create" (in-process sandbox over loopback HTTP), its call-log row, the
-# binding, the acceptance event and the projection, but no polling happens during a run.
+# Upstream work is kept light but real: 1 h jobs and a 10 min first poll, so every submission still costs one
+# upstream "create", its call-log row, the binding, the acceptance event and the projection, but no polling happens
+# during a run. Where the provider runs (PROVIDER):
+#   fake (default): lib/fake_provider.py, a separate process answering at once; its CPU is reported apart
+#        (cpu-app-c*.txt, "provider fake"), so the app's CPU is Reelay's own work, HTTP client included.
+#   sandbox: Reelay's in-process sandbox over loopback HTTP, as before 2026-12-03; its share is inside the app's CPU.
 #
 # Knobs: CLIENTS="1 8 32"  DURATION=20 (s per step)  WARMUP_S=10  MAX_REQUESTS=200000 (per step)
 #        IDLE_S=10: seconds of no load after the warm-up, to measure the app's own background CPU (heartbeats,
@@ -14,12 +17,14 @@
 #        measured steps, app and background together); it costs PostgreSQL CPU, so not for the CPU numbers
 # Bounded: about 3 x (DURATION + drain <= 120 s + DURATION) + start-up; ~4-6 min with the defaults.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/cluster.sh"
 
 CLIENTS="${CLIENTS:-1 8 32}"
 DURATION="${DURATION:-20}"
 WARMUP_S="${WARMUP_S:-10}"
 MAX_REQUESTS="${MAX_REQUESTS:-200000}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-120}"
+PROVIDER="${PROVIDER:-fake}"
 
 SQL_STATS="${SQL_STATS:-0}"
 [ "$SQL_STATS" = 1 ] && PG_OPTS="${PG_OPTS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
@@ -30,8 +35,19 @@ createdb_bench reelay
 [ "$SQL_STATS" = 1 ] && psql_db reelay -c "create extension pg_stat_statements" >/dev/null
 createdb_bench pgb
 
-# shellcheck disable=SC2046
-app_start submit reelay --reelay.sandbox.job-duration=1h $(sandbox_provider_args 10m 1s 20s)
+if [ "$PROVIDER" = fake ]; then
+  CREATE_DELAY_MS=0 JOB_MS=3600000 fake_start
+  p="--reelay.providers[0]"
+  # shellcheck disable=SC2046
+  app_start submit reelay "$p.id=fake" "$p.format=openai-videos" "$p.base-url=http://127.0.0.1:$FAKE_PORT/bench/v1" \
+    "$p.api-key=\${REELAY_SANDBOX_API_KEY}" "$p.models=sora-2" "$p.idempotency-keys=true" \
+    "$p.poll-initial=10m" "$p.poll-min=1s" "$p.poll-max=20s" "$p.give-up-after=30m"
+else
+  FAKE_PID=""
+  # shellcheck disable=SC2046
+  app_start submit reelay --reelay.sandbox.job-duration=1h $(sandbox_provider_args 10m 1s 20s)
+fi
+fake_jiffies() { if [ -n "$FAKE_PID" ]; then awk '{print $14+$15}' "/proc/$FAKE_PID/stat"; else echo 0; fi; }
 # one user per client, as in real traffic: each user's submissions go through that user's account (guardrails)
 MAX_CLIENTS=$(printf '%s\n' $CLIENTS | sort -n | tail -1)
 for i in $(seq 1 "$MAX_CLIENTS"); do token "$APP_URL" "bench-$i"; done > "$WORK/tokens.txt"
@@ -119,7 +135,7 @@ for c in $CLIENTS; do
     jcmd "$APP_PID" JFR.start name=bench settings=profile filename="$BENCH_OUT/app-c$c.jfr" >/dev/null 2>&1 || true
   fi
   n0=$(submitted_count)
-  before=$(cpu_snap "$APP_PID")
+  before=$(cpu_snap "$APP_PID"); fake0=$(fake_jiffies)
   loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
     --concurrency "$c" --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
     --label "submit-c$c" --out "$BENCH_OUT/app-c$c.json"
@@ -128,7 +144,7 @@ for c in $CLIENTS; do
     wait "$SAMPLER" || true
   fi
   d=$(drain "c$c")
-  after=$(cpu_snap "$APP_PID")
+  after=$(cpu_snap "$APP_PID"); fake1=$(fake_jiffies)
   n1=$(submitted_count)
   log "app c$c: background work (projection + saga create) drained $d s after the load stopped"
   cpu_report "$before" "$after" "$((n1 - n0))" | tee "$BENCH_OUT/cpu-app-c$c.txt" >&2
@@ -136,6 +152,12 @@ for c in $CLIENTS; do
 app=(int(a[1])-int(b[1]))/hz; secs=float(a[3])-float(b[3])
 print(f"app CPU net of the idle rate ({rate:.3f} CPU-s/s over {secs:.1f} s): {1000*(app-rate*secs)/max(1,n):.2f} ms per submission")' \
     "$before" "$after" "$(getconf CLK_TCK)" "$((n1 - n0))" "$IDLE_RATE" | tee -a "$BENCH_OUT/cpu-app-c$c.txt" >&2
+  if [ -n "$FAKE_PID" ]; then
+    python3 -c 'import sys; hz=float(sys.argv[3]); n=int(sys.argv[4]); print(f"provider fake (a separate process, not in the app or postgres figures): {1000*(int(sys.argv[2])-int(sys.argv[1]))/hz/max(1,n):.2f} ms CPU per submission")' \
+      "$fake0" "$fake1" "$(getconf CLK_TCK)" "$((n1 - n0))" | tee -a "$BENCH_OUT/cpu-app-c$c.txt" >&2
+  else
+    echo "provider: the in-process sandbox, its CPU inside the app's figure" | tee -a "$BENCH_OUT/cpu-app-c$c.txt" >&2
+  fi
 
   log "pgbench: $c clients for ${DURATION}s"
   rm -f "$WORK"/pgb_log*

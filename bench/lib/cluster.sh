@@ -2,14 +2,15 @@
 # Helpers of the cluster benchmarks (12, 13), sourced after common.sh: the fake provider every node calls, the
 # provider settings that point a node at it, the wait until the nodes share the saga's segments, and the client.
 
-# fake_start: the OpenAI Videos fake (lib/fake_provider.py) on a free loopback port; sets FAKE_PORT and FAKE_LOG.
+# fake_start: the OpenAI Videos fake (lib/fake_provider.py) on a free loopback port; sets FAKE_PORT, FAKE_LOG, FAKE_PID.
 # CREATE_DELAY_MS and JOB_MS pass through the environment.
 fake_start() {
   FAKE_PORT="$(free_port)"
   FAKE_LOG="$BENCH_OUT/provider-creates.tsv"
   : > "$FAKE_LOG"
   python3 "$BENCH_DIR/lib/fake_provider.py" "$FAKE_PORT" "$FAKE_LOG" > "$BENCH_OUT/fake-provider.log" 2>&1 &
-  echo $! >> "$PIDFILE"
+  FAKE_PID=$!
+  echo "$FAKE_PID" >> "$PIDFILE"
   for _ in $(seq 1 50); do
     curl -fs -m 1 "http://127.0.0.1:$FAKE_PORT/stats" > /dev/null 2>&1 && break
     sleep 0.2
