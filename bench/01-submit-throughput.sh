@@ -10,7 +10,7 @@
 #        (cpu-app-c*.txt, "provider fake"), so the app's CPU is Reelay's own work, HTTP client included.
 #   sandbox: Reelay's in-process sandbox over loopback HTTP, as before 2026-12-03; its share is inside the app's CPU.
 #
-# Knobs: CLIENTS="1 8 32"  DURATION=20 (s per step)  WARMUP_S=10  MAX_REQUESTS=200000 (per step)
+# Knobs: CLIENTS="1 8 32"  DURATION=20 (s per step)  WARMUP_S=120 (the JIT is still compiling a lot after 60 s)  MAX_REQUESTS=200000 (per step)
 #        IDLE_S=10: seconds of no load after the warm-up, to measure the app's own background CPU (heartbeats,
 #        pollers); each step also reports its app CPU per submission net of that rate (cpu-app-c*.txt)
 #        SQL_STATS=1: load pg_stat_statements and write sql-per-submission.txt (statements per submission over the
@@ -21,7 +21,7 @@
 
 CLIENTS="${CLIENTS:-1 8 32}"
 DURATION="${DURATION:-20}"
-WARMUP_S="${WARMUP_S:-10}"
+WARMUP_S="${WARMUP_S:-120}"
 MAX_REQUESTS="${MAX_REQUESTS:-200000}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-120}"
 PROVIDER="${PROVIDER:-fake}"
@@ -47,6 +47,8 @@ else
   # shellcheck disable=SC2046
   app_start submit reelay --reelay.sandbox.job-duration=1h $(sandbox_provider_args 10m 1s 20s)
 fi
+# the scrapes during the top step need an admin token: minted once here, not in each sampling subshell
+PROMETHEUS_TOKEN=$(token "$APP_URL" bench-scraper admin)
 fake_jiffies() { if [ -n "$FAKE_PID" ]; then awk '{print $14+$15}' "/proc/$FAKE_PID/stat"; else echo 0; fi; }
 # one user per client, as in real traffic: each user's submissions go through that user's account (guardrails)
 MAX_CLIENTS=$(printf '%s\n' $CLIENTS | sort -n | tail -1)
@@ -112,6 +114,10 @@ sample_during() { # sample_during <label> <start after s> <samples>
   done
 }
 
+# JFR starts before the warm-up: starting it instruments classes and throws compiled code away, which costs every
+# thread several times its CPU until the JIT has compiled it again (started at the top step, it tripled that step's
+# CPU per submission). Only the top step's window is dumped (app-c<top>.jfr); profile-c<top>.txt summarises it.
+jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true
 log "warm-up: ${WARMUP_S}s at 8 clients (not reported)"
 loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
   --concurrency 8 --duration "$WARMUP_S" --expect 201 --label warmup --out "$BENCH_OUT/warmup.json" >/dev/null
@@ -132,20 +138,26 @@ for c in $CLIENTS; do
   if [ "$c" = "$TOP" ]; then
     sample_during "c$c" $((DURATION / 3)) 5 &
     SAMPLER=$!
-    jcmd "$APP_PID" JFR.start name=bench settings=profile filename="$BENCH_OUT/app-c$c.jfr" >/dev/null 2>&1 || true
+    JFR_BEGIN=$(date +%H:%M:%S)
   fi
   n0=$(submitted_count)
   before=$(cpu_snap "$APP_PID"); fake0=$(fake_jiffies)
+  python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/threads-before-c$c"
   loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
     --concurrency "$c" --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
     --label "submit-c$c" --out "$BENCH_OUT/app-c$c.json"
   if [ "$c" = "$TOP" ]; then
+    jcmd "$APP_PID" JFR.dump name=bench begin="$JFR_BEGIN" filename="$BENCH_OUT/app-c$c.jfr" >/dev/null 2>&1 || true
     jcmd "$APP_PID" JFR.stop name=bench >/dev/null 2>&1 || true
     wait "$SAMPLER" || true
   fi
   d=$(drain "c$c")
   after=$(cpu_snap "$APP_PID"); fake1=$(fake_jiffies)
+  python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/threads-after-c$c"
   n1=$(submitted_count)
+  # where the app's CPU went, per thread group (JIT and GC included): thread-cpu-c*.txt
+  python3 "$BENCH_DIR/lib/thread_cpu.py" diff "$WORK/threads-before-c$c" "$WORK/threads-after-c$c" "$((n1 - n0))" \
+    > "$BENCH_OUT/thread-cpu-c$c.txt"
   log "app c$c: background work (projection + saga create) drained $d s after the load stopped"
   cpu_report "$before" "$after" "$((n1 - n0))" | tee "$BENCH_OUT/cpu-app-c$c.txt" >&2
   python3 -c 'import sys; b=sys.argv[1].split(); a=sys.argv[2].split(); hz=float(sys.argv[3]); n=int(sys.argv[4]); rate=float(sys.argv[5])

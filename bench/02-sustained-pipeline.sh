@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark 2: the sustained pipeline with fast sandbox jobs. For DURATION seconds, CLIENTS closed-loop clients
+# Benchmark 2: the sustained pipeline with fast provider jobs (PROVIDER=fake, the default: lib/fake_provider.py in a
+# process of its own, its CPU reported apart; PROVIDER=sandbox: the in-process sandbox, inside the app's CPU). For DURATION seconds, CLIENTS closed-loop clients
 # (one user each) submit through POST /api/video/tasks; every task then goes submit -> accepted upstream (the saga's
 # create call to the in-process sandbox over loopback HTTP) -> polled -> completed, and each step must show in the list
 # (the task-views projection). Reported:
@@ -15,10 +16,12 @@
 #        APP_ARGS (extra app arguments, e.g. processor settings)
 # Bounded: warm-up + DURATION + drain (<= DRAIN_TIMEOUT) + start-up; ~3-6 min with the defaults.
 . "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/cluster.sh"
 
 CLIENTS="${CLIENTS:-16}"
 DURATION="${DURATION:-60}"
-WARMUP_S="${WARMUP_S:-10}"
+WARMUP_S="${WARMUP_S:-60}"
+PROVIDER="${PROVIDER:-fake}"
 JOB_DURATION="${JOB_DURATION:-2s}"
 SAMPLE_HZ="${SAMPLE_HZ:-4}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-300}"
@@ -28,8 +31,21 @@ machine_info
 pg_start
 createdb_bench reelay
 
-# shellcheck disable=SC2046,SC2086
-app_start pipeline reelay --reelay.sandbox.job-duration="$JOB_DURATION" $(sandbox_provider_args 1s 1s 5s) ${APP_ARGS:-}
+if [ "$PROVIDER" = fake ]; then
+  # the provider in a process of its own (lib/fake_provider.py), so the app's CPU is Reelay's own work
+  JOB_MS=$(( ${JOB_DURATION%s} * 1000 )) CREATE_DELAY_MS=0 fake_start
+  p="--reelay.providers[0]"
+  # shellcheck disable=SC2086
+  app_start pipeline reelay "$p.id=fake" "$p.format=openai-videos" "$p.base-url=http://127.0.0.1:$FAKE_PORT/bench/v1" \
+    "$p.api-key=\${REELAY_SANDBOX_API_KEY}" "$p.models=sora-2" "$p.idempotency-keys=true" \
+    "$p.poll-initial=1s" "$p.poll-min=1s" "$p.poll-max=5s" "$p.give-up-after=30m" ${APP_ARGS:-}
+else
+  FAKE_PID=""
+  # shellcheck disable=SC2046,SC2086
+  app_start pipeline reelay --reelay.sandbox.job-duration="$JOB_DURATION" $(sandbox_provider_args 1s 1s 5s) ${APP_ARGS:-}
+fi
+fake_jiffies() { if [ -n "$FAKE_PID" ]; then awk '{print $14+$15}' "/proc/$FAKE_PID/stat"; else echo 0; fi; }
+PROMETHEUS_TOKEN=$(token "$APP_URL" bench-scraper admin)
 for i in $(seq 1 "$CLIENTS"); do token "$APP_URL" "bench-$i"; done > "$WORK/tokens.txt"
 BODY='{"prompt":"pipeline task {n}: a paper boat drifting down a rain gutter, macro lens, soft light","model":"sora-2","seconds":4}'
 
@@ -68,6 +84,8 @@ drain() {
   printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)"
 }
 
+# JFR starts before the warm-up (starting it throws compiled code away); the load window is dumped (app.jfr)
+jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true
 log "warm-up: ${WARMUP_S}s at $CLIENTS clients (not reported), then drain"
 loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
   --concurrency "$CLIENTS" --duration "$WARMUP_S" --expect 201 --label warmup --out "$BENCH_OUT/warmup.json" >/dev/null
@@ -87,22 +105,30 @@ SAMPLER=$!
     | grep -E '^(hikaricp_connections_(active|pending|max)|executor_(active|queued)_tasks)' > "$BENCH_OUT/pools-mid.txt" || true ) &
 MID=$!
 
-log "load: $CLIENTS clients for ${DURATION}s (+2 s unmeasured ramp), sandbox jobs of $JOB_DURATION"
+log "load: $CLIENTS clients for ${DURATION}s (+2 s unmeasured ramp), provider ($PROVIDER) jobs of $JOB_DURATION"
 T_START=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
-before=$(cpu_snap "$APP_PID")
-jcmd "$APP_PID" JFR.start name=bench settings=profile filename="$BENCH_OUT/app.jfr" >/dev/null 2>&1 || true
+before=$(cpu_snap "$APP_PID"); fake0=$(fake_jiffies)
+python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/threads-before"
+JFR_BEGIN=$(date +%H:%M:%S)
 loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
   --concurrency "$CLIENTS" --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
   --label "pipeline-c$CLIENTS" --out "$BENCH_OUT/load.json"
 T_END=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+jcmd "$APP_PID" JFR.dump name=bench begin="$JFR_BEGIN" filename="$BENCH_OUT/app.jfr" >/dev/null 2>&1 || true
 jcmd "$APP_PID" JFR.stop name=bench >/dev/null 2>&1 || true
 wait "$SAMPLER" "$MID" || true
 D=$(drain load)
-after=$(cpu_snap "$APP_PID")
+after=$(cpu_snap "$APP_PID"); fake1=$(fake_jiffies)
+python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/threads-after"
 log "backlog drained $D s after the load stopped"
 
 N_TASKS=$(psql_db reelay -c "select count(*) from domain_event_entry where payload_type like '%.TaskSubmitted' and global_index > $HEAD0")
 cpu_report "$before" "$after" "$N_TASKS" | tee "$BENCH_OUT/cpu.txt" >&2
+python3 "$BENCH_DIR/lib/thread_cpu.py" diff "$WORK/threads-before" "$WORK/threads-after" "$N_TASKS" > "$BENCH_OUT/thread-cpu.txt"
+if [ -n "$FAKE_PID" ]; then
+  python3 -c 'import sys; print(f"provider fake (a separate process): {1000*(int(sys.argv[2])-int(sys.argv[1]))/float(sys.argv[3])/max(1,int(sys.argv[4])):.2f} ms CPU per task")' \
+    "$fake0" "$fake1" "$(getconf CLK_TCK)" "$N_TASKS" | tee -a "$BENCH_OUT/cpu.txt" >&2
+fi
 
 # per task: submit -> accepted upstream -> completed, from the event timestamps of tasks submitted in the window
 psql_db reelay -F ' ' -c "
