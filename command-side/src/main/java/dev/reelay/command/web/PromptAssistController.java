@@ -89,7 +89,7 @@ class PromptAssistController {
                 language, model, toJson(exchange.messages()), used ? String.join("\n\n", exchange.suggestions()) : null,
                 used ? "success" : "error", exchange.httpStatus(), exchange.error(), exchange.promptTokens(),
                 exchange.completionTokens(), exchange.attempts(), clock.millis() - calledAt.toEpochMilli(),
-                MDC.get(AuditMetaData.TRACE_ID), calledAt));
+                MDC.get(AuditMetaData.REQUEST_TRACE_ID_LOG_KEY), calledAt));
         ledger.settle(caller.value(), callId, usage, digest, clock.instant());
         if (!used) {
             String detail = "the prompt assistant's model did not answer: " + exchange.error();

@@ -1,5 +1,6 @@
 package dev.reelay.infra.web;
 
+import dev.reelay.kernel.event.AuditMetaData;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -29,7 +30,7 @@ public class TraceContextFilter extends OncePerRequestFilter {
      * The request's own trace id, for what it writes (event metadata, problem bodies): tracing's scopes rewrite
      * {@link #TRACE_ID} as spans open and close, this key only the request's filters set.
      */
-    public static final String REQUEST_TRACE_ID = "requestTraceId";
+    public static final String REQUEST_TRACE_ID = AuditMetaData.REQUEST_TRACE_ID_LOG_KEY;
 
     private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
     private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}");

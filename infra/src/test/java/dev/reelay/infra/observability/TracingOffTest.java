@@ -4,6 +4,12 @@ import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
+import io.micrometer.tracing.otel.bridge.EventPublishingContextWrapper;
+import io.micrometer.tracing.otel.bridge.Slf4JEventListener;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.context.Context;
 import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -21,6 +27,8 @@ class TracingOffTest {
     int port;
     @Autowired
     Tracer tracer;
+    @Autowired
+    Slf4JEventListener logListener;
 
     @Test
     void withTracingOffNoSpanIsSampledAndARequestStillHasItsTraceId() {
@@ -37,13 +45,16 @@ class TracingOffTest {
     }
 
     @Test
-    void anUnsampledSpansScopeLeavesTheRequestsTraceIdInTheLogContext() {
-        Span span = tracer.nextSpan().name("probe").start();
+    void aSpansScopeLeavesTheRequestsTraceIdInTheLogContext() {
+        // Micrometer's default listener would put this span's trace id into the log context when its scope opens.
+        // (Called directly: OpenTelemetry's scope listeners are JVM-wide, so another test context's would also run.)
+        io.opentelemetry.api.trace.Span span = io.opentelemetry.api.trace.Span.wrap(SpanContext.create(
+                "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", TraceFlags.getDefault(), TraceState.getDefault()));
         MDC.put("traceId", "0123456789abcdef0123456789abcdef");
-        try (Tracer.SpanInScope ignored = tracer.withSpan(span)) {
+        try {
+            logListener.onEvent(new EventPublishingContextWrapper.ScopeAttachedEvent(Context.root().with(span)));
             assertThat(MDC.get("traceId")).isEqualTo("0123456789abcdef0123456789abcdef");
         } finally {
-            span.end();
             MDC.remove("traceId");
         }
     }

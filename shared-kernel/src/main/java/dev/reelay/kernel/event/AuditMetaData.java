@@ -15,6 +15,13 @@ public final class AuditMetaData {
     /** The trace id of the request that started the work. */
     public static final String TRACE_ID = "traceId";
 
+    /**
+     * Not a message key: the log-context (MDC) key under which the web layer keeps the request's own trace id, the
+     * value of {@link #TRACE_ID} for what the request writes. Tracing rewrites the log context's {@code traceId} as
+     * spans open and close; this key only the request's filters set.
+     */
+    public static final String REQUEST_TRACE_ID_LOG_KEY = "requestTraceId";
+
     /** Every audit key, in the order the history route shows them. */
     public static final List<String> KEYS = List.of(PRINCIPAL, CORRELATION_ID, TRACE_ID);
 
