@@ -17,8 +17,8 @@ import org.junit.jupiter.api.TestInstance;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -94,12 +94,8 @@ class NodeKilledMidLoadTest {
 
     @LocalServerPort
     int port;
-    @Value("${spring.datasource.url}")
-    String dbUrl;
-    @Value("${spring.datasource.username}")
-    String dbUser;
-    @Value("${spring.datasource.password:}")
-    String dbPassword;
+    @Autowired
+    Environment environment;
     @Autowired
     JdbcTemplate jdbc;
 
@@ -114,7 +110,7 @@ class NodeKilledMidLoadTest {
                 "--reelay.content-store.s3.access-key-id=" + S3CompatibleServer.ACCESS_KEY_ID,
                 "--reelay.content-store.s3.secret-access-key=" + S3CompatibleServer.SECRET_ACCESS_KEY));
         settings("b").forEach(s -> arguments.add("--" + s[0] + "=" + s[1]));
-        second = SecondNode.start(dbUrl, dbUser, dbPassword, arguments.toArray(String[]::new));
+        second = SecondNode.beside(environment, arguments.toArray(String[]::new));
     }
 
     @AfterAll

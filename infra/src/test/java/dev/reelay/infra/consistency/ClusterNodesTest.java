@@ -8,8 +8,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.env.Environment;
 import org.springframework.test.context.TestPropertySource;
 
 import java.time.Duration;
@@ -32,12 +33,8 @@ class ClusterNodesTest {
 
     @LocalServerPort
     int port;
-    @Value("${spring.datasource.url}")
-    String dbUrl;
-    @Value("${spring.datasource.username}")
-    String dbUser;
-    @Value("${spring.datasource.password:}")
-    String dbPassword;
+    @Autowired
+    Environment environment;
 
     SecondNode second;
     HttpApi nodeA;
@@ -45,7 +42,7 @@ class ClusterNodesTest {
 
     @BeforeAll
     void startTheSecondNode() throws Exception {
-        second = SecondNode.start(dbUrl, dbUser, dbPassword,
+        second = SecondNode.beside(environment,
                 "--reelay.rate-limit.per-user.burst=4", "--reelay.rate-limit.per-user.refill-per-minute=1");
         nodeA = new HttpApi(port);
         nodeB = new HttpApi(second.port());

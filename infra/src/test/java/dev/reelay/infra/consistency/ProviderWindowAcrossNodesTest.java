@@ -11,8 +11,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -63,12 +63,8 @@ class ProviderWindowAcrossNodesTest {
 
     @LocalServerPort
     int port;
-    @Value("${spring.datasource.url}")
-    String dbUrl;
-    @Value("${spring.datasource.username}")
-    String dbUser;
-    @Value("${spring.datasource.password:}")
-    String dbPassword;
+    @Autowired
+    Environment environment;
     @Autowired
     JdbcTemplate jdbc;
 
@@ -79,7 +75,7 @@ class ProviderWindowAcrossNodesTest {
         List<String> arguments = new ArrayList<>(List.of("--reelay.sandbox.enabled=false",
                 "--reelay.content.archive-on-complete=false"));
         providerSettings("b").forEach(s -> arguments.add("--" + s[0] + "=" + s[1]));
-        second = SecondNode.start(dbUrl, dbUser, dbPassword, arguments.toArray(String[]::new));
+        second = SecondNode.beside(environment, arguments.toArray(String[]::new));
     }
 
     @AfterAll

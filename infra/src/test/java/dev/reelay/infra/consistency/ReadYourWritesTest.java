@@ -4,8 +4,9 @@ import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Value;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.env.Environment;
 import org.springframework.test.context.TestPropertySource;
 
 import java.time.Duration;
@@ -24,12 +25,8 @@ class ReadYourWritesTest {
 
     @LocalServerPort
     int port;
-    @Value("${spring.datasource.url}")
-    String dbUrl;
-    @Value("${spring.datasource.username}")
-    String dbUser;
-    @Value("${spring.datasource.password:}")
-    String dbPassword;
+    @Autowired
+    Environment environment;
 
     @Nested
     class OnTheNodeThatTookTheWrite {
@@ -125,7 +122,7 @@ class ReadYourWritesTest {
 
         @Test
         void writesOnOneNodeAreReadOnTheOtherRightAfterInBothDirections() throws Exception {
-            try (SecondNode second = SecondNode.start(dbUrl, dbUser, dbPassword)) {
+            try (SecondNode second = SecondNode.beside(environment)) {
                 HttpApi first = new HttpApi(port);
                 HttpApi other = new HttpApi(second.port());
                 // a token from each node (the dev issuer's key is shared through the database; ClusterNodesTest)

@@ -1,6 +1,7 @@
 package dev.reelay.infra.consistency;
 
 import dev.reelay.infra.ReelayApplication;
+import org.springframework.core.env.Environment;
 
 import java.io.File;
 import java.io.IOException;
@@ -32,8 +33,17 @@ public final class SecondNode implements AutoCloseable {
         this.log = log;
     }
 
-    /** {@code extraArgs}: more {@code --key=value} settings for this node only. */
-    public static SecondNode start(String dbUrl, String dbUser, String dbPassword, String... extraArgs) throws IOException {
+    /**
+     * A node on the database of the test's own context ({@code spring.datasource.*} of its environment);
+     * {@code extraArgs}: more {@code --key=value} settings for this node only.
+     */
+    public static SecondNode beside(Environment environment, String... extraArgs) throws IOException {
+        return start(environment.getRequiredProperty("spring.datasource.url"),
+                environment.getRequiredProperty("spring.datasource.username"),
+                environment.getProperty("spring.datasource.password", ""), extraArgs);
+    }
+
+    private static SecondNode start(String dbUrl, String dbUser, String dbPassword, String... extraArgs) throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();

@@ -11,8 +11,8 @@ import okhttp3.mockwebserver.RecordedRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.core.env.Environment;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -79,19 +79,15 @@ class KeyRotationTest {
 
     @LocalServerPort
     int port;
-    @Value("${spring.datasource.url}")
-    String dbUrl;
-    @Value("${spring.datasource.username}")
-    String dbUser;
-    @Value("${spring.datasource.password:}")
-    String dbPassword;
+    @Autowired
+    Environment environment;
     @Autowired
     JdbcTemplate jdbc;
 
     @Test
     void aKeyRotatedOnOneNodeIsUsedByTheOtherWithinSecondsAndAnInFlightCallFinishesOnTheOldOne() throws Exception {
         String[] args = settings().stream().map(s -> "--" + s[0] + "=" + s[1]).toArray(String[]::new);
-        try (SecondNode second = SecondNode.start(dbUrl, dbUser, dbPassword, args)) {
+        try (SecondNode second = SecondNode.beside(environment, args)) {
             HttpApi first = new HttpApi(port);
             HttpApi other = new HttpApi(second.port());
             String firstAdmin = first.token("key-admin", "admin");
