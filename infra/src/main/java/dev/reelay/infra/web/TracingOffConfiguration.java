@@ -15,8 +15,9 @@ import org.springframework.context.annotation.Configuration;
  * already does for an unsampled span). {@code management.tracing.enabled=true} leaves Spring Boot's sampler alone.
  * <p>
  * An unsampled span still has a trace id of its own, and Micrometer's log listener would put it into the log context
- * ({@code traceId}) whenever its scope opens, over the request's id: log lines and the prompt call log would then name
- * a trace id the client never saw in {@code X-Trace-Id}. With tracing off that listener does nothing.
+ * ({@code traceId}) whenever its scope opens, over the request's id: log lines would then name a trace id the client
+ * never saw in {@code X-Trace-Id}. With tracing off that listener does nothing. (What a request writes reads
+ * {@link TraceContextFilter#REQUEST_TRACE_ID}, which no listener touches.)
  */
 @Configuration(proxyBeanMethods = false)
 @ConditionalOnProperty(prefix = "management.tracing", name = "enabled", havingValue = "false")

@@ -37,11 +37,7 @@ class AxonStorageTest {
     @Test
     void aTasksEventsAreNumberedByTheDatabaseAndReadBackAsWritten() {
         assertThat(events).isInstanceOf(JdbcEventStorageEngine.class);
-        HttpApi api = new HttpApi(port);
-        HttpApi.Response created = api.postJson("/api/video/tasks", api.token("storage-user"),
-                "{\"prompt\":\"a heron over a still lake\",\"model\":\"sora-2\",\"size\":\"720x1280\",\"seconds\":4}");
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
-        String videoId = created.json().at("/data/videoId").asText();
+        String videoId = submit("storage-user", "a heron over a still lake");
 
         List<Long> stored = jdbc.queryForList("select global_index from domain_event_entry where aggregate_identifier = ?"
                 + " order by sequence_number", Long.class, videoId);
@@ -55,11 +51,7 @@ class AxonStorageTest {
     @Test
     void theUpstreamSagasAssociationsAreNumberedByTheDatabaseAndFoundByTheStore() {
         assertThat(sagas).isInstanceOf(JdbcSagaStore.class);
-        HttpApi api = new HttpApi(port);
-        HttpApi.Response created = api.postJson("/api/video/tasks", api.token("saga-storage-user"),
-                "{\"prompt\":\"a lighthouse in fog\",\"model\":\"sora-2\",\"size\":\"720x1280\",\"seconds\":4}");
-        assertThat(created.status()).as(created.body()).isEqualTo(201);
-        String videoId = created.json().at("/data/videoId").asText();
+        String videoId = submit("saga-storage-user", "a lighthouse in fog");
 
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
             List<String> sagaIds = jdbc.queryForList("select saga_id from association_value_entry"
@@ -68,5 +60,13 @@ class AxonStorageTest {
             assertThat(jdbc.queryForObject("select count(*) from saga_entry where saga_id = ? and serialized_saga is not null",
                     Integer.class, sagaIds.get(0))).isEqualTo(1);
         });
+    }
+
+    private String submit(String owner, String prompt) {
+        HttpApi api = new HttpApi(port);
+        HttpApi.Response created = api.postJson("/api/video/tasks", api.token(owner),
+                "{\"prompt\":\"" + prompt + "\",\"model\":\"sora-2\",\"size\":\"720x1280\",\"seconds\":4}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        return created.json().at("/data/videoId").asText();
     }
 }
