@@ -37,11 +37,8 @@ createdb_bench pgb
 
 if [ "$PROVIDER" = fake ]; then
   CREATE_DELAY_MS=0 JOB_MS=3600000 fake_start
-  p="--reelay.providers[0]"
   # shellcheck disable=SC2046
-  app_start submit reelay "$p.id=fake" "$p.format=openai-videos" "$p.base-url=http://127.0.0.1:$FAKE_PORT/bench/v1" \
-    "$p.api-key=\${REELAY_SANDBOX_API_KEY}" "$p.models=sora-2" "$p.idempotency-keys=true" \
-    "$p.poll-initial=10m" "$p.poll-min=1s" "$p.poll-max=20s" "$p.give-up-after=30m"
+  app_start submit reelay $(fake_provider_args bench 10m 1s 20s)
 else
   FAKE_PID=""
   # shellcheck disable=SC2046
@@ -49,7 +46,6 @@ else
 fi
 # the scrapes during the top step need an admin token: minted once here, not in each sampling subshell
 PROMETHEUS_TOKEN=$(token "$APP_URL" bench-scraper admin)
-fake_jiffies() { if [ -n "$FAKE_PID" ]; then awk '{print $14+$15}' "/proc/$FAKE_PID/stat"; else echo 0; fi; }
 # one user per client, as in real traffic: each user's submissions go through that user's account (guardrails)
 MAX_CLIENTS=$(printf '%s\n' $CLIENTS | sort -n | tail -1)
 for i in $(seq 1 "$MAX_CLIENTS"); do token "$APP_URL" "bench-$i"; done > "$WORK/tokens.txt"
@@ -165,8 +161,7 @@ app=(int(a[1])-int(b[1]))/hz; secs=float(a[3])-float(b[3])
 print(f"app CPU net of the idle rate ({rate:.3f} CPU-s/s over {secs:.1f} s): {1000*(app-rate*secs)/max(1,n):.2f} ms per submission")' \
     "$before" "$after" "$(getconf CLK_TCK)" "$((n1 - n0))" "$IDLE_RATE" | tee -a "$BENCH_OUT/cpu-app-c$c.txt" >&2
   if [ -n "$FAKE_PID" ]; then
-    python3 -c 'import sys; hz=float(sys.argv[3]); n=int(sys.argv[4]); print(f"provider fake (a separate process, not in the app or postgres figures): {1000*(int(sys.argv[2])-int(sys.argv[1]))/hz/max(1,n):.2f} ms CPU per submission")' \
-      "$fake0" "$fake1" "$(getconf CLK_TCK)" "$((n1 - n0))" | tee -a "$BENCH_OUT/cpu-app-c$c.txt" >&2
+    fake_cpu_line "$fake0" "$fake1" "$((n1 - n0))" submission | tee -a "$BENCH_OUT/cpu-app-c$c.txt" >&2
   else
     echo "provider: the in-process sandbox, its CPU inside the app's figure" | tee -a "$BENCH_OUT/cpu-app-c$c.txt" >&2
   fi

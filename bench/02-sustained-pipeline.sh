@@ -34,17 +34,13 @@ createdb_bench reelay
 if [ "$PROVIDER" = fake ]; then
   # the provider in a process of its own (lib/fake_provider.py), so the app's CPU is Reelay's own work
   JOB_MS=$(( ${JOB_DURATION%s} * 1000 )) CREATE_DELAY_MS=0 fake_start
-  p="--reelay.providers[0]"
-  # shellcheck disable=SC2086
-  app_start pipeline reelay "$p.id=fake" "$p.format=openai-videos" "$p.base-url=http://127.0.0.1:$FAKE_PORT/bench/v1" \
-    "$p.api-key=\${REELAY_SANDBOX_API_KEY}" "$p.models=sora-2" "$p.idempotency-keys=true" \
-    "$p.poll-initial=1s" "$p.poll-min=1s" "$p.poll-max=5s" "$p.give-up-after=30m" ${APP_ARGS:-}
+  # shellcheck disable=SC2046,SC2086
+  app_start pipeline reelay $(fake_provider_args bench 1s 1s 5s) ${APP_ARGS:-}
 else
   FAKE_PID=""
   # shellcheck disable=SC2046,SC2086
   app_start pipeline reelay --reelay.sandbox.job-duration="$JOB_DURATION" $(sandbox_provider_args 1s 1s 5s) ${APP_ARGS:-}
 fi
-fake_jiffies() { if [ -n "$FAKE_PID" ]; then awk '{print $14+$15}' "/proc/$FAKE_PID/stat"; else echo 0; fi; }
 PROMETHEUS_TOKEN=$(token "$APP_URL" bench-scraper admin)
 for i in $(seq 1 "$CLIENTS"); do token "$APP_URL" "bench-$i"; done > "$WORK/tokens.txt"
 BODY='{"prompt":"pipeline task {n}: a paper boat drifting down a rain gutter, macro lens, soft light","model":"sora-2","seconds":4}'
@@ -126,8 +122,7 @@ N_TASKS=$(psql_db reelay -c "select count(*) from domain_event_entry where paylo
 cpu_report "$before" "$after" "$N_TASKS" | tee "$BENCH_OUT/cpu.txt" >&2
 python3 "$BENCH_DIR/lib/thread_cpu.py" diff "$WORK/threads-before" "$WORK/threads-after" "$N_TASKS" > "$BENCH_OUT/thread-cpu.txt"
 if [ -n "$FAKE_PID" ]; then
-  python3 -c 'import sys; print(f"provider fake (a separate process): {1000*(int(sys.argv[2])-int(sys.argv[1]))/float(sys.argv[3])/max(1,int(sys.argv[4])):.2f} ms CPU per task")' \
-    "$fake0" "$fake1" "$(getconf CLK_TCK)" "$N_TASKS" | tee -a "$BENCH_OUT/cpu.txt" >&2
+  fake_cpu_line "$fake0" "$fake1" "$N_TASKS" task | tee -a "$BENCH_OUT/cpu.txt" >&2
 fi
 
 # per task: submit -> accepted upstream -> completed, from the event timestamps of tasks submitted in the window

@@ -43,7 +43,7 @@ restart() {
   log "node $node (pid $pid) stopped $(( exited - term )) ms after SIGTERM"
   n="$node-restarted"
   # shellcheck disable=SC2046
-  APP_PORT="$port" app_launch "$n" reelay $(fake_provider_args "$node")
+  APP_PORT="$port" app_launch "$n" reelay $(fake_provider_args "$node") --reelay.content.archive-on-complete=false
   app_wait "$n"
   up=$(date +%s%3N)
   cp "$WORK/$n.pid" "$WORK/$node.pid"

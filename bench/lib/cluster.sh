@@ -23,14 +23,22 @@ fake_stat() {  # fake_stat <python expression over s, the /stats object>
   curl -fs -m 2 "http://127.0.0.1:$FAKE_PORT/stats" | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"
 }
 
-# fake_provider_args <node>: the whole reelay.providers[0] entry for a node (its calls go to /<node>/v1 on the fake,
-# so the fake's log says which node sent each create). Content is not archived: these benchmarks do not read it.
+# fake_provider_args <node> [poll-initial poll-min poll-max]: the whole reelay.providers[0] entry for a node (its
+# calls go to /<node>/v1 on the fake, so the fake's log says which node sent each create); polls default to 1s 1s 5s.
 fake_provider_args() {
   local p="--reelay.providers[0]"
   printf '%s\n' "$p.id=fake" "$p.format=openai-videos" "$p.base-url=http://127.0.0.1:$FAKE_PORT/$1/v1" \
     "$p.api-key=\${REELAY_SANDBOX_API_KEY}" "$p.models=sora-2" "$p.idempotency-keys=true" \
-    "$p.poll-initial=1s" "$p.poll-min=1s" "$p.poll-max=5s" "$p.give-up-after=30m" \
-    "--reelay.content.archive-on-complete=false"
+    "$p.poll-initial=${2:-1s}" "$p.poll-min=${3:-1s}" "$p.poll-max=${4:-5s}" "$p.give-up-after=30m"
+}
+
+# fake_jiffies: the fake provider's CPU so far (jiffies), 0 when there is none (FAKE_PID empty).
+fake_jiffies() { if [ -n "${FAKE_PID:-}" ]; then awk '{print $14+$15}' "/proc/$FAKE_PID/stat"; else echo 0; fi; }
+
+# fake_cpu_line <jiffies before> <jiffies after> <units> <unit>: the fake's CPU per unit, one line.
+fake_cpu_line() {
+  python3 -c 'import sys; print(f"provider fake (a separate process, not in the app or postgres figures): {1000*(int(sys.argv[2])-int(sys.argv[1]))/float(sys.argv[3])/max(1,int(sys.argv[4])):.2f} ms CPU per {sys.argv[5]}")' \
+    "$1" "$2" "$(getconf CLK_TCK)" "$3" "$4"
 }
 
 # two_nodes: the machine's description, PostgreSQL (database reelay), the fake provider and nodes a and b on them,
@@ -41,9 +49,9 @@ two_nodes() {
   createdb_bench reelay
   fake_start
   # shellcheck disable=SC2046
-  app_launch a reelay $(fake_provider_args a)
+  app_launch a reelay $(fake_provider_args a) --reelay.content.archive-on-complete=false
   # shellcheck disable=SC2046
-  app_launch b reelay $(fake_provider_args b)
+  app_launch b reelay $(fake_provider_args b) --reelay.content.archive-on-complete=false
   app_wait a; URL_A="$APP_URL"
   app_wait b; URL_B="$APP_URL"; PID_B="$APP_PID"
   await_saga_shared reelay 180
