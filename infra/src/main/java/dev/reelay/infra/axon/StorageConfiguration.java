@@ -8,7 +8,6 @@ import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.modelling.saga.repository.SagaStore;
 import org.axonframework.modelling.saga.repository.jdbc.JdbcSagaStore;
-import org.axonframework.modelling.saga.repository.jdbc.PostgresSagaSqlSchema;
 import org.axonframework.modelling.saga.repository.jdbc.SagaSchema;
 import org.axonframework.serialization.Serializer;
 import org.springframework.beans.factory.annotation.Qualifier;
@@ -62,7 +61,7 @@ public class StorageConfiguration {
     SagaStore<Object> sagaStore(ConnectionProvider connectionProvider, Serializer serializer) {
         return JdbcSagaStore.builder()
                 .connectionProvider(connectionProvider)
-                .sqlSchema(new PostgresSagaSqlSchema(SagaSchema.builder()
+                .sqlSchema(new LockingSagaSqlSchema(SagaSchema.builder()
                         .sagaEntryTable("saga_entry")
                         .associationValueEntryTable("association_value_entry")
                         .sagaIdColumn("saga_id")

@@ -5,15 +5,25 @@ import dev.reelay.infra.support.ReelayIntegrationTest;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
+import org.axonframework.modelling.saga.AssociationValue;
+import org.axonframework.modelling.saga.AssociationValuesImpl;
 import org.axonframework.modelling.saga.repository.SagaStore;
 import org.axonframework.modelling.saga.repository.jdbc.JdbcSagaStore;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -33,6 +43,8 @@ class AxonStorageTest {
     SagaStore<Object> sagas;
     @Autowired
     JdbcTemplate jdbc;
+    @Autowired
+    PlatformTransactionManager transactions;
 
     @Test
     void aTasksEventsAreNumberedByTheDatabaseAndReadBackAsWritten() {
@@ -60,6 +72,96 @@ class AxonStorageTest {
             assertThat(jdbc.queryForObject("select count(*) from saga_entry where saga_id = ? and serialized_saga is not null",
                     Integer.class, sagaIds.get(0))).isEqualTo(1);
         });
+    }
+
+    /**
+     * A saga's events and its deadlines can be handled on two nodes at once (the segment's owner, the node whose
+     * db-scheduler picked the deadline): the second to load it waits for the first to commit and builds on what the
+     * first wrote, instead of writing back the state both read.
+     */
+    @Test
+    void aSagaLoadedWhileAnotherTransactionHoldsItWaitsAndBuildsOnWhatThatOneWrote() throws Exception {
+        String sagaId = storedProbe(1);
+        CompletableFuture<Void> first = holding(sagaId, probe -> {
+            probe.count += 1;
+            sagas.updateSaga(Probe.class, sagaId, probe, new AssociationValuesImpl(Set.of()));
+            return null;
+        });
+
+        CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> new TransactionTemplate(transactions)
+                .execute(status -> {
+                    Probe probe = sagas.loadSaga(Probe.class, sagaId).saga();
+                    probe.count += 10;
+                    sagas.updateSaga(Probe.class, sagaId, probe, new AssociationValuesImpl(Set.of()));
+                    return probe.count;
+                }));
+        awaitALoadWaitingForALock();
+        assertThat(second).as("the second load waits while the first transaction holds the saga").isNotDone();
+
+        release.countDown();
+        first.get(30, TimeUnit.SECONDS);
+        assertThat(second.get(30, TimeUnit.SECONDS)).isEqualTo(12);
+        Integer stored = new TransactionTemplate(transactions).execute(status -> sagas.loadSaga(Probe.class, sagaId).saga().count);
+        assertThat(stored).as("neither write was lost").isEqualTo(12);
+    }
+
+    @Test
+    void aSagaEndedWhileAnotherTransactionWaitsForItIsNotFoundByThatOne() throws Exception {
+        String sagaId = storedProbe(1);
+        CompletableFuture<Void> first = holding(sagaId, probe -> {
+            sagas.deleteSaga(Probe.class, sagaId, Set.of());
+            return null;
+        });
+
+        CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> new TransactionTemplate(transactions)
+                .execute(status -> sagas.loadSaga(Probe.class, sagaId) == null));
+        awaitALoadWaitingForALock();
+        release.countDown();
+        first.get(30, TimeUnit.SECONDS);
+        assertThat(second.get(30, TimeUnit.SECONDS)).as("the ended saga is gone for the waiting load").isTrue();
+        assertThat(jdbc.queryForObject("select count(*) from saga_entry where saga_id = ?", Integer.class, sagaId))
+                .isZero();
+    }
+
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    /** Loads the saga in a transaction of its own and keeps it open until {@link #release}, then applies the change. */
+    private CompletableFuture<Void> holding(String sagaId, Function<Probe, Void> change) throws InterruptedException {
+        CountDownLatch loaded = new CountDownLatch(1);
+        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> new TransactionTemplate(transactions)
+                .executeWithoutResult(status -> {
+                    Probe probe = sagas.loadSaga(Probe.class, sagaId).saga();
+                    loaded.countDown();
+                    try {
+                        assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                    change.apply(probe);
+                }));
+        assertThat(loaded.await(30, TimeUnit.SECONDS)).as("the first transaction loaded the saga").isTrue();
+        return first;
+    }
+
+    private String storedProbe(int count) {
+        String sagaId = UUID.randomUUID().toString();
+        Probe probe = new Probe();
+        probe.count = count;
+        new TransactionTemplate(transactions).executeWithoutResult(status ->
+                sagas.insertSaga(Probe.class, sagaId, probe, Set.<AssociationValue>of()));
+        return sagaId;
+    }
+
+    private void awaitALoadWaitingForALock() {
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.queryForObject(
+                "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%from saga_entry%'",
+                Integer.class)).as("a saga load waiting for a row lock").isEqualTo(1));
+    }
+
+    /** A saga's state as the store sees it: serialized whole, no version. */
+    public static class Probe {
+        public int count;
     }
 
     private String submit(String owner, String prompt) {
