@@ -14,6 +14,7 @@ import org.springframework.stereotype.Component;
 import java.lang.management.ManagementFactory;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -38,6 +39,8 @@ public class ClusterNodes implements SmartLifecycle, NodeLiveness, ApplicationLi
     private static final Logger log = LoggerFactory.getLogger(ClusterNodes.class);
     /** The same default as Axon's token store and the name db-scheduler is given (DeadlineConfiguration). */
     public static final String THIS_NODE = ManagementFactory.getRuntimeMXBean().getName();
+    /** How often Axon's tracking and pooled processors look for unclaimed segments (their default; Reelay keeps it). */
+    static final Duration CLAIM_INTERVAL = Duration.ofSeconds(5);
 
     private final JdbcTemplate jdbc;
     private final EventProcessingConfiguration processing;
@@ -119,14 +122,25 @@ public class ClusterNodes implements SmartLifecycle, NodeLiveness, ApplicationLi
             if (!someoneHasRoom || mine.size() <= fair) {
                 continue;
             }
-            // hold them back for two heartbeats: long enough for the other node's processor to claim them
-            long holdBackMs = settings.heartbeat().toMillis() * 2;
+            long holdBackMs = holdBack(settings.heartbeat()).toMillis();
             for (Integer segment : mine.subList(fair, mine.size())) {
                 log.info("releasing segment {} of {} to share {} segments over {} nodes", segment, processor.getName(),
                         segments, nodes.size());
                 processor.releaseSegment(segment, holdBackMs, TimeUnit.MILLISECONDS);
             }
         }
+    }
+
+    /**
+     * How long a released segment stays free for the other nodes: a node's processor looks for unclaimed segments every
+     * {@link #CLAIM_INTERVAL}, so a shorter hold-back is a race that the releasing node's own next look can win, round
+     * after round (with one-second heartbeats it took 50 s in a test). At least one look of every other node plus a
+     * heartbeat, and never less than two heartbeats.
+     */
+    static Duration holdBack(Duration heartbeat) {
+        Duration oneLookAndABeat = CLAIM_INTERVAL.plus(heartbeat);
+        Duration twoBeats = heartbeat.multipliedBy(2);
+        return oneLookAndABeat.compareTo(twoBeats) > 0 ? oneLookAndABeat : twoBeats;
     }
 
     private Map<String, Integer> heldByNode(String processorName) {
