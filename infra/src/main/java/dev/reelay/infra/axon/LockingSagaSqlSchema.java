@@ -6,6 +6,7 @@ import org.axonframework.modelling.saga.repository.jdbc.SagaSchema;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.time.Duration;
 
 /**
  * Axon's PostgreSQL saga schema, except that loading a saga locks its row until the transaction ends. A saga is
@@ -16,14 +17,20 @@ import java.sql.SQLException;
  * no job id to poll until its watchdog ran out. With the row lock the second reader waits for the first to commit and
  * reads what it wrote, or finds nothing when the first ended the saga.
  * <p>
- * Both paths run in a transaction (the processor's batch, the deadline's unit of work), so the lock lasts exactly as
- * long as the read-modify-write. A handler locks one saga and the processor locks the sagas of its own segment only,
- * so waits cannot form a cycle.
+ * Both paths run in a transaction (the processor's batch, the deadline's unit of work), and the row stays locked until
+ * that transaction commits: for a processor, until its whole batch does. The wait is bounded ({@code lockWait}):
+ * Axon loads a saga inside a {@code ConcurrentHashMap.computeIfAbsent} of its repository, which also holds up other
+ * sagas' loads on that node, so two nodes could in rare cases wait for each other through those map slots, a cycle
+ * neither PostgreSQL nor Axon can see. A load that waits longer fails: a processor's batch rolls back and is handled
+ * again, a deadline is retried by db-scheduler.
  */
 final class LockingSagaSqlSchema extends PostgresSagaSqlSchema {
 
-    LockingSagaSqlSchema(SagaSchema schema) {
+    private final int lockWaitSeconds;
+
+    LockingSagaSqlSchema(SagaSchema schema, Duration lockWait) {
         super(schema);
+        this.lockWaitSeconds = (int) Math.max(1, lockWait.toSeconds());
     }
 
     @Override
@@ -32,6 +39,7 @@ final class LockingSagaSqlSchema extends PostgresSagaSqlSchema {
                 + sagaSchema.sagaTypeColumn() + ", " + sagaSchema.revisionColumn() + " from " + sagaSchema.sagaEntryTable()
                 + " where " + sagaSchema.sagaIdColumn() + " = ? for update");
         statement.setString(1, sagaId);
+        statement.setQueryTimeout(lockWaitSeconds);
         return statement;
     }
 }

@@ -14,6 +14,8 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import java.time.Duration;
+
 /**
  * The event store and the upstream saga's store on Axon's JDBC engines instead of its JPA ones (ADR 0014, issue 16):
  * an append is one batched {@code INSERT}, and events, sagas and association lookups are read as rows on the
@@ -24,6 +26,20 @@ import org.springframework.context.annotation.Configuration;
  */
 @Configuration(proxyBeanMethods = false)
 public class StorageConfiguration {
+
+    /** How long a saga load waits for another transaction holding that saga (a batch is far shorter). */
+    static final Duration SAGA_LOCK_WAIT = Duration.ofSeconds(10);
+    /** V1's saga tables and columns. */
+    static final SagaSchema SAGA_TABLES = SagaSchema.builder()
+            .sagaEntryTable("saga_entry")
+            .associationValueEntryTable("association_value_entry")
+            .sagaIdColumn("saga_id")
+            .sagaTypeColumn("saga_type")
+            .revisionColumn("revision")
+            .serializedSagaColumn("serialized_saga")
+            .associationKeyColumn("association_key")
+            .associationValueColumn("association_value")
+            .build();
 
     @Bean
     EventStorageEngine eventStorageEngine(Serializer defaultSerializer,
@@ -61,16 +77,7 @@ public class StorageConfiguration {
     SagaStore<Object> sagaStore(ConnectionProvider connectionProvider, Serializer serializer) {
         return JdbcSagaStore.builder()
                 .connectionProvider(connectionProvider)
-                .sqlSchema(new LockingSagaSqlSchema(SagaSchema.builder()
-                        .sagaEntryTable("saga_entry")
-                        .associationValueEntryTable("association_value_entry")
-                        .sagaIdColumn("saga_id")
-                        .sagaTypeColumn("saga_type")
-                        .revisionColumn("revision")
-                        .serializedSagaColumn("serialized_saga")
-                        .associationKeyColumn("association_key")
-                        .associationValueColumn("association_value")
-                        .build()))
+                .sqlSchema(new LockingSagaSqlSchema(SAGA_TABLES, SAGA_LOCK_WAIT))
                 .serializer(serializer)
                 .build();
     }

@@ -10,12 +10,17 @@ import org.axonframework.modelling.saga.AssociationValuesImpl;
 import org.axonframework.modelling.saga.repository.SagaStore;
 import org.axonframework.modelling.saga.repository.jdbc.JdbcSagaStore;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -24,8 +29,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import javax.sql.DataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -45,6 +52,8 @@ class AxonStorageTest {
     JdbcTemplate jdbc;
     @Autowired
     PlatformTransactionManager transactions;
+    @Autowired
+    DataSource dataSource;
 
     @Test
     void aTasksEventsAreNumberedByTheDatabaseAndReadBackAsWritten() {
@@ -123,6 +132,32 @@ class AxonStorageTest {
                 .isZero();
     }
 
+    /**
+     * Axon loads a saga while holding a slot of its repository's map, so a load must not wait for ever: two nodes could
+     * otherwise wait for each other through those slots, unseen by PostgreSQL. A load that outwaits its bound fails
+     * (the batch is handled again, the deadline retried).
+     */
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // a JDBC read ignores interrupts
+    void aSagaLoadGivesUpAfterItsLockWaitInsteadOfWaitingForEver() throws Exception {
+        String sagaId = storedProbe(1);
+        LockingSagaSqlSchema schema = new LockingSagaSqlSchema(StorageConfiguration.SAGA_TABLES, Duration.ofSeconds(1));
+        try (Connection holder = dataSource.getConnection(); Connection waiter = dataSource.getConnection()) {
+            holder.setAutoCommit(false);
+            waiter.setAutoCommit(false);
+            try (PreparedStatement held = schema.sql_loadSaga(holder, sagaId); ResultSet row = held.executeQuery()) {
+                assertThat(row.next()).as("the holder has the saga").isTrue();
+            }
+            try (PreparedStatement waiting = schema.sql_loadSaga(waiter, sagaId)) {
+                assertThatThrownBy(waiting::executeQuery).isInstanceOf(SQLException.class)
+                        .satisfies(e -> assertThat(((SQLException) e).getSQLState())
+                                .as("cancelled by its timeout").isEqualTo("57014"));
+            }
+            waiter.rollback();
+            holder.rollback();
+        }
+    }
+
     private final CountDownLatch release = new CountDownLatch(1);
 
     /** Loads the saga in a transaction of its own and keeps it open until {@link #release}, then applies the change. */
@@ -156,7 +191,7 @@ class AxonStorageTest {
     private void awaitALoadWaitingForALock() {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.queryForObject(
                 "select count(*) from pg_stat_activity where wait_event_type = 'Lock' and query like '%from saga_entry%'",
-                Integer.class)).as("a saga load waiting for a row lock").isEqualTo(1));
+                Integer.class)).as("a saga load waiting for a row lock").isPositive());
     }
 
     /** A saga's state as the store sees it: serialized whole, no version. */
