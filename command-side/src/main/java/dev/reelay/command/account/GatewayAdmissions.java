@@ -11,9 +11,6 @@ import dev.reelay.kernel.task.VideoId;
 import org.axonframework.commandhandling.CommandMessage;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
-import org.axonframework.messaging.MetaData;
-import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
-import org.axonframework.messaging.unitofwork.UnitOfWork;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.stereotype.Component;
 
@@ -61,10 +58,10 @@ class GatewayAdmissions implements Admissions, TokenLedger, DisposableBean {
 
     @Override
     public void settle(String owner, VideoId videoId, TaskStatus outcome, Integer actualSeconds, Instant at) {
-        // the audit keys a nested command would inherit from the event being handled (the new thread has no unit of work)
-        MetaData inherited = CurrentUnitOfWork.map(UnitOfWork::getCorrelationData).orElse(MetaData.emptyInstance());
-        CommandMessage<SettleTask> settle = GenericCommandMessage.<SettleTask>asCommandMessage(
-                new SettleTask(AccountId.of(owner), videoId, outcome, actualSeconds, at)).andMetaData(inherited);
+        // made here, in the handler's unit of work: Axon puts its correlation data (the event's audit keys) on a message
+        // when it is created, and the other thread has no unit of work
+        CommandMessage<SettleTask> settle = GenericCommandMessage.asCommandMessage(
+                new SettleTask(AccountId.of(owner), videoId, outcome, actualSeconds, at));
         try {
             CompletableFuture.runAsync(() -> commands.sendAndWait(settle), ownUnitsOfWork).join();
         } catch (CompletionException e) {
