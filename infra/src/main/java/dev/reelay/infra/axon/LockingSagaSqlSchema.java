@@ -26,18 +26,21 @@ import java.time.Duration;
  */
 final class LockingSagaSqlSchema extends PostgresSagaSqlSchema {
 
+    private final String loadSql;
     private final int lockWaitSeconds;
 
     LockingSagaSqlSchema(SagaSchema schema, Duration lockWait) {
         super(schema);
+        this.loadSql = "select " + schema.serializedSagaColumn() + ", " + schema.sagaTypeColumn() + ", "
+                + schema.revisionColumn() + " from " + schema.sagaEntryTable() + " where " + schema.sagaIdColumn()
+                + " = ? for update";
         this.lockWaitSeconds = (int) Math.max(1, lockWait.toSeconds());
     }
 
+    /** Every event and deadline of the saga loads it: the statement's text is made once. */
     @Override
     public PreparedStatement sql_loadSaga(Connection connection, String sagaId) throws SQLException {
-        PreparedStatement statement = connection.prepareStatement("select " + sagaSchema.serializedSagaColumn() + ", "
-                + sagaSchema.sagaTypeColumn() + ", " + sagaSchema.revisionColumn() + " from " + sagaSchema.sagaEntryTable()
-                + " where " + sagaSchema.sagaIdColumn() + " = ? for update");
+        PreparedStatement statement = connection.prepareStatement(loadSql);
         statement.setString(1, sagaId);
         statement.setQueryTimeout(lockWaitSeconds);
         return statement;
