@@ -12,6 +12,7 @@ import org.axonframework.commandhandling.CommandMessage;
 import org.axonframework.commandhandling.GenericCommandMessage;
 import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.scheduling.concurrent.CustomizableThreadFactory;
 import org.springframework.stereotype.Component;
 
 import java.time.Instant;
@@ -19,7 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Sends the account commands. Called from a command handler the command runs as a nested unit of work in the same
@@ -42,12 +42,9 @@ class GatewayAdmissions implements Admissions, TokenLedger, DisposableBean {
 
     GatewayAdmissions(CommandGateway commands) {
         this.commands = commands;
-        AtomicInteger threads = new AtomicInteger();
-        this.ownUnitsOfWork = Executors.newCachedThreadPool(task -> {
-            Thread thread = new Thread(task, "account-settle-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        CustomizableThreadFactory threads = new CustomizableThreadFactory("account-settle-");
+        threads.setDaemon(true);
+        this.ownUnitsOfWork = Executors.newCachedThreadPool(threads); // at most one thread per saga worker at a time
     }
 
     @Override
