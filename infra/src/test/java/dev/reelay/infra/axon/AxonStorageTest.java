@@ -28,7 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -54,6 +54,9 @@ class AxonStorageTest {
     PlatformTransactionManager transactions;
     @Autowired
     DataSource dataSource;
+
+    /** Lets the transaction that holds a saga in {@link #holding} finish. */
+    private final CountDownLatch release = new CountDownLatch(1);
 
     @Test
     void aTasksEventsAreNumberedByTheDatabaseAndReadBackAsWritten() {
@@ -94,10 +97,9 @@ class AxonStorageTest {
         CompletableFuture<Void> first = holding(sagaId, probe -> {
             probe.count += 1;
             sagas.updateSaga(Probe.class, sagaId, probe, new AssociationValuesImpl(Set.of()));
-            return null;
         });
 
-        CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> new TransactionTemplate(transactions)
+        CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> inTransaction()
                 .execute(status -> {
                     Probe probe = sagas.loadSaga(Probe.class, sagaId).saga();
                     probe.count += 10;
@@ -110,19 +112,16 @@ class AxonStorageTest {
         release.countDown();
         first.get(30, TimeUnit.SECONDS);
         assertThat(second.get(30, TimeUnit.SECONDS)).isEqualTo(12);
-        Integer stored = new TransactionTemplate(transactions).execute(status -> sagas.loadSaga(Probe.class, sagaId).saga().count);
+        Integer stored = inTransaction().execute(status -> sagas.loadSaga(Probe.class, sagaId).saga().count);
         assertThat(stored).as("neither write was lost").isEqualTo(12);
     }
 
     @Test
     void aSagaEndedWhileAnotherTransactionWaitsForItIsNotFoundByThatOne() throws Exception {
         String sagaId = storedProbe(1);
-        CompletableFuture<Void> first = holding(sagaId, probe -> {
-            sagas.deleteSaga(Probe.class, sagaId, Set.of());
-            return null;
-        });
+        CompletableFuture<Void> first = holding(sagaId, probe -> sagas.deleteSaga(Probe.class, sagaId, Set.of()));
 
-        CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> new TransactionTemplate(transactions)
+        CompletableFuture<Boolean> second = CompletableFuture.supplyAsync(() -> inTransaction()
                 .execute(status -> sagas.loadSaga(Probe.class, sagaId) == null));
         awaitALoadWaitingForALock();
         release.countDown();
@@ -158,12 +157,10 @@ class AxonStorageTest {
         }
     }
 
-    private final CountDownLatch release = new CountDownLatch(1);
-
     /** Loads the saga in a transaction of its own and keeps it open until {@link #release}, then applies the change. */
-    private CompletableFuture<Void> holding(String sagaId, Function<Probe, Void> change) throws InterruptedException {
+    private CompletableFuture<Void> holding(String sagaId, Consumer<Probe> change) throws InterruptedException {
         CountDownLatch loaded = new CountDownLatch(1);
-        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> new TransactionTemplate(transactions)
+        CompletableFuture<Void> first = CompletableFuture.runAsync(() -> inTransaction()
                 .executeWithoutResult(status -> {
                     Probe probe = sagas.loadSaga(Probe.class, sagaId).saga();
                     loaded.countDown();
@@ -173,17 +170,21 @@ class AxonStorageTest {
                         Thread.currentThread().interrupt();
                         throw new IllegalStateException(e);
                     }
-                    change.apply(probe);
+                    change.accept(probe);
                 }));
         assertThat(loaded.await(30, TimeUnit.SECONDS)).as("the first transaction loaded the saga").isTrue();
         return first;
+    }
+
+    private TransactionTemplate inTransaction() {
+        return new TransactionTemplate(transactions);
     }
 
     private String storedProbe(int count) {
         String sagaId = UUID.randomUUID().toString();
         Probe probe = new Probe();
         probe.count = count;
-        new TransactionTemplate(transactions).executeWithoutResult(status ->
+        inTransaction().executeWithoutResult(status ->
                 sagas.insertSaga(Probe.class, sagaId, probe, Set.<AssociationValue>of()));
         return sagaId;
     }
