@@ -81,6 +81,7 @@ class AccountProjectionTest {
         VideoId v2 = VideoId.random();
         VideoId v3 = VideoId.random();
         VideoId v4 = VideoId.random();
+        VideoId v5 = VideoId.random();
         VideoId bobs = VideoId.random();
 
         Account annAccount = new Account(ann);
@@ -112,9 +113,12 @@ class AccountProjectionTest {
                 .containsEntry("quota_video_seconds", new BigDecimal("100.500")).containsEntry("last_seq", 2L));
 
         // a new period starts ann's figures afresh; a late settlement of the old period leaves them alone, but still
-        // frees its slot; a hold booked to an older period than the row's changes no amount
+        // frees its slot; a hold booked to an older period than the row's changes no amount (v5 stays held, so a
+        // rule that booked either would leave another amount than 7)
         publish(annAccount.next(new QuotaHeld(ann, v3, "sora-2", "720x1280", 5, BigDecimal.ONE, new BigDecimal("5"),
-                p2, p3, at(10))));
+                        p2, p3, at(10))),
+                annAccount.next(new QuotaHeld(ann, v5, "sora-2", "720x1280", 7, BigDecimal.ONE, new BigDecimal("7"),
+                        p2, p3, at(10))));
         publish(annAccount.next(new TaskAdmitted(ann, v3, false, at(11))),
                 annAccount.next(new QuotaReleased(ann, v2, "sora-2", new BigDecimal("4"), TaskStatus.FAILED, p1,
                         Slot.ACTIVE, at(12))),
@@ -135,12 +139,12 @@ class AccountProjectionTest {
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(balance(ann))
                 .containsEntry("period_start", ts(p2)).containsEntry("period_end", ts(p3))
-                .containsEntry("held", new BigDecimal("0.000")).containsEntry("captured", new BigDecimal("3.000"))
+                .containsEntry("held", new BigDecimal("7.000")).containsEntry("captured", new BigDecimal("3.000"))
                 .containsEntry("active", 0).containsEntry("waiting", 0)
                 .containsEntry("token_period_start", ts(p3)).containsEntry("tokens_held", 30L)
                 .containsEntry("tokens_captured", 0L)
                 .containsEntry("max_concurrent", null).containsEntry("quota_video_seconds", null)
-                .containsEntry("last_seq", 17L).containsEntry("updated_at", ts(at(21))));
+                .containsEntry("last_seq", 18L).containsEntry("updated_at", ts(at(21))));
         assertThat(jdbc.queryForList(SPEND, prefix + "%")).extracting(row -> row.get("video_id") + ":"
                 + row.get("owner") + ":" + row.get("seconds") + ":" + row.get("captured"))
                 .containsExactlyInAnyOrder(v1.value() + ":" + ann + ":6:6.250", v3.value() + ":" + ann + ":3:3.000");
