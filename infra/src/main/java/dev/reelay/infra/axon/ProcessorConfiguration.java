@@ -6,6 +6,7 @@ import dev.reelay.infra.guardrails.GuardrailProperties;
 import dev.reelay.kernel.event.TaskEvent;
 import dev.reelay.query.ProjectionGroups;
 import dev.reelay.query.consistency.ReadModelCatchUp;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.axonframework.common.caching.Cache;
 import org.axonframework.common.caching.NoCache;
 import org.axonframework.common.caching.WeakReferenceCache;
@@ -41,6 +42,13 @@ class ProcessorConfiguration {
             // a task's account events (queued, admitted) belong to another aggregate than its own: sequence by task
             configurer.eventProcessing().registerSequencingPolicy(ProjectionGroups.TASK_VIEWS, config -> byTask());
         };
+    }
+
+    /** A handler's failure that may pass on a second try rolls the batch back and retries it, instead of skipping it. */
+    @Bean
+    ConfigurerModule transientHandlerFailuresAreRetried(MeterRegistry meters) {
+        return configurer -> configurer.eventProcessing()
+                .registerDefaultListenerInvocationErrorHandler(config -> new RetryTransientFailures(meters));
     }
 
     /**
