@@ -1,6 +1,5 @@
 package dev.reelay.query.accounts;
 
-import dev.reelay.kernel.event.AccountEvent;
 import dev.reelay.kernel.event.QuotaCaptured;
 import dev.reelay.kernel.event.QuotaHeld;
 import dev.reelay.kernel.event.QuotaReleased;
@@ -14,15 +13,12 @@ import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.ResetHandler;
 import org.axonframework.eventhandling.SequenceNumber;
-import org.axonframework.messaging.unitofwork.BatchingUnitOfWork;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import org.axonframework.messaging.unitofwork.UnitOfWork;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import java.math.BigDecimal;
-import java.util.LinkedHashSet;
-import java.util.stream.Collectors;
 
 /**
  * The quota balance and slot counts per user ({@code account_balance}) and one spend row per captured task
@@ -108,20 +104,14 @@ class AccountProjector {
     }
 
     /**
-     * The rows of the processor's current batch: loaded once per batch (every owner the batch names, in one query),
-     * changed in memory event by event, and written back in one JDBC batch when the batch's unit of work prepares to
-     * commit, in the transaction that also stores the token.
+     * The rows of the processor's current batch: each read once per batch, changed in memory event by event, and
+     * written back in one JDBC batch when the batch's unit of work prepares to commit, in the transaction that also
+     * stores the token.
      */
     private AccountBatch rows() {
         UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get().root();
         return unitOfWork.getOrComputeResource(AccountBatch.class.getName(), key -> {
             AccountBatch batch = new AccountBatch(jdbc);
-            if (unitOfWork instanceof BatchingUnitOfWork<?> events) {
-                batch.load(events.getMessages().stream()
-                        .filter(message -> AccountEvent.class.isAssignableFrom(message.getPayloadType()))
-                        .map(message -> ((AccountEvent) message.getPayload()).owner())
-                        .collect(Collectors.toCollection(LinkedHashSet::new)));
-            }
             unitOfWork.onPrepareCommit(u -> batch.write());
             return batch;
         });
