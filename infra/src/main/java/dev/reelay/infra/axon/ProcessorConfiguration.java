@@ -3,7 +3,6 @@ package dev.reelay.infra.axon;
 import dev.reelay.command.upstream.UpstreamSaga;
 import dev.reelay.infra.content.ContentArchiver;
 import dev.reelay.infra.guardrails.GuardrailProperties;
-import dev.reelay.kernel.event.AccountEvent;
 import dev.reelay.kernel.event.TaskEvent;
 import dev.reelay.query.ProjectionGroups;
 import dev.reelay.query.consistency.ReadModelCatchUp;
@@ -71,25 +70,11 @@ class ProcessorConfiguration {
         };
     }
 
-    /**
-     * Events naming a task are handled in order per task, whatever aggregate they come from. Every segment's worker
-     * asks this of every event in the stream, so it reads the payload only when it must: a task's own events (every
-     * {@link TaskEvent} that is not an {@link AccountEvent}) come from the task's aggregate, whose id is the task's,
-     * and a worker that is not the event's then never deserialises it (it was a fifth of a task-views replay's CPU,
-     * benchmark 4). An account's event about a task names the task only in its payload.
-     */
+    /** Events naming a task are handled in order per task, whatever aggregate they come from. */
     static SequencingPolicy<EventMessage<?>> byTask() {
         SequentialPerAggregatePolicy perAggregate = SequentialPerAggregatePolicy.instance();
-        return event -> {
-            Class<?> type = event.getPayloadType();
-            if (!TaskEvent.class.isAssignableFrom(type)) {
-                return perAggregate.getSequenceIdentifierFor(event);
-            }
-            if (!AccountEvent.class.isAssignableFrom(type) && event instanceof DomainEventMessage<?> own) {
-                return own.getAggregateIdentifier();
-            }
-            return ((TaskEvent) event.getPayload()).videoId().value();
-        };
+        return event -> event.getPayload() instanceof TaskEvent task ? task.videoId().value()
+                : perAggregate.getSequenceIdentifierFor(event);
     }
 
     /**
