@@ -9,12 +9,11 @@ import dev.reelay.kernel.event.TokensCaptured;
 import dev.reelay.kernel.event.TokensHeld;
 import dev.reelay.kernel.event.TokensReleased;
 import dev.reelay.kernel.event.UserLimitsChanged;
+import dev.reelay.query.BatchBuffers;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.ResetHandler;
 import org.axonframework.eventhandling.SequenceNumber;
-import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
-import org.axonframework.messaging.unitofwork.UnitOfWork;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -105,16 +104,10 @@ class AccountProjector {
 
     /**
      * The rows of the processor's current batch: each read once per batch, changed in memory event by event, and
-     * written back in one JDBC batch when the batch's unit of work prepares to commit, in the transaction that also
-     * stores the token.
+     * written back in one JDBC batch before the batch commits.
      */
     private AccountBatch rows() {
-        UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get().root();
-        return unitOfWork.getOrComputeResource(AccountBatch.class.getName(), key -> {
-            AccountBatch batch = new AccountBatch(jdbc);
-            unitOfWork.onPrepareCommit(u -> batch.write());
-            return batch;
-        });
+        return BatchBuffers.current(AccountBatch.class.getName(), () -> new AccountBatch(jdbc), AccountBatch::write);
     }
 
     @ResetHandler

@@ -1,11 +1,10 @@
 package dev.reelay.query.lineage;
 
 import dev.reelay.kernel.event.TaskSubmitted;
+import dev.reelay.query.BatchBuffers;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.ResetHandler;
-import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
-import org.axonframework.messaging.unitofwork.UnitOfWork;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
@@ -60,17 +59,12 @@ class LineageProjector {
     }
 
     /**
-     * The inserts of the processor's current batch, sent when its unit of work prepares to commit: in the order the
-     * events came, each run of the same statement as one JDBC batch. A replay is bound by round trips
-     * (docs/benchmarks.md, benchmark 4), and most runs are of tasks that are their own root.
+     * The inserts of the processor's current batch, sent before it commits: in the order the events came, each run of
+     * the same statement as one JDBC batch. A replay is bound by round trips (docs/benchmarks.md, benchmark 4), and
+     * most runs are of tasks that are their own root.
      */
     private List<Insert> batch() {
-        UnitOfWork<?> unitOfWork = CurrentUnitOfWork.get().root();
-        return unitOfWork.getOrComputeResource(LineageProjector.class.getName(), key -> {
-            List<Insert> inserts = new ArrayList<>();
-            unitOfWork.onPrepareCommit(u -> write(inserts));
-            return inserts;
-        });
+        return BatchBuffers.current(LineageProjector.class.getName(), ArrayList::new, this::write);
     }
 
     private void write(List<Insert> inserts) {

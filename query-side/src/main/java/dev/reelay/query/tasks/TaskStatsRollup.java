@@ -1,9 +1,9 @@
 package dev.reelay.query.tasks;
 
 import dev.reelay.kernel.task.TaskStatus;
+import dev.reelay.query.BatchBuffers;
 import dev.reelay.query.stats.SecondsHistogram;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
-import org.axonframework.messaging.unitofwork.UnitOfWork;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
@@ -94,15 +94,7 @@ class TaskStatsRollup {
     }
 
     private Pending pending() {
-        if (!CurrentUnitOfWork.isStarted()) {
-            return new Pending();
-        }
-        UnitOfWork<?> root = CurrentUnitOfWork.get().root();
-        return root.getOrComputeResource(PENDING, key -> {
-            Pending created = new Pending();
-            root.onPrepareCommit(u -> write(created));
-            return created;
-        });
+        return CurrentUnitOfWork.isStarted() ? BatchBuffers.current(PENDING, Pending::new, this::write) : new Pending();
     }
 
     private void write(Pending pending) {
