@@ -1,5 +1,6 @@
 package dev.reelay.infra.axon;
 
+import dev.reelay.infra.web.DatabaseOutage;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.axonframework.common.AxonTransientException;
@@ -20,8 +21,8 @@ import java.util.Set;
  * What an event processor does when one of its handlers throws. Axon's default logs the failure and goes on with the
  * next event, which skips the event for good: for the upstream saga a task whose settlement met a deadlock kept its
  * hold and slot, and its saga never ended. A failure that may pass on a second try (a lost append race, a deadlock, a
- * lock or statement timeout, a lost connection) is rethrown instead: the processor rolls its batch back and handles it
- * again after a back-off, and every handler involved is safe to run twice. Any other failure would only fail again and
+ * lock or statement timeout, a lost database as {@link DatabaseOutage} tells it) is rethrown instead: the processor
+ * rolls its batch back and handles it again after a back-off, and every handler involved is safe to run twice. Any other failure would only fail again and
  * hold up every later event of the segment, so it is logged and skipped as before. Both are counted
  * ({@code reelay.events.handler.failures}, tags {@code handler}, the handling class, and {@code outcome} =
  * {@code retried} | {@code skipped}). Every processor uses it.
@@ -29,11 +30,11 @@ import java.util.Set;
 final class RetryTransientFailures implements ListenerInvocationErrorHandler {
 
     /**
-     * PostgreSQL's SQLSTATEs for failures of the moment: transaction rollback (class 40: serialization failure,
-     * deadlock), connection exceptions (08), insufficient resources (53), operator intervention (57: a cancelled
-     * statement, a shutdown) and a lock not available (55P03).
+     * PostgreSQL's SQLSTATEs for failures of the moment besides a lost database ({@link DatabaseOutage}): transaction
+     * rollback (class 40: serialization failure, deadlock), insufficient resources (53), operator intervention (57: a
+     * cancelled statement, such as a saga load's lock wait running out) and a lock not available (55P03).
      */
-    private static final Set<String> TRANSIENT_CLASSES = Set.of("40", "08", "53", "57");
+    private static final Set<String> TRANSIENT_CLASSES = Set.of("40", "53", "57");
     private static final String LOCK_NOT_AVAILABLE = "55P03";
 
     private final ListenerInvocationErrorHandler skip = new LoggingErrorHandler();
@@ -57,6 +58,9 @@ final class RetryTransientFailures implements ListenerInvocationErrorHandler {
     }
 
     static boolean isTransient(Throwable failure) {
+        if (DatabaseOutage.causedBy(failure)) {
+            return true;
+        }
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof AxonTransientException || t instanceof TransientDataAccessException
                     || t instanceof RecoverableDataAccessException || t instanceof SQLTransientException
