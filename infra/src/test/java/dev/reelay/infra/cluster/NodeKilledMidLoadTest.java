@@ -10,6 +10,7 @@ import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
 import okhttp3.mockwebserver.RecordedRequest;
 import okio.Buffer;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,6 +39,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -229,12 +231,38 @@ class NodeKilledMidLoadTest {
         return new Task(created.json().at("/data/videoId").asText(), token);
     }
 
-    private static void awaitCompleted(HttpApi node, List<Task> tasks, Duration within) {
-        await().atMost(within).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            List<String> open = tasks.stream().filter(t -> !node.get("/api/video/tasks/" + t.videoId(), t.token()).json()
-                    .at("/data/status").asText().equals("COMPLETED")).map(Task::videoId).toList();
-            assertThat(open).as("tasks not completed").isEmpty();
-        });
+    private void awaitCompleted(HttpApi node, List<Task> tasks, Duration within) {
+        AtomicReference<List<String>> open = new AtomicReference<>(List.of());
+        try {
+            await().atMost(within).pollInterval(Duration.ofMillis(500)).until(() -> {
+                open.set(open(node, tasks));
+                return open.get().isEmpty();
+            });
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("tasks not completed within " + within + ": " + open.get().stream()
+                    .map(this::history).collect(Collectors.joining("; ")) + "; provider calls: " + FAKE, e);
+        }
+    }
+
+    private static List<String> open(HttpApi node, List<Task> tasks) {
+        return tasks.stream().filter(t -> !node.get("/api/video/tasks/" + t.videoId(), t.token()).json()
+                .at("/data/status").asText().equals("COMPLETED")).map(Task::videoId).toList();
+    }
+
+    /** What a task that did not finish went through, for the failure message: its events and its pending deadlines. */
+    private String history(String videoId) {
+        try {
+            List<String> events = jdbc.queryForList("select substring(payload_type from '[^.]*$') || '@' || "
+                    + "substring(time_stamp from 15 for 9) from domain_event_entry where aggregate_identifier = ? "
+                    + "order by sequence_number", String.class, videoId);
+            List<String> deadlines = jdbc.queryForList("select s.task_name || case when s.picked then ' picked by '"
+                    + " || s.picked_by else '' end || ' due ' || to_char(s.execution_time, 'MI:SS.MS') from scheduled_tasks s "
+                    + "join association_value_entry a on encode(s.task_data, 'escape') like '%' || a.saga_id || '%' "
+                    + "where a.association_value = ?", String.class, videoId);
+            return videoId + " " + events + " deadlines " + deadlines;
+        } catch (RuntimeException e) {
+            return videoId + " (no history: " + e.getMessage() + ")";
+        }
     }
 
     private static void awaitArchived(List<Task> tasks) {
