@@ -9,23 +9,34 @@ import com.github.kagkarlsson.scheduler.boot.config.DbSchedulerProperties;
 import com.github.kagkarlsson.scheduler.serializer.JacksonSerializer;
 import com.github.kagkarlsson.scheduler.serializer.Serializer;
 import com.github.kagkarlsson.scheduler.serializer.SerializerWithFallbackDeserializers;
+import com.github.kagkarlsson.scheduler.task.ExecutionComplete;
+import com.github.kagkarlsson.scheduler.task.ExecutionContext;
+import com.github.kagkarlsson.scheduler.task.ExecutionOperations;
+import com.github.kagkarlsson.scheduler.task.FailureHandler;
+import com.github.kagkarlsson.scheduler.task.Task;
+import com.github.kagkarlsson.scheduler.task.TaskInstance;
+import com.github.kagkarlsson.scheduler.task.helper.OneTimeTask;
 import jakarta.annotation.Nonnull;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.ConfigurationScopeAwareProvider;
 import org.axonframework.deadline.DeadlineManager;
 import org.axonframework.deadline.DeadlineManagerSpanFactory;
+import org.axonframework.deadline.dbscheduler.DbSchedulerBinaryDeadlineDetails;
 import org.axonframework.deadline.dbscheduler.DbSchedulerDeadlineManager;
 import org.axonframework.deadline.dbscheduler.DbSchedulerDeadlineToken;
 import org.springframework.beans.factory.annotation.Qualifier;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
 
+import java.time.Duration;
 import java.util.Optional;
 
 /**
- * Axon's deadlines (and every other db-scheduler task) on db-scheduler: task data stored as JSON, and a deadline
- * cancelled by its id in one statement that cannot lose a race with the node firing it.
+ * Axon's deadlines (and every other db-scheduler task) on db-scheduler: task data stored as JSON, a deadline
+ * cancelled by its id in one statement that cannot lose a race with the node firing it, and a deadline whose handling
+ * failed tried again within seconds.
  */
 @Configuration(proxyBeanMethods = false)
 class DeadlineConfiguration {
@@ -55,6 +66,49 @@ class DeadlineConfiguration {
                 return Optional.of(new SchedulerName.Fixed(ClusterNodes.THIS_NODE));
             }
         };
+    }
+
+    /**
+     * Axon's deadline task, tried again soon when its handling fails. Axon's auto-configuration builds it with
+     * db-scheduler's default, which tries a failed execution again only after five minutes. A deadline fails when its
+     * unit of work rolls back: the saga's row stayed locked by another node's batch past the lock wait, a deadlock, a
+     * database that was away for a moment. For a poll, that stalled the task for five minutes. The unit of work rolled
+     * back, so running the deadline again is safe; the first retry comes after {@link #FIRST_RETRY}, each further one
+     * after twice as long, never more than {@link #LAST_RETRY} apart.
+     */
+    @Bean
+    @Qualifier("deadlineDetailsTask")
+    Task<DbSchedulerBinaryDeadlineDetails> deadlineDetailsTask(ApplicationContext context) {
+        Task<DbSchedulerBinaryDeadlineDetails> axons =
+                DbSchedulerDeadlineManager.binaryTask(() -> context.getBean(DbSchedulerDeadlineManager.class));
+        return new OneTimeTask<>(axons.getName(), DbSchedulerBinaryDeadlineDetails.class,
+                new RetrySoon<>(FIRST_RETRY, LAST_RETRY)) {
+            @Override
+            public void executeOnce(TaskInstance<DbSchedulerBinaryDeadlineDetails> instance, ExecutionContext context) {
+                axons.execute(instance, context);
+            }
+        };
+    }
+
+    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    static final Duration LAST_RETRY = Duration.ofMinutes(1);
+
+    /** Doubling backoff from {@code first}, capped at {@code last}, counted from when the failed try ended. */
+    record RetrySoon<T>(Duration first, Duration last) implements FailureHandler<T> {
+
+        @Override
+        public void onFailure(ExecutionComplete complete, ExecutionOperations<T> operations) {
+            operations.reschedule(complete, complete.getTimeDone().plus(delay(complete.getExecution().consecutiveFailures)));
+        }
+
+        /** The pause after a failure that follows {@code earlierFailures} failures in a row. */
+        Duration delay(int earlierFailures) {
+            Duration delay = first;
+            for (int i = 0; i < earlierFailures && delay.compareTo(last) < 0; i++) {
+                delay = delay.multipliedBy(2);
+            }
+            return delay.compareTo(last) < 0 ? delay : last;
+        }
     }
 
     /** Axon's own db-scheduler deadline manager, built as its auto-configuration would, with a race-free cancel. */

@@ -6,8 +6,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Stops db-scheduler before anything else on shutdown. Otherwise a deadline that falls due while Axon is already
- * shut down fails, and db-scheduler's default failure handling pushes it five minutes out — a restarted node would
- * then sit idle on a running job for five minutes.
+ * shut down fails on this node and is pushed out by its failure handling ({@link DeadlineConfiguration}), instead of
+ * staying due for the next node or the restarted one to fire at once.
  */
 @Component
 class SchedulerShutdownOrder implements SmartLifecycle {
