@@ -25,7 +25,7 @@ SCRIPT_NAME="$(basename "$0" .sh)"
 BENCH_OUT="${BENCH_OUT:-/tmp/reelay-bench-results/${SCRIPT_NAME}-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$BENCH_OUT"
 
-WORK="$(mktemp -d /tmp/reelay-bench.XXXXXX)"
+WORK="$(mktemp -d "${BENCH_TMP:-/tmp}/reelay-bench.XXXXXX")"
 chmod 755 "$WORK"
 PIDFILE="$WORK/app.pids"
 : > "$PIDFILE"
