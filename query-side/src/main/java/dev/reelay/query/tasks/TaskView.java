@@ -7,21 +7,17 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
-import jakarta.persistence.PostLoad;
-import jakarta.persistence.PostPersist;
 import jakarta.persistence.Table;
-import jakarta.persistence.Transient;
-import org.springframework.data.domain.Persistable;
 
 import java.time.Instant;
 
 /**
- * One row per task: what the list and detail routes show. Rebuilt from events at will. {@link Persistable} so saving a
- * new row is one INSERT, not a merge that first SELECTs the id it just looked up.
+ * One row per task: what the list and detail routes show. Rebuilt from events at will. Read through JPA; written by
+ * the projection in JDBC batches ({@link TaskViewBatch}).
  */
 @Entity
 @Table(name = "task_view")
-class TaskView implements Persistable<String> {
+class TaskView {
 
     @Id
     @Column(name = "video_id", length = 64)
@@ -86,30 +82,10 @@ class TaskView implements Persistable<String> {
     @Column(name = "last_seq", nullable = false)
     long lastSeq = -1;
 
-    @Transient
-    private boolean fresh;
-
     protected TaskView() {
     }
 
     TaskView(String videoId) {
         this.videoId = videoId;
-        this.fresh = true;
-    }
-
-    @Override
-    public String getId() {
-        return videoId;
-    }
-
-    @Override
-    public boolean isNew() {
-        return fresh;
-    }
-
-    @PostLoad
-    @PostPersist
-    void stored() {
-        fresh = false;
     }
 }

@@ -11,6 +11,9 @@ import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.ResetHandler;
 import org.axonframework.eventhandling.TrackingToken;
+import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
+import dev.reelay.query.BatchBuffers;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
 import java.time.Instant;
@@ -21,7 +24,8 @@ import java.util.function.Consumer;
  * stream from the start reproduces the same rows; the processor's token commits in the same transaction. The
  * statistics rollup ({@link TaskStatsRollup}) moves with each row, from the slot read off the row before the change.
  * Each row also remembers the sequence number of the last event of its own task it has seen ({@code last_seq}), so
- * writes and reads can tell whether the row is current (ADR 0009).
+ * writes and reads can tell whether the row is current (ADR 0009). Rows are read and written in batches
+ * ({@link TaskViewBatch}): once per processor batch each, not through the entity manager.
  */
 @Component
 @ProcessingGroup(TaskViewProjector.GROUP)
@@ -29,22 +33,37 @@ class TaskViewProjector {
 
     static final String GROUP = dev.reelay.query.ProjectionGroups.TASK_VIEWS;
 
-    private final TaskViewRepository views;
-    private final TaskStatsRollup rollup;
+    private static final String BATCH = TaskViewProjector.class.getName() + ".batch";
 
-    TaskViewProjector(TaskViewRepository views, TaskStatsRollup rollup) {
-        this.views = views;
+    private final TaskStatsRollup rollup;
+    private final JdbcTemplate jdbc;
+
+    TaskViewProjector(TaskStatsRollup rollup, JdbcTemplate jdbc) {
         this.rollup = rollup;
+        this.jdbc = jdbc;
+    }
+
+    /** The batch's rows; outside a processor (a test calling a handler) a batch of one event, written at once. */
+    private void inBatch(Consumer<TaskViewBatch> work) {
+        if (CurrentUnitOfWork.isStarted()) {
+            work.accept(BatchBuffers.current(BATCH, () -> new TaskViewBatch(jdbc), TaskViewBatch::write));
+        } else {
+            TaskViewBatch batch = new TaskViewBatch(jdbc);
+            work.accept(batch);
+            batch.write();
+        }
     }
 
     @EventHandler
     void on(TaskSubmitted event, EventMessage<?> message) {
-        TaskView view = views.findById(event.videoId().value()).orElseGet(() -> new TaskView(event.videoId().value()));
-        TaskStatsRollup.Slot before = TaskStatsRollup.Slot.of(view);
-        TaskViewChanges.apply(view, event);
-        view.lastSeq = Math.max(view.lastSeq, ownSequence(message, view.videoId));
-        views.save(view);
-        rollup.moved(before, TaskStatsRollup.Slot.of(view));
+        String videoId = event.videoId().value();
+        inBatch(batch -> {
+            TaskView view = batch.find(videoId).orElseGet(() -> batch.create(videoId));
+            TaskStatsRollup.Slot before = TaskStatsRollup.Slot.of(view);
+            TaskViewChanges.apply(view, event);
+            view.lastSeq = Math.max(view.lastSeq, ownSequence(message, view.videoId));
+            rollup.moved(before, TaskStatsRollup.Slot.of(view));
+        });
     }
 
     /** Every other event of a task's own stream; those that change nothing visible still move {@code last_seq}. */
@@ -54,7 +73,7 @@ class TaskViewProjector {
         if (sequence < 0) {
             return; // an account's event about the task: not part of the task's own stream
         }
-        views.findById(event.videoId().value()).ifPresent(view -> {
+        inBatch(batch -> batch.find(event.videoId().value()).ifPresent(view -> {
             TaskStatsRollup.Slot before = TaskStatsRollup.Slot.of(view);
             Instant at = TaskViewChanges.apply(view, event);
             view.lastSeq = Math.max(view.lastSeq, sequence);
@@ -62,7 +81,7 @@ class TaskViewProjector {
                 touched(view, at);
                 rollup.moved(before, TaskStatsRollup.Slot.of(view));
             }
-        });
+        }));
     }
 
     @EventHandler
@@ -77,7 +96,7 @@ class TaskViewProjector {
 
     @ResetHandler
     void reset() {
-        views.deleteAllInBatch();
+        jdbc.update("delete from task_view");
         rollup.clear();
     }
 
@@ -87,17 +106,14 @@ class TaskViewProjector {
                 ? domain.getSequenceNumber() : -1;
     }
 
-    /**
-     * The row is managed in the batch's transaction (the processor runs every batch in one), so the change is flushed
-     * at commit without a save: a task's events in one batch cost one SELECT and one UPDATE.
-     */
+    /** A task's events in one batch cost one SELECT and one UPDATE, however many there are. */
     private void update(String videoId, Instant at, Consumer<TaskView> change) {
-        views.findById(videoId).ifPresent(view -> {
+        inBatch(batch -> batch.find(videoId).ifPresent(view -> {
             TaskStatsRollup.Slot before = TaskStatsRollup.Slot.of(view);
             change.accept(view);
             touched(view, at);
             rollup.moved(before, TaskStatsRollup.Slot.of(view));
-        });
+        }));
     }
 
     private static void touched(TaskView view, Instant at) {
