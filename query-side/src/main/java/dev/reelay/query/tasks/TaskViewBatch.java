@@ -63,10 +63,8 @@ final class TaskViewBatch {
 
     /** Writes what the batch changed: rows it made as inserts, every other row it read and kept as an update. */
     void write() {
-        List<TaskView> updated = new ArrayList<>();
-        for (Optional<TaskView> row : rows.values()) {
-            row.filter(view -> !inserted.containsKey(view.videoId)).ifPresent(updated::add);
-        }
+        List<TaskView> updated = rows.values().stream().flatMap(Optional::stream)
+                .filter(view -> !inserted.containsKey(view.videoId)).toList();
         if (!inserted.isEmpty()) {
             jdbc.batchUpdate(INSERT, new ArrayList<>(inserted.values()), inserted.size(), (ps, view) -> {
                 ps.setString(1, view.videoId);
@@ -108,26 +106,14 @@ final class TaskViewBatch {
         setInstant(ps, i++, v.updatedAt);
         setInstant(ps, i++, v.completedAt);
         setInstant(ps, i++, v.expiredAt);
-        if (v.providerQueuePosition == null) {
-            ps.setNull(i++, Types.INTEGER);
-        } else {
-            ps.setInt(i++, v.providerQueuePosition);
-        }
-        if (v.queuedSeq == null) {
-            ps.setNull(i++, Types.BIGINT);
-        } else {
-            ps.setLong(i++, v.queuedSeq);
-        }
+        ps.setObject(i++, v.providerQueuePosition, Types.INTEGER);
+        ps.setObject(i++, v.queuedSeq, Types.BIGINT);
         ps.setLong(i++, v.lastSeq);
         return i;
     }
 
     private static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
-        if (value == null) {
-            ps.setNull(index, Types.TIMESTAMP_WITH_TIMEZONE);
-        } else {
-            ps.setObject(index, value.atOffset(ZoneOffset.UTC));
-        }
+        ps.setObject(index, value == null ? null : value.atOffset(ZoneOffset.UTC), Types.TIMESTAMP_WITH_TIMEZONE);
     }
 
     private static TaskView read(ResultSet rs, int rowNum) throws SQLException {

@@ -11,7 +11,6 @@ import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.ResetHandler;
 import org.axonframework.eventhandling.TrackingToken;
-import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import dev.reelay.query.BatchBuffers;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
@@ -43,15 +42,9 @@ class TaskViewProjector {
         this.jdbc = jdbc;
     }
 
-    /** The batch's rows; outside a processor (a test calling a handler) a batch of one event, written at once. */
+    /** The rows of the processor batch this event belongs to, written when the batch commits. */
     private void inBatch(Consumer<TaskViewBatch> work) {
-        if (CurrentUnitOfWork.isStarted()) {
-            work.accept(BatchBuffers.current(BATCH, () -> new TaskViewBatch(jdbc), TaskViewBatch::write));
-        } else {
-            TaskViewBatch batch = new TaskViewBatch(jdbc);
-            work.accept(batch);
-            batch.write();
-        }
+        work.accept(BatchBuffers.current(BATCH, () -> new TaskViewBatch(jdbc), TaskViewBatch::write));
     }
 
     @EventHandler
