@@ -103,10 +103,7 @@ class DeadlineConfiguration {
 
         /** The pause after a failure that follows {@code earlierFailures} failures in a row. */
         Duration delay(int earlierFailures) {
-            Duration delay = first;
-            for (int i = 0; i < earlierFailures && delay.compareTo(last) < 0; i++) {
-                delay = delay.multipliedBy(2);
-            }
+            Duration delay = first.multipliedBy(1L << Math.min(earlierFailures, 30));
             return delay.compareTo(last) < 0 ? delay : last;
         }
     }

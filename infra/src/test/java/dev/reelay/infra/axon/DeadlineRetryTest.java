@@ -15,7 +15,6 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -58,11 +57,9 @@ class DeadlineRetryTest {
                 }
             }
             // the poll that falls due now waits out the saga's lock wait and fails
-            Map<String, Object> failed = await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200))
+            FailedDeadline failed = await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200))
                     .until(() -> failedDeadline(lockedAt), row -> row != null);
-            Instant failedAt = ((Timestamp) failed.get("last_failure")).toInstant();
-            Instant next = ((Timestamp) failed.get("execution_time")).toInstant();
-            assertThat(Duration.between(failedAt, next)).as("the pause before the failed deadline runs again")
+            assertThat(Duration.between(failed.failedAt(), failed.nextTry())).as("the pause before the failed deadline runs again")
                     .isLessThanOrEqualTo(Duration.ofSeconds(2));
             assertThat(status(api, token, videoId)).isEqualTo("PROCESSING");
             other.rollback();
@@ -80,10 +77,16 @@ class DeadlineRetryTest {
                 .containsExactly(1L, 2L, 4L, 32L, 60L, 60L, 60L, 60L);
     }
 
-    private Map<String, Object> failedDeadline(Instant since) {
-        List<Map<String, Object>> rows = jdbc.queryForList("select last_failure, execution_time from scheduled_tasks "
-                + "where task_name = 'AxonDeadline' and consecutive_failures > 0 and last_failure > ?", Timestamp.from(since));
-        return rows.isEmpty() ? null : rows.get(0);
+    /** A deadline execution that failed: when, and when db-scheduler will run it again. */
+    record FailedDeadline(Instant failedAt, Instant nextTry) {
+    }
+
+    private FailedDeadline failedDeadline(Instant since) {
+        return jdbc.query("select last_failure, execution_time from scheduled_tasks where task_name = 'AxonDeadline' "
+                        + "and consecutive_failures > 0 and last_failure > ?",
+                (rs, n) -> new FailedDeadline(rs.getTimestamp("last_failure").toInstant(),
+                        rs.getTimestamp("execution_time").toInstant()), Timestamp.from(since))
+                .stream().findFirst().orElse(null);
     }
 
     private static String status(HttpApi api, String token, String videoId) {
