@@ -38,6 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -294,8 +295,11 @@ class NodeKilledMidLoadTest {
 
     /**
      * An OpenAI Videos provider that honours {@code Idempotency-Key}: the first create with a key makes the job, later
-     * ones answer it. Jobs finish two seconds after they were made. Faults by arrival: every 4th create a 500 after the
-     * job was made, every 7th a 429 with {@code Retry-After: 1}, every 6th status call a 500.
+     * ones answer it. Jobs finish two seconds after they were made. Faults by task, counted in the order the keys first
+     * arrive: the first create of every 7th task gets a 429 with {@code Retry-After: 1}, that of every 4th a 500 after
+     * the job was made; every 6th status call gets a 500. A task meets at most one create fault, so how two nodes'
+     * calls interleave cannot stack a task's retries onto faults until its round gives up (counted by arrival, a busy
+     * machine once did that to one task: 500, 500, 429, 500).
      */
     static final class Fake extends Dispatcher {
         static final long JOB_MS = 2_000;
@@ -307,7 +311,8 @@ class NodeKilledMidLoadTest {
         final Map<String, AtomicInteger> contentReadsBy = new ConcurrentHashMap<>();
         final AtomicInteger contentReads = new AtomicInteger();
         private final Map<String, String> keyOfJob = new ConcurrentHashMap<>();
-        private final AtomicInteger createCount = new AtomicInteger();
+        private final AtomicInteger keyCount = new AtomicInteger();
+        private final Map<String, Integer> ordinalOfKey = new ConcurrentHashMap<>();
         private final AtomicInteger retrieveCount = new AtomicInteger();
         private final AtomicInteger jobCount = new AtomicInteger();
         private final CountDownLatch release = new CountDownLatch(1);
@@ -374,6 +379,12 @@ class NodeKilledMidLoadTest {
                 creates.add(new Create(at, node, null, 400));
                 return json(400, "{\"error\":{\"code\":\"missing_idempotency_key\",\"message\":\"send one\"}}");
             }
+            AtomicBoolean fresh = new AtomicBoolean();
+            int n = ordinalOfKey.computeIfAbsent(key, k -> {
+                fresh.set(true);
+                return keyCount.incrementAndGet();
+            });
+            boolean first = fresh.get();
             if (node.equals(holdFrom)) {
                 Job job = jobs.computeIfAbsent(key, this::newJob);
                 held.add(key);
@@ -381,14 +392,13 @@ class NodeKilledMidLoadTest {
                 release.await(120, TimeUnit.SECONDS);
                 return video(job);
             }
-            int n = createCount.incrementAndGet();
-            if (n % 7 == 0) {
+            if (first && n % 7 == 0) {
                 creates.add(new Create(at, node, key, 429));
                 return json(429, "{\"error\":{\"code\":\"rate_limit_exceeded\",\"message\":\"slow down\"}}")
                         .setHeader("Retry-After", "1");
             }
             Job job = jobs.computeIfAbsent(key, this::newJob);
-            if (n % 4 == 0) {
+            if (first && n % 4 == 0) {
                 creates.add(new Create(at, node, key, 500));
                 return json(500, "{\"error\":{\"code\":\"server_error\",\"message\":\"the answer got lost\"}}");
             }
