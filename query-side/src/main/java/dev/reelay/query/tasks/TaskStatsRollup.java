@@ -3,7 +3,6 @@ package dev.reelay.query.tasks;
 import dev.reelay.kernel.task.TaskStatus;
 import dev.reelay.query.BatchBuffers;
 import dev.reelay.query.stats.SecondsHistogram;
-import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
 import org.springframework.jdbc.core.namedparam.SqlParameterSource;
@@ -75,15 +74,12 @@ class TaskStatsRollup {
         if (Objects.equals(before, after)) {
             return;
         }
-        Pending pending = pending();
+        Pending pending = BatchBuffers.current(PENDING, Pending::new, this::write);
         if (before != null) {
             pending.add(before, -1);
         }
         if (after != null) {
             pending.add(after, 1);
-        }
-        if (!CurrentUnitOfWork.isStarted()) {
-            write(pending);
         }
     }
 
@@ -91,10 +87,6 @@ class TaskStatsRollup {
     void clear() {
         jdbc.getJdbcTemplate().update("delete from task_stats");
         jdbc.getJdbcTemplate().update("delete from task_stats_day");
-    }
-
-    private Pending pending() {
-        return CurrentUnitOfWork.isStarted() ? BatchBuffers.current(PENDING, Pending::new, this::write) : new Pending();
     }
 
     private void write(Pending pending) {
