@@ -12,9 +12,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -111,11 +109,20 @@ class Endpoints {
         return all;
     }
 
-    /** The enabled endpoints of {@code owner} that subscribed to {@code type} and existed when the event happened. */
-    List<String> subscribers(String owner, WebhookEventType type, Instant happenedAt) {
-        return jdbc.query("select id, events from webhook_endpoint where owner = ? and enabled and created_at <= ?",
-                (rs, n) -> Arrays.asList(rs.getString("events").split(",")).contains(type.wire) ? rs.getString("id") : null,
-                owner, Timestamp.from(happenedAt)).stream().filter(Objects::nonNull).toList();
+    /** An enabled endpoint as the feed needs it: which event types it takes, and since when it exists. */
+    record Subscription(String id, List<String> events, Instant createdAt) {
+
+        /** Whether a delivery of {@code type} for an event that happened at {@code happenedAt} goes to this endpoint. */
+        boolean takes(WebhookEventType type, Instant happenedAt) {
+            return events.contains(type.wire) && !createdAt.isAfter(happenedAt);
+        }
+    }
+
+    /** The enabled endpoints of {@code owner}, whatever they subscribed to. */
+    List<Subscription> subscriptions(String owner) {
+        return jdbc.query("select id, events, created_at from webhook_endpoint where owner = ? and enabled",
+                (rs, n) -> new Subscription(rs.getString("id"), List.of(rs.getString("events").split(",")),
+                        rs.getTimestamp("created_at").toInstant()), owner);
     }
 
     private static final RowMapper<EndpointView> VIEW = (rs, n) -> {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.kernel.event.TaskEvent;
 import dev.reelay.kernel.event.TaskExpired;
 import dev.reelay.kernel.event.TaskSubmitted;
+import dev.reelay.query.BatchBuffers;
 import org.axonframework.config.ProcessingGroup;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventHandler;
@@ -20,13 +21,15 @@ import java.util.Optional;
  * Feeds the delivery queue from the event stream. A tracking processor: its token moves in the same transaction as
  * the rows it writes, so a restart neither loses an event nor queues one twice (and {@code (endpoint, event)} is
  * unique besides); any node may run it. Each task's own events arrive in order, and each delivery remembers its
- * event's position, which the dispatcher keeps per endpoint and task.
+ * event's position, which the dispatcher keeps per endpoint and task. The feed's copy of each task is read and written
+ * once per processor batch ({@link FeedBatch}); a delivery's body is the task as of its own event all the same.
  */
 @Component
 @ProcessingGroup(WebhookFeed.GROUP)
 class WebhookFeed {
 
     static final String GROUP = "client-webhooks";
+    private static final String BATCH = WebhookFeed.class.getName() + ".batch";
 
     private final JdbcTemplate jdbc;
     private final Endpoints endpoints;
@@ -46,46 +49,39 @@ class WebhookFeed {
         if (!(message instanceof DomainEventMessage<?> domain) || !videoId.equals(domain.getAggregateIdentifier())) {
             return; // an account's event about the task: not one of the task's own
         }
-        String owner;
-        TaskData data;
+        FeedBatch batch = BatchBuffers.current(BATCH, () -> new FeedBatch(jdbc, endpoints, json), FeedBatch::write);
+        FeedBatch.Task task;
         if (event instanceof TaskSubmitted submitted) {
-            owner = submitted.owner();
-            data = TaskData.submitted(submitted);
-            jdbc.update("insert into webhook_task(video_id, owner, data) values (?, ?, ?) on conflict (video_id) "
-                    + "do update set owner = excluded.owner, data = excluded.data", videoId, owner, json.writeValueAsString(data));
+            task = batch.start(videoId, submitted.owner(), TaskData.submitted(submitted));
         } else {
-            Optional<Stored> stored = jdbc.query("select owner, data from webhook_task where video_id = ?",
-                    (rs, n) -> new Stored(rs.getString("owner"), rs.getString("data")), videoId).stream().findFirst();
-            if (stored.isEmpty()) {
+            Optional<FeedBatch.Task> found = batch.find(videoId);
+            if (found.isEmpty() || found.get().expired) {
                 return;
             }
-            owner = stored.get().owner();
-            data = json.readValue(stored.get().data(), TaskData.class).after(event);
-            if (data == null) {
+            task = found.get();
+            TaskData after = task.data.after(event);
+            if (after == null) {
                 return;
             }
-            if (event instanceof TaskExpired) {
-                jdbc.update("delete from webhook_task where video_id = ?", videoId); // nothing follows an expiry
-            } else {
-                jdbc.update("update webhook_task set data = ? where video_id = ?", json.writeValueAsString(data), videoId);
-            }
+            task.data = after;
+            task.changed = true;
+            task.expired = event instanceof TaskExpired;
         }
         Optional<WebhookEventType> type = WebhookEventType.of(event);
         if (type.isEmpty()) {
             return;
         }
-        List<String> subscribers = endpoints.subscribers(owner, type.get(), message.getTimestamp());
+        List<String> subscribers = batch.subscriptions(task.owner).stream()
+                .filter(s -> s.takes(type.get(), message.getTimestamp())).map(Endpoints.Subscription::id).toList();
         if (subscribers.isEmpty()) {
             return;
         }
         String eventId = "evt_" + message.getIdentifier().replace("-", "");
-        String body = json.writeValueAsString(WebhookEvent.of(eventId, type.get(), message.getTimestamp().getEpochSecond(), data));
+        String body = json.writeValueAsString(WebhookEvent.of(eventId, type.get(), message.getTimestamp().getEpochSecond(),
+                task.data));
         long position = token.position().orElseThrow(); // the global index: orders a task's deliveries
         for (String endpoint : subscribers) {
-            queue.enqueue(endpoint, owner, eventId, type.get(), videoId, position, body);
+            queue.enqueue(endpoint, task.owner, eventId, type.get(), videoId, position, body);
         }
-    }
-
-    private record Stored(String owner, String data) {
     }
 }

@@ -6,8 +6,17 @@ import com.standardwebhooks.Webhook;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import dev.reelay.kernel.command.RecordProgress;
+import dev.reelay.kernel.event.ProgressUpdated;
+import dev.reelay.kernel.event.TaskCompleted;
+import dev.reelay.kernel.event.TaskSubmitted;
+import dev.reelay.kernel.event.UpstreamTaskAccepted;
+import dev.reelay.kernel.task.MediaType;
+import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.task.VideoId;
 import org.axonframework.commandhandling.gateway.CommandGateway;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventhandling.GenericDomainEventMessage;
+import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -16,6 +25,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -24,6 +34,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 
@@ -50,6 +61,10 @@ class ClientWebhooksTest {
     JdbcTemplate jdbc;
     @Autowired
     CommandGateway commands;
+    @Autowired
+    EventStore eventStore;
+    @Autowired
+    TransactionTemplate transactions;
 
     HttpApi api;
     WebhookReceiver receiver;
@@ -76,6 +91,10 @@ class ClientWebhooksTest {
         HttpApi.Response created = api.postJson("/api/video/tasks", token, "{\"prompt\":\"" + prompt + "\",\"model\":\"sora-2\"}");
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         return created.json().at("/data/videoId").asText();
+    }
+
+    private static EventMessage<?> event(VideoId videoId, long sequence, Object payload) {
+        return new GenericDomainEventMessage<>("VideoTask", videoId.value(), sequence, payload);
     }
 
     private List<String> acceptedTypes(String videoId) {
@@ -277,6 +296,50 @@ class ClientWebhooksTest {
                     api.get("/api/webhooks/deliveries", token).json().at("/data/0/log").size() == 2);
             assertThat(api.postJson("/api/webhooks/deliveries/" + deliveryId + "/redeliver", api.token("whhank"), "").status())
                     .isEqualTo(404);
+        }
+
+        /**
+         * The feed reads and writes its copy of a task once per processor batch: a task's whole life in one transaction
+         * (so in one batch) must still give each delivery the task as of its own event, in order, and leave the copy at
+         * the last one. A second owner without an endpoint gets a copy and no delivery. The model is one no provider
+         * serves, and the task is already completed when the saga sees it, so nothing else is appended.
+         */
+        @Test
+        void eventsOfOneTaskInOneBatchEachCarryTheTaskAsOfTheirOwnEvent() {
+            String token = api.token("whbatch");
+            JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued", "video.processing", "video.progress",
+                    "video.completed");
+            receiver.verifyWith(endpoint.get("secret").asText());
+            VideoId videoId = VideoId.random();
+            VideoId unheard = VideoId.random();
+            Instant t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            TaskSpec spec = new TaskSpec("a batched fox", "no-such-model", "720x1280", 4, MediaType.VIDEO, null);
+            transactions.executeWithoutResult(tx -> eventStore.publish(List.of(
+                    event(videoId, 0, new TaskSubmitted(videoId, "whbatch", spec, null, t0)),
+                    event(unheard, 0, new TaskSubmitted(unheard, "whnobody", spec, null, t0)),
+                    event(videoId, 1, new UpstreamTaskAccepted(videoId, "sandbox", "ext-batched", t0.plusMillis(1))),
+                    event(videoId, 2, new ProgressUpdated(videoId, 40, "in_progress", t0.plusMillis(2), null)),
+                    event(unheard, 1, new UpstreamTaskAccepted(unheard, "sandbox", "ext-unheard", t0.plusMillis(2))),
+                    event(videoId, 3, new ProgressUpdated(videoId, 70, "in_progress", t0.plusMillis(3), null)),
+                    event(videoId, 4, new TaskCompleted(videoId, null, null, 4, "720x1280", t0.plusMillis(4))),
+                    event(unheard, 2, new TaskCompleted(unheard, null, null, 4, "720x1280", t0.plusMillis(4))))));
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(acceptedTypes(videoId.value()))
+                    .containsExactly("video.queued", "video.processing", "video.progress", "video.progress", "video.completed"));
+            List<JsonNode> data = receiver.accepted().stream().filter(a -> a.videoId().equals(videoId.value()))
+                    .map(a -> a.body().get("data")).toList();
+            assertThat(data).extracting(d -> d.get("status").asText() + "@" + d.get("progress").asInt())
+                    .containsExactly("QUEUED@0", "PROCESSING@0", "PROCESSING@40", "PROCESSING@70", "COMPLETED@100");
+            assertThat(data).extracting(d -> d.get("externalTaskId").asText(null))
+                    .containsExactly(null, "ext-batched", "ext-batched", "ext-batched", "ext-batched");
+            assertThat(data.get(4).get("updatedAt").asText()).isEqualTo(t0.plusMillis(4).toString());
+
+            assertThat(jdbc.queryForObject("select data from webhook_task where video_id = ?", String.class,
+                    videoId.value())).contains("\"status\":\"COMPLETED\"");
+            assertThat(jdbc.queryForObject("select owner || ' ' || data from webhook_task where video_id = ?", String.class,
+                    unheard.value())).startsWith("whnobody ").contains("\"status\":\"COMPLETED\"", "ext-unheard");
+            assertThat(jdbc.queryForObject("select count(*) from webhook_delivery where video_id = ?", Integer.class,
+                    unheard.value())).isZero();
         }
     }
 

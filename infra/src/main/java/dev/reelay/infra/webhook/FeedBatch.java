@@ -1,0 +1,106 @@
+package dev.reelay.infra.webhook;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the webhook feed reads and writes over one processor batch: each task's {@code webhook_task} row read once (by
+ * primary key) and parsed once, each owner's enabled endpoints read once, and the changed rows written back when the
+ * batch prepares to commit, as one JDBC batch of upserts and one of deletes, in the transaction that also stores the
+ * processor's token. Before, every task event cost a read, a parse, a write and an endpoint query of its own.
+ * <p>
+ * An owner's endpoints are those enabled when the batch first needed them; an endpoint enabled, disabled or added
+ * while the batch runs (milliseconds) counts from the next batch.
+ */
+final class FeedBatch {
+
+    /** A task as the feed knows it: its owner and the data a delivery carries. */
+    static final class Task {
+        final String owner;
+        TaskData data;
+        boolean changed;
+        boolean expired;
+
+        Task(String owner, TaskData data) {
+            this.owner = owner;
+            this.data = data;
+        }
+    }
+
+    private final JdbcTemplate jdbc;
+    private final Endpoints endpoints;
+    private final ObjectMapper json;
+    /** Every task looked at in this batch (empty when the feed has no row for it), in first-touch order. */
+    private final Map<String, Optional<Task>> tasks = new LinkedHashMap<>();
+    private final Map<String, List<Endpoints.Subscription>> subscriptions = new HashMap<>();
+
+    FeedBatch(JdbcTemplate jdbc, Endpoints endpoints, ObjectMapper json) {
+        this.jdbc = jdbc;
+        this.endpoints = endpoints;
+        this.json = json;
+    }
+
+    /** The task as this batch has it so far; read from the table the first time. */
+    Optional<Task> find(String videoId) {
+        return tasks.computeIfAbsent(videoId, id -> jdbc.query("select owner, data from webhook_task where video_id = ?",
+                (rs, n) -> new Task(rs.getString("owner"), parse(rs.getString("data"))), id).stream().findFirst());
+    }
+
+    /** A task the feed starts following (its {@code TaskSubmitted}); written as an upsert. */
+    Task start(String videoId, String owner, TaskData data) {
+        Task task = new Task(owner, data);
+        task.changed = true;
+        tasks.put(videoId, Optional.of(task));
+        return task;
+    }
+
+    /** The enabled endpoints of {@code owner}, read once per batch. */
+    List<Endpoints.Subscription> subscriptions(String owner) {
+        return subscriptions.computeIfAbsent(owner, endpoints::subscriptions);
+    }
+
+    /** Writes what the batch changed: rows of expired tasks are deleted (nothing follows an expiry), others upserted. */
+    void write() {
+        List<Object[]> upserts = new ArrayList<>();
+        List<Object[]> deletes = new ArrayList<>();
+        tasks.forEach((videoId, found) -> found.filter(task -> task.changed).ifPresent(task -> {
+            if (task.expired) {
+                deletes.add(new Object[]{videoId});
+            } else {
+                upserts.add(new Object[]{videoId, task.owner, serialise(task.data)});
+            }
+        }));
+        if (!upserts.isEmpty()) {
+            jdbc.batchUpdate("insert into webhook_task(video_id, owner, data) values (?, ?, ?) on conflict (video_id) "
+                    + "do update set owner = excluded.owner, data = excluded.data", upserts);
+        }
+        if (!deletes.isEmpty()) {
+            jdbc.batchUpdate("delete from webhook_task where video_id = ?", deletes);
+        }
+    }
+
+    private TaskData parse(String data) {
+        try {
+            return json.readValue(data, TaskData.class);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private String serialise(TaskData data) {
+        try {
+            return json.writeValueAsString(data);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
