@@ -50,7 +50,7 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
  * task), so the state is plain Jackson-serialisable data.
  */
 @Aggregate(snapshotTriggerDefinition = "accountSnapshotTrigger", cache = "accountCache")
-@Revision("2") // the snapshot's shape: bump it when a field changes, and older snapshots are ignored (rebuilt from events)
+@Revision("3") // the snapshot's shape: bump it when a field changes, and older snapshots are ignored (rebuilt from events)
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)
 class UserAccount {
@@ -68,6 +68,8 @@ class UserAccount {
     private ArrayDeque<String> waiting = new ArrayDeque<>();
     /** unsettled holds by task id */
     private Map<String, Hold> holds = new HashMap<>();
+    /** the sum of {@link #holds}' amounts per period: a reservation reads its period's usage without a loop */
+    private Map<Instant, BigDecimal> heldByPeriod = new HashMap<>();
     private Instant capturedPeriod;
     private BigDecimal capturedInPeriod = BigDecimal.ZERO;
     /** unsettled prompt-assistant token holds by call id: the same ledger, in tokens */
@@ -200,13 +202,8 @@ class UserAccount {
     }
 
     private BigDecimal usedIn(Instant periodStart) {
-        BigDecimal used = periodStart.equals(capturedPeriod) ? capturedInPeriod : BigDecimal.ZERO;
-        for (Hold hold : holds.values()) {
-            if (hold.periodStart().equals(periodStart)) {
-                used = used.add(hold.amount());
-            }
-        }
-        return used;
+        BigDecimal captured = periodStart.equals(capturedPeriod) ? capturedInPeriod : BigDecimal.ZERO;
+        return captured.add(heldByPeriod.getOrDefault(periodStart, BigDecimal.ZERO));
     }
 
     static Instant periodStart(Instant at, Duration period) {
@@ -220,8 +217,12 @@ class UserAccount {
             accountId = AccountId.of(event.owner());
             owner = event.owner();
         }
-        holds.put(event.videoId().value(),
-                new Hold(event.model(), event.seconds(), event.priceFactor(), event.amount(), event.periodStart()));
+        Hold hold = new Hold(event.model(), event.seconds(), event.priceFactor(), event.amount(), event.periodStart());
+        Hold replaced = holds.put(event.videoId().value(), hold);
+        if (replaced != null) {
+            unheld(replaced);
+        }
+        heldByPeriod.merge(hold.periodStart(), hold.amount(), BigDecimal::add);
     }
 
     @EventSourcingHandler
@@ -289,9 +290,19 @@ class UserAccount {
     }
 
     private void settle(String videoId) {
-        holds.remove(videoId);
+        Hold hold = holds.remove(videoId);
+        if (hold != null) {
+            unheld(hold);
+        }
         active.remove(videoId);
         waiting.remove(videoId);
+    }
+
+    private void unheld(Hold hold) {
+        heldByPeriod.computeIfPresent(hold.periodStart(), (period, sum) -> {
+            BigDecimal left = sum.subtract(hold.amount());
+            return left.signum() == 0 ? null : left;
+        });
     }
 
     /** For the fixture tests' state assertions. */

@@ -300,6 +300,31 @@ class UserAccountTest {
                             new BigDecimal("0.000"), 8, DAY_START, Slot.ACTIVE, T0.plusSeconds(90)));
         }
 
+        /**
+         * The account keeps the held sum per period as holds come and go: a day's usage is what it captured plus what
+         * is still held in it, and an open hold of the day before counts only there. 10 captured + 10 held leave
+         * exactly 10 of the 30.
+         */
+        @Test
+        void usageIsCapturedPlusWhatIsStillHeldInThePeriod() {
+            VideoId yesterday = VideoId.derivedFrom("account-test-yesterday");
+            VideoId v4 = VideoId.derivedFrom("account-test-4");
+            Object[] history = {held(yesterday, 25, DAY_START.minus(Duration.ofDays(1)), T0.minus(Duration.ofDays(1))),
+                    held(v1, 10, DAY_START, T0), admitted(v1, false, T0),
+                    held(v2, 10, DAY_START, T0), admitted(v2, false, T0),
+                    held(v3, 10, DAY_START, T0), admitted(v3, false, T0),
+                    new QuotaReleased(OWNER, v2, "sora-2", amount(10), TaskStatus.FAILED, DAY_START, Slot.ACTIVE, T0),
+                    new QuotaCaptured(OWNER, v3, "sora-2", amount(10), amount(10), 10, DAY_START, Slot.ACTIVE, T0)};
+            fixture.given(history)
+                    .when(reserve(v4, 10, T0))
+                    .expectEvents(held(v4, 10, DAY_START, T0), admitted(v4, false, T0));
+            setUp();
+            fixture.given(history)
+                    .when(reserve(v4, 11, T0))
+                    .expectException(QuotaExceededException.class)
+                    .expectNoEvents();
+        }
+
         @Test
         void aRepeatedEndSignalSettlesNothingTwice() {
             fixture.given(held(v1, 4, DAY_START, T0), admitted(v1, false, T0),
@@ -326,7 +351,7 @@ class UserAccountTest {
 
         assertThat(mapper.writeValueAsString(restored)).isEqualTo(json);
         assertThat(json).contains("\"active\":[\"" + v1.value() + "\"]", "\"waiting\":[\"" + v2.value() + "\"]",
-                "\"capturedInPeriod\":2.000", "\"quotaOverride\":100");
+                "\"capturedInPeriod\":2.000", "\"quotaOverride\":100", "\"heldByPeriod\":{\"" + DAY_START + "\":8.000}");
         assertThat(restored.active()).containsExactly(v1.value());
     }
 }
