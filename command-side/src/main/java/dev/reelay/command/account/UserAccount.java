@@ -1,6 +1,7 @@
 package dev.reelay.command.account;
 
 import com.fasterxml.jackson.annotation.JsonAutoDetect;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.reelay.command.port.GuardrailPolicy;
 import dev.reelay.kernel.account.AccountId;
 import dev.reelay.kernel.account.Slot;
@@ -50,7 +51,7 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
  * task), so the state is plain Jackson-serialisable data.
  */
 @Aggregate(snapshotTriggerDefinition = "accountSnapshotTrigger", cache = "accountCache")
-@Revision("3") // the snapshot's shape: bump it when a field changes, and older snapshots are ignored (rebuilt from events)
+@Revision("2") // the snapshot's shape: bump it when a field changes, and older snapshots are ignored (rebuilt from events)
 @JsonAutoDetect(fieldVisibility = JsonAutoDetect.Visibility.ANY, getterVisibility = JsonAutoDetect.Visibility.NONE,
         isGetterVisibility = JsonAutoDetect.Visibility.NONE)
 class UserAccount {
@@ -68,8 +69,12 @@ class UserAccount {
     private ArrayDeque<String> waiting = new ArrayDeque<>();
     /** unsettled holds by task id */
     private Map<String, Hold> holds = new HashMap<>();
-    /** the sum of {@link #holds}' amounts per period: a reservation reads its period's usage without a loop */
-    private Map<Instant, BigDecimal> heldByPeriod = new HashMap<>();
+    /**
+     * The sum of {@link #holds}' amounts per period, so a reservation reads its period's usage without a loop. Derived
+     * from {@link #holds} on first use and kept in step after that; not part of the snapshot.
+     */
+    @JsonIgnore
+    private Map<Instant, BigDecimal> heldByPeriod;
     private Instant capturedPeriod;
     private BigDecimal capturedInPeriod = BigDecimal.ZERO;
     /** unsettled prompt-assistant token holds by call id: the same ledger, in tokens */
@@ -201,9 +206,18 @@ class UserAccount {
         return maxConcurrentOverride != null ? maxConcurrentOverride : policy.maxConcurrent();
     }
 
-    private BigDecimal usedIn(Instant periodStart) {
+    /** What the period starting at {@code periodStart} has used: captured plus still held (package-private for tests). */
+    BigDecimal usedIn(Instant periodStart) {
         BigDecimal captured = periodStart.equals(capturedPeriod) ? capturedInPeriod : BigDecimal.ZERO;
-        return captured.add(heldByPeriod.getOrDefault(periodStart, BigDecimal.ZERO));
+        return captured.add(heldByPeriod().getOrDefault(periodStart, BigDecimal.ZERO));
+    }
+
+    private Map<Instant, BigDecimal> heldByPeriod() {
+        if (heldByPeriod == null) {
+            heldByPeriod = new HashMap<>();
+            holds.values().forEach(hold -> heldByPeriod.merge(hold.periodStart(), hold.amount(), BigDecimal::add));
+        }
+        return heldByPeriod;
     }
 
     static Instant periodStart(Instant at, Duration period) {
@@ -217,12 +231,13 @@ class UserAccount {
             accountId = AccountId.of(event.owner());
             owner = event.owner();
         }
+        Map<Instant, BigDecimal> sums = heldByPeriod(); // derived, if need be, from the holds before this one
         Hold hold = new Hold(event.model(), event.seconds(), event.priceFactor(), event.amount(), event.periodStart());
         Hold replaced = holds.put(event.videoId().value(), hold);
         if (replaced != null) {
-            unheld(replaced);
+            subtract(sums, replaced);
         }
-        heldByPeriod.merge(hold.periodStart(), hold.amount(), BigDecimal::add);
+        sums.merge(hold.periodStart(), hold.amount(), BigDecimal::add);
     }
 
     @EventSourcingHandler
@@ -290,16 +305,17 @@ class UserAccount {
     }
 
     private void settle(String videoId) {
+        Map<Instant, BigDecimal> sums = heldByPeriod(); // derived, if need be, from the holds before this change
         Hold hold = holds.remove(videoId);
         if (hold != null) {
-            unheld(hold);
+            subtract(sums, hold);
         }
         active.remove(videoId);
         waiting.remove(videoId);
     }
 
-    private void unheld(Hold hold) {
-        heldByPeriod.computeIfPresent(hold.periodStart(), (period, sum) -> {
+    private static void subtract(Map<Instant, BigDecimal> sums, Hold hold) {
+        sums.computeIfPresent(hold.periodStart(), (period, sum) -> {
             BigDecimal left = sum.subtract(hold.amount());
             return left.signum() == 0 ? null : left;
         });

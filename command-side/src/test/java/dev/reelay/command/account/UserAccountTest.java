@@ -351,7 +351,10 @@ class UserAccountTest {
 
         assertThat(mapper.writeValueAsString(restored)).isEqualTo(json);
         assertThat(json).contains("\"active\":[\"" + v1.value() + "\"]", "\"waiting\":[\"" + v2.value() + "\"]",
-                "\"capturedInPeriod\":2.000", "\"quotaOverride\":100", "\"heldByPeriod\":{\"" + DAY_START + "\":8.000}");
+                "\"capturedInPeriod\":2.000", "\"quotaOverride\":100");
+        // the held sum per period is derived state: not in the snapshot, derived again from the holds after a load
+        assertThat(json).doesNotContain("heldByPeriod");
+        assertThat(restored.usedIn(DAY_START)).isEqualByComparingTo("10").isEqualTo(account.usedIn(DAY_START));
         assertThat(restored.active()).containsExactly(v1.value());
     }
 }
