@@ -26,13 +26,29 @@ final class FeedBatch {
     /** A task as the feed knows it: its owner and the data a delivery carries. */
     static final class Task {
         final String owner;
-        TaskData data;
-        boolean changed;
-        boolean expired;
+        private TaskData data;
+        private boolean changed;
+        private boolean expired;
 
-        Task(String owner, TaskData data) {
+        private Task(String owner, TaskData data) {
             this.owner = owner;
             this.data = data;
+        }
+
+        TaskData data() {
+            return data;
+        }
+
+        /** Whether an expiry ended it in this batch: nothing follows an expiry. */
+        boolean expired() {
+            return expired;
+        }
+
+        /** The task after one of its events; written back when the batch commits (deleted after an expiry). */
+        void became(TaskData after, boolean expiry) {
+            data = after;
+            changed = true;
+            expired = expiry;
         }
     }
 

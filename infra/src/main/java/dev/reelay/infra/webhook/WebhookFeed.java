@@ -55,17 +55,15 @@ class WebhookFeed {
             task = batch.start(videoId, submitted.owner(), TaskData.submitted(submitted));
         } else {
             Optional<FeedBatch.Task> found = batch.find(videoId);
-            if (found.isEmpty() || found.get().expired) {
+            if (found.isEmpty() || found.get().expired()) {
                 return;
             }
             task = found.get();
-            TaskData after = task.data.after(event);
+            TaskData after = task.data().after(event);
             if (after == null) {
                 return;
             }
-            task.data = after;
-            task.changed = true;
-            task.expired = event instanceof TaskExpired;
+            task.became(after, event instanceof TaskExpired);
         }
         Optional<WebhookEventType> type = WebhookEventType.of(event);
         if (type.isEmpty()) {
@@ -78,7 +76,7 @@ class WebhookFeed {
         }
         String eventId = "evt_" + message.getIdentifier().replace("-", "");
         String body = json.writeValueAsString(WebhookEvent.of(eventId, type.get(), message.getTimestamp().getEpochSecond(),
-                task.data));
+                task.data()));
         long position = token.position().orElseThrow(); // the global index: orders a task's deliveries
         for (String endpoint : subscribers) {
             queue.enqueue(endpoint, task.owner, eventId, type.get(), videoId, position, body);
