@@ -38,7 +38,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
@@ -313,6 +312,7 @@ class NodeKilledMidLoadTest {
         private final Map<String, String> keyOfJob = new ConcurrentHashMap<>();
         private final AtomicInteger keyCount = new AtomicInteger();
         private final Map<String, Integer> ordinalOfKey = new ConcurrentHashMap<>();
+        private final Set<String> seenKeys = ConcurrentHashMap.newKeySet();
         private final AtomicInteger retrieveCount = new AtomicInteger();
         private final AtomicInteger jobCount = new AtomicInteger();
         private final CountDownLatch release = new CountDownLatch(1);
@@ -379,12 +379,8 @@ class NodeKilledMidLoadTest {
                 creates.add(new Create(at, node, null, 400));
                 return json(400, "{\"error\":{\"code\":\"missing_idempotency_key\",\"message\":\"send one\"}}");
             }
-            AtomicBoolean fresh = new AtomicBoolean();
-            int n = ordinalOfKey.computeIfAbsent(key, k -> {
-                fresh.set(true);
-                return keyCount.incrementAndGet();
-            });
-            boolean first = fresh.get();
+            boolean first = seenKeys.add(key);
+            int n = ordinalOfKey.computeIfAbsent(key, k -> keyCount.incrementAndGet());
             if (node.equals(holdFrom)) {
                 Job job = jobs.computeIfAbsent(key, this::newJob);
                 held.add(key);

@@ -80,6 +80,13 @@ class ClientWebhooksTest {
         receiver.close();
     }
 
+    /** An endpoint of {@code token}'s user at this test's receiver, whose signatures the receiver then checks. */
+    private JsonNode subscribeReceiver(String token, String... events) {
+        JsonNode endpoint = createEndpoint(token, receiver.url(), events);
+        receiver.verifyWith(endpoint.get("secret").asText());
+        return endpoint;
+    }
+
     private JsonNode createEndpoint(String token, String url, String... events) {
         HttpApi.Response created = api.postJson("/api/webhooks/endpoints", token, "{\"url\":\"" + url + "\",\"events\":[\""
                 + String.join("\",\"", events) + "\"],\"description\":\"test receiver\"}");
@@ -107,9 +114,8 @@ class ClientWebhooksTest {
         @Test
         void aTasksEventsArriveInOrderSignedSoTheStandardWebhooksLibraryVerifiesThem() {
             String token = api.token("whalice");
-            JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued", "video.processing", "video.completed",
+            JsonNode endpoint = subscribeReceiver(token, "video.queued", "video.processing", "video.completed",
                     "video.failed");
-            receiver.verifyWith(endpoint.get("secret").asText());
             String videoId = submit(token, "a signed fox");
 
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(acceptedTypes(videoId)).isEqualTo(LIFECYCLE));
@@ -132,8 +138,7 @@ class ClientWebhooksTest {
         @Test
         void aReceiverThatFailsThreeTimesThenRecoversGetsEveryEventExactlyOnceEachWithADistinctWebhookId() {
             String token = api.token("whbob");
-            JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued", "video.processing", "video.completed");
-            receiver.verifyWith(endpoint.get("secret").asText());
+            JsonNode endpoint = subscribeReceiver(token, "video.queued", "video.processing", "video.completed");
             receiver.answers = n -> n <= 3 ? new WebhookReceiver.Answer(500, null, "x".repeat(3000)) : WebhookReceiver.Answer.ok();
             String first = submit(token, "first of two");
             String second = submit(token, "second of two");
@@ -170,8 +175,7 @@ class ClientWebhooksTest {
             try (WebhookReceiver daves = new WebhookReceiver()) {
                 createEndpoint(dave, daves.url(), "video.queued", "video.processing", "video.progress", "video.completed",
                         "video.failed", "video.cancelled", "video.expired");
-                JsonNode carols = createEndpoint(carol, receiver.url(), "video.queued", "video.processing", "video.completed");
-                receiver.verifyWith(carols.get("secret").asText());
+                subscribeReceiver(carol, "video.queued", "video.processing", "video.completed");
                 String videoId = submit(carol, "carol's own");
 
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(acceptedTypes(videoId)).isEqualTo(LIFECYCLE));
@@ -184,8 +188,7 @@ class ClientWebhooksTest {
         void progressGoesOnlyToTheEndpointsThatOptedIn() throws Exception {
             String token = api.token("whopt");
             try (WebhookReceiver quiet = new WebhookReceiver()) {
-                JsonNode chatty = createEndpoint(token, receiver.url(), "video.progress", "video.completed");
-                receiver.verifyWith(chatty.get("secret").asText());
+                subscribeReceiver(token, "video.progress", "video.completed");
                 quiet.verifyWith(createEndpoint(token, quiet.url(), "video.queued", "video.processing", "video.completed")
                         .get("secret").asText());
                 String videoId = submit(token, "tell me everything");
@@ -205,8 +208,7 @@ class ClientWebhooksTest {
         @Test
         void aCancelledTaskIsAnnouncedWithItsErrorCodeAndNothingItsEndpointDidNotAskFor() {
             String token = api.token("whpat");
-            JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued", "video.cancelled");
-            receiver.verifyWith(endpoint.get("secret").asText());
+            subscribeReceiver(token, "video.queued", "video.cancelled");
             String videoId = submit(token, "never mind");
             assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{\"reason\":\"changed my mind\"}")
                     .status()).isEqualTo(200);
@@ -222,8 +224,7 @@ class ClientWebhooksTest {
         @Test
         void aRetryAfterAnswerPostponesTheNextAttemptBeyondTheSchedule() {
             String token = api.token("wherin");
-            JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued");
-            receiver.verifyWith(endpoint.get("secret").asText());
+            subscribeReceiver(token, "video.queued");
             receiver.answers = n -> n == 1 ? new WebhookReceiver.Answer(429, "2", "slow down") : WebhookReceiver.Answer.ok();
             String videoId = submit(token, "patience");
 
@@ -238,8 +239,7 @@ class ClientWebhooksTest {
         @Test
         void aReceiverThatSendsItsHeadersAndThenNothingIsCutOffAtTheReadTimeoutAndTriedAgain() {
             String token = api.token("whquinn");
-            JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued");
-            receiver.verifyWith(endpoint.get("secret").asText());
+            subscribeReceiver(token, "video.queued");
             receiver.answers = n -> n == 1 ? WebhookReceiver.Answer.stalled() : WebhookReceiver.Answer.ok();
             String videoId = submit(token, "a trickle");
 
@@ -256,8 +256,7 @@ class ClientWebhooksTest {
         @Test
         void anEndpointThatKeepsFailingIsDisabledAfterTheConfiguredRunAndShowsItInItsStatus() {
             String token = api.token("whfrank");
-            JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued", "video.processing", "video.completed");
-            receiver.verifyWith(endpoint.get("secret").asText());
+            JsonNode endpoint = subscribeReceiver(token, "video.queued", "video.processing", "video.completed");
             receiver.answers = n -> new WebhookReceiver.Answer(503, null, "down");
             submit(token, "nobody listens");
             String id = endpoint.get("id").asText();
@@ -282,8 +281,7 @@ class ClientWebhooksTest {
         @Test
         void aDeliveryCanBeSentAgainWithItsWebhookId() {
             String token = api.token("whgina");
-            JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued");
-            receiver.verifyWith(endpoint.get("secret").asText());
+            JsonNode endpoint = subscribeReceiver(token, "video.queued");
             String videoId = submit(token, "say it twice");
             await().atMost(Duration.ofSeconds(20)).until(() -> acceptedTypes(videoId).size() == 1);
             String deliveryId = api.get("/api/webhooks/deliveries", token).json().at("/data/0/id").asText();
@@ -307,9 +305,7 @@ class ClientWebhooksTest {
         @Test
         void eventsOfOneTaskInOneBatchEachCarryTheTaskAsOfTheirOwnEvent() {
             String token = api.token("whbatch");
-            JsonNode endpoint = createEndpoint(token, receiver.url(), "video.queued", "video.processing", "video.progress",
-                    "video.completed");
-            receiver.verifyWith(endpoint.get("secret").asText());
+            subscribeReceiver(token, "video.queued", "video.processing", "video.progress", "video.completed");
             VideoId videoId = VideoId.random();
             VideoId unheard = VideoId.random();
             Instant t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
