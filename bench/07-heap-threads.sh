@@ -1,25 +1,62 @@
 #!/usr/bin/env bash
-# Benchmark 7: memory and threads with many tasks in flight. The sandbox's jobs take 2 h, so every submitted task
-# stays in flight and is polled on the default adaptive cadence (poll-initial 3 s, poll-max 20 s). At 0 tasks and
-# after each step of STEPS tasks in flight: heap used after a full GC (jcmd GC.run, then GC.heap_info), Java
-# thread count (jcmd Thread.print), OS threads and RSS (/proc), and whether polling keeps its cadence: the gaps
-# between consecutive status polls of the same task over a SAMPLE_S window (p50/p99; the configured max is 20 s).
+# Benchmark 7: memory, threads and deadlines with many tasks in flight. The sandbox's jobs take 2 h, so every
+# submitted task stays in flight for the whole run. At 0 tasks and after each step of STEPS tasks in flight: heap used
+# after a full GC (jcmd GC.run, then GC.heap_info), Java thread count (jcmd Thread.print), OS threads and RSS (/proc),
+# and whether polling keeps its cadence: the gaps between consecutive status polls of the same task over a SAMPLE_S
+# window (p50/p99).
 #
-# Knobs: STEPS="2000" (cumulative in-flight targets, e.g. "2000 10000")  SETTLE_S=40  SAMPLE_S=40
-# Bounded: submissions stop after 300 s per step; waits are capped.
+# Two modes (MODE):
+#   poll     (default) the provider has no webhooks: every task is polled on the adaptive cadence (poll-initial 3 s,
+#            poll-max 20 s), so N tasks in flight cost ~N/20 status calls a second.
+#   webhook  the provider announces completions by webhook (none arrive here: the jobs outlast the run), so each task
+#            keeps one safety poll (SAFETY_POLL, default 5m, the product default) and its give-up deadline.
+# Through the whole run a sampler reads db-scheduler's table every second: how many due deadlines are not yet picked
+# and how late the oldest is (deadlines-late.tsv). For every task: the time from its submission (task_view.created_at)
+# to its first create call at the provider (upstream_call), per step (reach-provider.txt).
+#
+# Knobs: STEPS="2000" (cumulative in-flight targets, e.g. "2000 10000")  MODE=poll|webhook  SAFETY_POLL=5m
+#        CLIENTS=8 (one user per client)  SETTLE_S=40  SAMPLE_S=40  STEP_LIMIT_S=300
+#        PROBE=200: after each step, that many more tasks from one client, one at a time; their submission -> create
+#        times say how fast a new task reaches the provider at that level, apart from the step's own backlog
+# Bounded: submissions stop after STEP_LIMIT_S per step; waits are capped. Jobs give up after SANDBOX_GIVE_UP (3h
+# here, so no task leaves the in-flight set during a run).
 . "$(dirname "$0")/lib/common.sh"
 
 STEPS="${STEPS:-2000}"
+MODE="${MODE:-poll}"
+SAFETY_POLL="${SAFETY_POLL:-5m}"
+CLIENTS="${CLIENTS:-8}"
 SETTLE_S="${SETTLE_S:-40}"
 SAMPLE_S="${SAMPLE_S:-40}"
+STEP_LIMIT_S="${STEP_LIMIT_S:-300}"
+PROBE="${PROBE:-200}"
+export SANDBOX_GIVE_UP="${SANDBOX_GIVE_UP:-3h}"
 
 machine_info
 pg_start
 createdb_bench reelay
-# shellcheck disable=SC2046
-app_start heap reelay --reelay.sandbox.job-duration=2h $(sandbox_provider_args 3s 1s 20s)
-TOKEN="$(token "$APP_URL" bench)"
+case "$MODE" in
+  poll) provider=$(sandbox_provider_args 3s 1s 20s) ;;
+  webhook) provider=$(sandbox_provider_args 3s 1s 20s true \
+             "whsec_$(python3 -c 'import base64,os; print(base64.b64encode(os.urandom(24)).decode())')" "$SAFETY_POLL") ;;
+  *) die "MODE is poll or webhook, not $MODE" ;;
+esac
+echo "mode=$MODE steps=$STEPS clients=$CLIENTS safety_poll=$SAFETY_POLL" > "$BENCH_OUT/knobs.txt"
+# shellcheck disable=SC2086
+app_start heap reelay --reelay.sandbox.job-duration=2h $provider
+for i in $(seq 1 "$CLIENTS"); do token "$APP_URL" "bench-$i"; done > "$WORK/tokens.txt"
 sql() { psql_db reelay "$@"; }
+
+# deadlines-late.tsv: epoch second, due and not picked, of those due more than 2 s ago, lateness of the oldest (s)
+echo "t due_unpicked late_over_2s oldest_late_s scheduled" > "$BENCH_OUT/deadlines-late.tsv"
+( while kill -0 "$APP_PID" 2>/dev/null; do
+    psql_db reelay -c "select extract(epoch from now())::bigint, count(*) filter (where not picked and execution_time <= now()),
+        count(*) filter (where not picked and execution_time < now() - interval '2 seconds'),
+        coalesce(round(extract(epoch from now() - min(execution_time) filter (where not picked and execution_time <= now()))::numeric, 2), 0),
+        count(*) from scheduled_tasks" 2>/dev/null | tr '|' ' ' >> "$BENCH_OUT/deadlines-late.tsv" || true
+    sleep 1
+  done ) &
+SAMPLER_PID=$!
 
 measure() { # measure <label>
   local label="$1"
@@ -52,12 +89,31 @@ poll_cadence() { # poll_cadence <label>: gaps between consecutive retrieves of o
             select extract(epoch from called_at - lag(called_at) over (partition by video_id order by id)) as gap
             from upstream_call where operation = 'retrieve' and called_at > now() - interval '$((SAMPLE_S + 25)) seconds')
           select '$label retrieves_per_s=' || round(($after - $before) / $SAMPLE_S::numeric, 1)
-                 || ' gap_p50_s=' || round(percentile_cont(0.5) within group (order by gap)::numeric, 1)
-                 || ' gap_p99_s=' || round(percentile_cont(0.99) within group (order by gap)::numeric, 1)
-                 || ' gap_max_s=' || round(max(gap)::numeric, 1)
+                 || ' gap_p50_s=' || coalesce(round(percentile_cont(0.5) within group (order by gap)::numeric, 1)::text, '-')
+                 || ' gap_p99_s=' || coalesce(round(percentile_cont(0.99) within group (order by gap)::numeric, 1)::text, '-')
+                 || ' gap_max_s=' || coalesce(round(max(gap)::numeric, 1)::text, '-')
                  || ' scheduled_deadlines=' || (select count(*) from scheduled_tasks)
                  || ' overdue_deadlines(>5s)=' || (select count(*) from scheduled_tasks where execution_time < now() - interval '5 seconds')
-          from g where gap is not null" | tee -a "$BENCH_OUT/poll-cadence.txt" >&2
+          from g" | tee -a "$BENCH_OUT/poll-cadence.txt" >&2
+}
+
+reach_provider() { # reach_provider <label> <epoch s>: submission -> first create call, tasks submitted since then
+  sql -c "with t as (
+            select extract(epoch from (select min(called_at) from upstream_call c
+                                       where c.video_id = v.video_id and c.operation = 'create') - v.created_at) as s
+            from task_view v where v.created_at >= to_timestamp($2))
+          select '$1 tasks=' || count(*) || ' not_reached=' || count(*) filter (where s is null)
+                 || ' p50_s=' || round(percentile_cont(0.5) within group (order by s)::numeric, 2)
+                 || ' p99_s=' || round(percentile_cont(0.99) within group (order by s)::numeric, 2)
+                 || ' max_s=' || round(max(s)::numeric, 2)
+                 || ' over_2s=' || count(*) filter (where s > 2)
+          from t" | tee -a "$BENCH_OUT/reach-provider.txt" >&2
+}
+
+lateness() { # lateness <label> <epoch s>: the sampler's worst since then
+  awk -v from="$2" -v label="$1" 'NR > 1 && $1 >= from { n++; if ($4 > worst) worst = $4; if ($3 > 0) bad++ }
+    END { printf "%s samples=%d worst_oldest_late_s=%.2f samples_with_late_over_2s=%d\n", label, n, worst, bad }' \
+    "$BENCH_OUT/deadlines-late.tsv" | tee -a "$BENCH_OUT/lateness.txt" >&2
 }
 
 echo "point in_flight heap_used_after_gc_mb heap_committed_mb java_threads os_threads rss_mb" > "$BENCH_OUT/summary.tsv"
@@ -69,9 +125,10 @@ for target in $STEPS; do
   want=$((target - submitted))
   [ "$want" -le 0 ] && continue
   log "submitting $want tasks (in flight target $target)"
-  loadgen --url "$APP_URL/api/video/tasks" --method POST --header "Authorization: Bearer $TOKEN" \
+  step_t0=$(date +%s)
+  loadgen --url "$APP_URL/api/video/tasks" --method POST --bearer-file "$WORK/tokens.txt" \
     --body '{"prompt":"in-flight task {n}: a slow pan over a harbour at night","model":"sora-2","seconds":4}' \
-    --concurrency 8 --duration 300 --max-requests "$want" --expect 201 --label "submit-$target" \
+    --concurrency "$CLIENTS" --duration "$STEP_LIMIT_S" --max-requests "$want" --expect 201 --label "submit-$target" \
     --out "$BENCH_OUT/submit-$target.json" >&2
   submitted=$(sql -c "select count(*) from domain_event_entry where payload_type like '%TaskSubmitted'")
   t0=$(date +%s)
@@ -79,12 +136,25 @@ for target in $STEPS; do
     sleep 2
   done
   log "upstream creates caught up $(( $(date +%s) - t0 )) s after the last submission ($(sql -c "select count(*) from upstream_binding") of $submitted bound)"
+  reach_provider "inflight-$target" "$step_t0"
   sleep "$SETTLE_S"
   poll_cadence "inflight-$target"
+  lateness "inflight-$target" "$step_t0"
   measure "inflight-$target"
+  if [ "$PROBE" -gt 0 ]; then # a few tasks at an easy pace: how fast a new task reaches the provider at this level
+    probe_t0=$(date +%s)
+    loadgen --url "$APP_URL/api/video/tasks" --method POST --bearer-file "$WORK/tokens.txt" \
+      --body '{"prompt":"probe task {n}: a lighthouse in fog","model":"sora-2","seconds":4}' \
+      --concurrency 1 --duration 120 --max-requests "$PROBE" --expect 201 --label "probe-$target" \
+      --out "$BENCH_OUT/probe-$target.json" >&2
+    sleep 5
+    reach_provider "probe-at-$target" "$probe_t0"
+    submitted=$(sql -c "select count(*) from domain_event_entry where payload_type like '%TaskSubmitted'")
+  fi
 done
 
 log "summary (provisional: shared CPU; JVM defaults: $(java -XX:+PrintFlagsFinal -version 2>/dev/null | awk '/ MaxHeapSize /{printf "MaxHeapSize=%d MB", $4/1048576}')):"
 column -t "$BENCH_OUT/summary.tsv" | tee "$BENCH_OUT/summary.txt" >&2
-cat "$BENCH_OUT/poll-cadence.txt" >&2
+cat "$BENCH_OUT/poll-cadence.txt" "$BENCH_OUT/reach-provider.txt" "$BENCH_OUT/lateness.txt" >&2
+kill "$SAMPLER_PID" 2>/dev/null || true
 head -12 "$BENCH_OUT/thread-pools-inflight-"*.txt >&2 || true

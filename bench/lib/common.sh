@@ -175,11 +175,12 @@ createdb_bench() { psql_db postgres -c "create database $1"; }
 # ---------------------------------------------------------------- the app
 # Full provider[0] definition (Spring Boot replaces a list as a whole, so every field must be given).
 # sandbox_provider_args <poll-initial> <poll-min> <poll-max> [webhooks=false] [webhook-secret] [webhook-safety-poll]
+# (give-up-after is SANDBOX_GIVE_UP, default 30m)
 sandbox_provider_args() {
   local p="--reelay.providers[0]"
   printf '%s\n' "$p.id=sandbox" "$p.format=openai-videos" "$p.base-url=local:/sandbox/v1" "$p.api-key=\${REELAY_SANDBOX_API_KEY}" \
     "$p.priority=100" "$p.models=sora-2,sora-2-pro,sora_video2" "$p.idempotency-keys=true" \
-    "$p.poll-initial=$1" "$p.poll-min=$2" "$p.poll-max=$3" "$p.give-up-after=30m" "$p.webhooks=${4:-false}"
+    "$p.poll-initial=$1" "$p.poll-min=$2" "$p.poll-max=$3" "$p.give-up-after=${SANDBOX_GIVE_UP:-30m}" "$p.webhooks=${4:-false}"
   [ -n "${5:-}" ] && printf '%s\n' "$p.webhook-secret=$5"
   [ -n "${6:-}" ] && printf '%s\n' "$p.webhook-safety-poll=$6"
   return 0

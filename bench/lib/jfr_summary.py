@@ -2,7 +2,10 @@
 """Summarise CPU samples of a JFR recording (JDK only, no async-profiler needed).
 Usage: jfr_summary.py recording.jfr [top=25]
 Prints: samples per thread group, top self frames, and top inclusive frames of the application's libraries
-(dev.reelay, Axon, Hibernate, db-scheduler, Spring, Jackson, Netty, PostgreSQL JDBC)."""
+(dev.reelay, Axon, Hibernate, db-scheduler, Spring, Jackson, Netty, PostgreSQL JDBC).
+       jfr_summary.py recording.jfr --callers FRAME [depth=14] [top=8]
+Prints: the share of samples with FRAME (a substring of a frame's name) on the stack, and the commonest call paths
+that lead to it (depth frames above its first occurrence), to say who pays for a frame the summary shows."""
 import collections
 import re
 import subprocess
@@ -66,5 +69,24 @@ def main(path, top=25):
         print(f"  {100.0 * c / n:5.1f}%  {f}")
 
 
+def callers(path, frame, depth=14, top=8):
+    n = 0
+    hits = collections.Counter()
+    for _, frames in samples(path):
+        n += 1
+        at = next((i for i, f in enumerate(frames) if frame in f), None)
+        if at is not None:
+            hits[tuple(frames[at:at + depth])] += 1
+    total = sum(hits.values())
+    print(f"{total} of {n} CPU samples ({100.0 * total / max(n, 1):.1f}%) have a frame matching {frame!r}")
+    for path_frames, c in hits.most_common(top):
+        print(f"\n  {100.0 * c / max(n, 1):5.1f}%")
+        for f in path_frames:
+            print(f"      {f}")
+
+
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 25)
+    if len(sys.argv) > 3 and sys.argv[2] == "--callers":
+        callers(sys.argv[1], sys.argv[3], *(int(a) for a in sys.argv[4:6]))
+    else:
+        main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 25)
