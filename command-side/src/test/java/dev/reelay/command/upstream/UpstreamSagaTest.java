@@ -69,6 +69,7 @@ class UpstreamSagaTest {
     private RecordingEffects effects;
     private RecordingAdmissions admissions;
     private FakeNodes nodes;
+    private FakeProviders providers;
     private VideoId videoId;
 
     @BeforeEach
@@ -78,7 +79,8 @@ class UpstreamSagaTest {
         fixture.registerResource(effects);
         admissions = new RecordingAdmissions();
         fixture.registerResource(admissions);
-        fixture.registerResource(new FakeProviders(Map.of(PROVIDER, P1_ROUTE, HOOKED, HOOKED_ROUTE)));
+        providers = new FakeProviders(Map.of(PROVIDER, P1_ROUTE, HOOKED, HOOKED_ROUTE));
+        fixture.registerResource(providers);
         fixture.registerResource(new UpstreamTimings(new UpstreamProperties(4, Duration.ofSeconds(1),
                 Duration.ofSeconds(30), 256, WATCHDOG, ROUNDS, CHECK, Duration.ofMinutes(1)),
                 new FixtureClock(fixture::currentTime)));
@@ -214,6 +216,46 @@ class UpstreamSagaTest {
 
             // round 2 starts at the first check, on run-b; the next four checks find run-b running
             assertThat(effects.callsTo("submit")).extracting(c -> c.args().get(3)).containsExactly(2);
+        }
+
+        @Test
+        void aBoundTaskWhoseAcceptanceTheSagaHasNotReadYetIsCheckedAgainOnlyAtTheEndOfTheRound() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
+            providers.bound(videoId, PROVIDER, EXTERNAL_ID); // the create succeeded; UpstreamTaskAccepted is not read yet
+            effects.clear();
+
+            fixture.whenTimeElapses(CHECK)
+                    .expectScheduledDeadlineWithName(WATCHDOG.minus(CHECK), UpstreamSaga.WATCHDOG)
+                    .expectNoScheduledDeadlineWithName(CHECK, UpstreamSaga.WATCHDOG)
+                    .expectNoDispatchedCommands();
+
+            assertThat(effects.calls()).isEmpty();
+        }
+
+        @Test
+        void aBoundTaskWhoseAcceptanceNeverCameStartsTheNextRoundWhenTheRoundEnds() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
+            providers.bound(videoId, PROVIDER, EXTERNAL_ID);
+            effects.clear();
+
+            fixture.whenTimeElapses(WATCHDOG)
+                    .expectScheduledDeadlineWithName(CHECK, UpstreamSaga.WATCHDOG);
+
+            assertThat(effects.calls()).containsExactly(new Call("submit", videoId, SPEC, null, 2));
+            assertThat(nodes.asked).hasSize(1); // one check on the way, not one per takeover-check
+        }
+
+        @Test
+        void aBoundTaskWhoseNodeIsGoneIsStillHandedOnAtTheNextCheck() throws Exception {
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
+            providers.bound(videoId, PROVIDER, EXTERNAL_ID);
+            nodes.gone("run-a");
+            nodes.nowRunning("run-b");
+            effects.clear();
+
+            fixture.whenTimeElapses(CHECK);
+
+            assertThat(effects.calls()).containsExactly(new Call("submit", videoId, SPEC, null, 2));
         }
 
         @Test
@@ -747,6 +789,7 @@ class UpstreamSagaTest {
     static class FakeProviders implements UpstreamProviders {
 
         private final Map<String, ProviderRoute> routes;
+        private final Map<VideoId, Binding> bindings = new java.util.HashMap<>();
 
         FakeProviders(Map<String, ProviderRoute> routes) {
             this.routes = routes;
@@ -788,9 +831,14 @@ class UpstreamSagaTest {
             throw new UnsupportedOperationException("the saga does not bind jobs");
         }
 
+        /** The binding row the adapter writes when a create succeeds, before the acceptance command. */
+        void bound(VideoId videoId, String providerId, String externalTaskId) {
+            bindings.put(videoId, new Binding(providerId, externalTaskId));
+        }
+
         @Override
         public Optional<Binding> bindingOf(VideoId videoId) {
-            throw new UnsupportedOperationException("the saga does not look up bindings");
+            return Optional.ofNullable(bindings.get(videoId));
         }
     }
 
