@@ -177,11 +177,15 @@ class VideoTask {
 
     @CommandHandler
     void handle(RecordContentArchived command) {
-        if (status != TaskStatus.COMPLETED || archivedVariants.contains(command.variant())) {
-            return; // expired meanwhile, or a repeated copy: nothing new
+        if (status != TaskStatus.COMPLETED) {
+            return; // expired meanwhile: nothing to record
         }
-        apply(new ContentArchived(videoId, command.variant(), command.location(), command.bytes(), command.sha256(),
-                command.archivedAt()));
+        for (RecordContentArchived.Copy copy : command.copies()) {
+            if (!archivedVariants.contains(copy.variant())) { // a repeated copy is nothing new
+                apply(new ContentArchived(videoId, copy.variant(), copy.location(), copy.bytes(), copy.sha256(),
+                        command.archivedAt()));
+            }
+        }
     }
 
     @CommandHandler

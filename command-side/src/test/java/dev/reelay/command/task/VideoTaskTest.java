@@ -5,11 +5,13 @@ import dev.reelay.kernel.command.CancelTask;
 import dev.reelay.kernel.command.CompleteTask;
 import dev.reelay.kernel.command.ExpireTask;
 import dev.reelay.kernel.command.FailTask;
+import dev.reelay.kernel.command.RecordContentArchived;
 import dev.reelay.kernel.command.RecordProgress;
 import dev.reelay.kernel.command.DeleteTask;
 import dev.reelay.kernel.command.RecordUpstreamAcceptance;
 import dev.reelay.kernel.command.RemixTask;
 import dev.reelay.kernel.command.SubmitTask;
+import dev.reelay.kernel.event.ContentArchived;
 import dev.reelay.kernel.event.LateOutcomeRecorded;
 import dev.reelay.kernel.event.ProgressUpdated;
 import dev.reelay.kernel.event.RemixRequested;
@@ -687,6 +689,53 @@ class VideoTaskTest {
             fixture.given(submitted(), cancelled(), new TaskExpired(videoId, TaskStatus.CANCELLED, "retention", EXPIRED_AT))
                     .when(complete(LATE_AT))
                     .expectEvents(LateOutcomeRecorded.completed(videoId, TaskStatus.EXPIRED, CONTENT, LATE_AT));
+        }
+    }
+
+    @Nested
+    class Archive {
+
+        private static final Instant ARCHIVED_AT = Instant.parse("2025-01-01T10:05:30Z");
+
+        private RecordContentArchived.Copy copy(String variant, long bytes) {
+            return new RecordContentArchived.Copy(variant, "archive/" + variant, bytes, variant + "-sha256");
+        }
+
+        private ContentArchived archived(String variant, long bytes) {
+            return new ContentArchived(videoId, variant, "archive/" + variant, bytes, variant + "-sha256", ARCHIVED_AT);
+        }
+
+        @Test
+        void oneCommandRecordsEveryCopiedVariantInOrder() {
+            fixture.given(submitted(), accepted(), completed())
+                    .when(new RecordContentArchived(videoId,
+                            List.of(copy("video", 900), copy("thumbnail", 30), copy("spritesheet", 70)), ARCHIVED_AT))
+                    .expectEvents(archived("video", 900), archived("thumbnail", 30), archived("spritesheet", 70));
+        }
+
+        @Test
+        void aVariantAlreadyArchivedIsNotRecordedAgain() {
+            fixture.given(submitted(), accepted(), completed(), archived("video", 900))
+                    .when(new RecordContentArchived(videoId, List.of(copy("video", 900), copy("thumbnail", 30)),
+                            ARCHIVED_AT))
+                    .expectEvents(archived("thumbnail", 30));
+        }
+
+        @Test
+        void aVariantTwiceInOneCommandIsRecordedOnce() {
+            fixture.given(submitted(), accepted(), completed())
+                    .when(new RecordContentArchived(videoId, List.of(copy("video", 900), copy("video", 900)),
+                            ARCHIVED_AT))
+                    .expectEvents(archived("video", 900));
+        }
+
+        @Test
+        void aTaskThatExpiredMeanwhileRecordsNoCopy() {
+            fixture.given(submitted(), accepted(), completed(),
+                            new TaskExpired(videoId, TaskStatus.COMPLETED, "retention", EXPIRED_AT))
+                    .when(new RecordContentArchived(videoId, List.of(copy("video", 900)), ARCHIVED_AT))
+                    .expectSuccessfulHandlerExecution()
+                    .expectNoEvents();
         }
     }
 

@@ -11,12 +11,17 @@ import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import java.io.IOException;
 import java.io.Serializable;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The persistent archive job: runs outside any transaction, retries with exponential backoff, then records a failure. */
+/**
+ * The persistent archive job: runs outside any transaction, copies every variant, records them with one command
+ * (one load of the task, one transaction), retries with exponential backoff, then records a failure.
+ */
 @Configuration(proxyBeanMethods = false)
 class ArchiveJobs {
 
@@ -37,20 +42,11 @@ class ArchiveJobs {
                     ArchiveRequest request = instance.getData();
                     int failuresSoFar = context.getExecution().consecutiveFailures;
                     try {
-                        for (String variant : VARIANTS) {
-                            Optional<ContentArchive.Archived> copied = archive.copy(request.videoId(), variant,
-                                    request.providerId(), request.externalTaskId(), request.contentLocation());
-                            if (copied.isEmpty()) {
-                                if (variant.equals("video")) {
-                                    throw new IllegalStateException("the provider did not deliver the video");
-                                }
-                                continue; // this provider has no such variant
-                            }
-                            ContentArchive.Archived a = copied.get();
-                            commands.sendAndWait(new RecordContentArchived(new VideoId(request.videoId()), variant,
-                                    a.location(), a.bytes(), a.sha256(), clock.instant()));
-                            meters.counter("reelay.content.archive", "outcome", "archived", "variant", variant).increment();
-                        }
+                        List<RecordContentArchived.Copy> copies = copyAll(archive, request);
+                        commands.sendAndWait(new RecordContentArchived(new VideoId(request.videoId()), copies,
+                                clock.instant()));
+                        copies.forEach(copy -> meters.counter("reelay.content.archive", "outcome", "archived",
+                                "variant", copy.variant()).increment());
                     } catch (Exception e) {
                         if (failuresSoFar + 1 >= attempts) {
                             commands.sendAndWait(new RecordContentArchiveFailure(new VideoId(request.videoId()),
@@ -63,5 +59,22 @@ class ArchiveJobs {
                         throw new IllegalStateException("archive of " + request.videoId() + " failed; will retry", e);
                     }
                 });
+    }
+
+    /**
+     * Copies the variants one after the other, in {@link #VARIANTS} order; a variant the provider does not have is
+     * left out, a missing video is an error (the job tries again).
+     */
+    private static List<RecordContentArchived.Copy> copyAll(ContentArchive archive, ArchiveRequest request) throws IOException {
+        List<RecordContentArchived.Copy> copies = new ArrayList<>();
+        for (String variant : VARIANTS) {
+            Optional<ContentArchive.Archived> copied = archive.copy(request.videoId(), variant, request.providerId(),
+                    request.externalTaskId(), request.contentLocation());
+            if (copied.isEmpty() && variant.equals("video")) {
+                throw new IllegalStateException("the provider did not deliver the video");
+            }
+            copied.ifPresent(a -> copies.add(new RecordContentArchived.Copy(variant, a.location(), a.bytes(), a.sha256())));
+        }
+        return copies;
     }
 }
