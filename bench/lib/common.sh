@@ -211,7 +211,8 @@ app_launch() {
   echo "$port" > "$WORK/$name.port"
   APP_URL="http://127.0.0.1:$port"
   echo "$APP_URL" > "$WORK/$name.url"
-  printf '%s\n' "$@" > "$BENCH_OUT/app-$name.args"
+  # the arguments as given, with any secret's value left out (webhook secrets are per run, but still secrets)
+  printf '%s\n' "$@" | sed -E 's/^(--[^=]*(secret|api-key|password)=)[^$].*$/\1<redacted>/' > "$BENCH_OUT/app-$name.args"
   date +%s > "$WORK/$name.launched"
 }
 
