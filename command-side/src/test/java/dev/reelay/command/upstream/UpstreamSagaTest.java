@@ -330,7 +330,7 @@ class UpstreamSagaTest {
             fixture.givenAPublished(submitted()).andThenAPublished(admitted());
 
             fixture.whenPublishingA(accepted(HOOKED))
-                    .expectScheduledDeadlineWithName(SAFETY_POLL, UpstreamSaga.POLL)
+                    .expectScheduledDeadlineWithName(UpstreamSaga.safetyPoll(SAFETY_POLL, videoId, 0), UpstreamSaga.POLL)
                     .expectNoScheduledDeadlineWithName(POLL_INITIAL, UpstreamSaga.POLL)
                     .expectScheduledDeadlineWithName(GIVE_UP_AFTER, UpstreamSaga.GIVE_UP);
         }
@@ -381,9 +381,11 @@ class UpstreamSagaTest {
                     .andThenAPublished(accepted(HOOKED));
             effects.clear();
 
+            Duration first = UpstreamSaga.safetyPoll(SAFETY_POLL, videoId, 0);
+            Duration second = UpstreamSaga.safetyPoll(SAFETY_POLL, videoId, 1);
             fixture.whenTimeElapses(SAFETY_POLL)
                     .expectTriggeredDeadlinesWithName(UpstreamSaga.POLL)
-                    .expectScheduledDeadlineWithName(SAFETY_POLL, UpstreamSaga.POLL);
+                    .expectScheduledDeadlineWithName(first.plus(second).minus(SAFETY_POLL), UpstreamSaga.POLL);
 
             assertThat(effects.calls()).containsExactly(new Call("poll", videoId, HOOKED, EXTERNAL_ID));
         }
@@ -512,7 +514,28 @@ class UpstreamSagaTest {
             saga.lastProgress = 95;
             saga.lastProgressAt = T0.plusSeconds(10);
 
-            assertThat(saga.nextPollIn(HOOKED_ROUTE, T0.plusSeconds(10))).isEqualTo(SAFETY_POLL);
+            saga.videoId = videoId;
+            saga.polls = 3;
+
+            assertThat(saga.nextPollIn(HOOKED_ROUTE, T0.plusSeconds(10)))
+                    .isEqualTo(UpstreamSaga.safetyPoll(SAFETY_POLL, videoId, 3));
+        }
+
+        @Test
+        void safetyPollsAreSpreadOverTheLastFifthOfTheIntervalNeverBeyondIt() {
+            List<Duration> first = new ArrayList<>();
+            for (int i = 0; i < 1_000; i++) {
+                first.add(UpstreamSaga.safetyPoll(Duration.ofMinutes(5), VideoId.random(), 0));
+            }
+            assertThat(first).allSatisfy(d -> assertThat(d).isBetween(Duration.ofMinutes(4), Duration.ofMinutes(5)));
+            // a burst of 1,000 tasks accepted together is spread over the whole minute, not polled together
+            assertThat(first.stream().filter(d -> d.compareTo(Duration.ofSeconds(252)) < 0)).hasSizeBetween(100, 300);
+            assertThat(first.stream().filter(d -> d.compareTo(Duration.ofSeconds(288)) > 0)).hasSizeBetween(100, 300);
+            assertThat(first.stream().distinct()).hasSizeGreaterThan(900);
+            // and one task's cycles differ, so no two tasks stay in step
+            VideoId one = VideoId.random();
+            assertThat(java.util.stream.IntStream.range(0, 20).mapToObj(n -> UpstreamSaga.safetyPoll(Duration.ofMinutes(5), one, n))
+                    .distinct()).hasSizeGreaterThan(15);
         }
     }
 
