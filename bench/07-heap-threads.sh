@@ -16,6 +16,8 @@
 #
 # Knobs: STEPS="2000" (cumulative in-flight targets, e.g. "2000 10000")  MODE=poll|webhook  SAFETY_POLL=5m
 #        CLIENTS=8 (one user per client)  SETTLE_S=40  SAMPLE_S=40  STEP_LIMIT_S=300
+#        HOLD_S=0: after the last step, keep that many tasks in flight HOLD_S more seconds with no new submissions
+#        (more than SAFETY_POLL, to take in whole waves of safety polls) and report the lateness and polls of that window
 #        PROBE=200: after each step, that many more tasks from one client, one at a time; their submission -> create
 #        times say how fast a new task reaches the provider at that level, apart from the step's own backlog
 # Bounded: submissions stop after STEP_LIMIT_S per step; waits are capped. Jobs give up after SANDBOX_GIVE_UP (3h
@@ -30,6 +32,7 @@ SETTLE_S="${SETTLE_S:-40}"
 SAMPLE_S="${SAMPLE_S:-40}"
 STEP_LIMIT_S="${STEP_LIMIT_S:-300}"
 PROBE="${PROBE:-200}"
+HOLD_S="${HOLD_S:-0}"
 export SANDBOX_GIVE_UP="${SANDBOX_GIVE_UP:-3h}"
 
 machine_info
@@ -152,6 +155,17 @@ for target in $STEPS; do
     submitted=$(sql -c "select count(*) from domain_event_entry where payload_type like '%TaskSubmitted'")
   fi
 done
+
+if [ "$HOLD_S" -gt 0 ]; then # the last level held through whole safety-poll cycles: its steady state, waves included
+  log "holding $(sql -c "select count(*) from task_view where status in ('QUEUED','PROCESSING')") tasks in flight for $HOLD_S s"
+  hold_t0=$(date +%s)
+  before=$(sql -c "select count(*) from upstream_call where operation = 'retrieve'")
+  sleep "$HOLD_S"
+  after=$(sql -c "select count(*) from upstream_call where operation = 'retrieve'")
+  echo "hold-$HOLD_S retrieves_per_s=$(( (after - before) / HOLD_S ))" | tee -a "$BENCH_OUT/poll-cadence.txt" >&2
+  lateness "hold-$HOLD_S" "$hold_t0"
+  measure "hold-$HOLD_S"
+fi
 
 log "summary (provisional: shared CPU; JVM defaults: $(java -XX:+PrintFlagsFinal -version 2>/dev/null | awk '/ MaxHeapSize /{printf "MaxHeapSize=%d MB", $4/1048576}')):"
 column -t "$BENCH_OUT/summary.tsv" | tee "$BENCH_OUT/summary.txt" >&2
