@@ -100,6 +100,12 @@ poll_cadence() { # poll_cadence <label>: gaps between consecutive retrieves of o
           from g" | tee -a "$BENCH_OUT/poll-cadence.txt" >&2
 }
 
+submit_tasks() { # submit_tasks <label> <count> <clients> <limit s> <prompt>: 4 s sora-2 tasks, one user per client
+  loadgen --url "$APP_URL/api/video/tasks" --method POST --bearer-file "$WORK/tokens.txt" \
+    --body "{\"prompt\":\"$5\",\"model\":\"sora-2\",\"seconds\":4}" \
+    --concurrency "$3" --duration "$4" --max-requests "$2" --expect 201 --label "$1" --out "$BENCH_OUT/$1.json" >&2
+}
+
 reach_provider() { # reach_provider <label> <epoch s>: submission -> first create call, tasks submitted since then
   sql -c "with t as (
             select extract(epoch from (select min(called_at) from upstream_call c
@@ -129,10 +135,7 @@ for target in $STEPS; do
   [ "$want" -le 0 ] && continue
   log "submitting $want tasks (in flight target $target)"
   step_t0=$(date +%s)
-  loadgen --url "$APP_URL/api/video/tasks" --method POST --bearer-file "$WORK/tokens.txt" \
-    --body '{"prompt":"in-flight task {n}: a slow pan over a harbour at night","model":"sora-2","seconds":4}' \
-    --concurrency "$CLIENTS" --duration "$STEP_LIMIT_S" --max-requests "$want" --expect 201 --label "submit-$target" \
-    --out "$BENCH_OUT/submit-$target.json" >&2
+  submit_tasks "submit-$target" "$want" "$CLIENTS" "$STEP_LIMIT_S" "in-flight task {n}: a slow pan over a harbour at night"
   submitted=$(sql -c "select count(*) from domain_event_entry where payload_type like '%TaskSubmitted'")
   t0=$(date +%s)
   while [ "$(sql -c "select count(*) from upstream_binding")" -lt "$submitted" ] && [ $(( $(date +%s) - t0 )) -lt 240 ]; do
@@ -146,10 +149,7 @@ for target in $STEPS; do
   measure "inflight-$target"
   if [ "$PROBE" -gt 0 ]; then # a few tasks at an easy pace: how fast a new task reaches the provider at this level
     probe_t0=$(date +%s)
-    loadgen --url "$APP_URL/api/video/tasks" --method POST --bearer-file "$WORK/tokens.txt" \
-      --body '{"prompt":"probe task {n}: a lighthouse in fog","model":"sora-2","seconds":4}' \
-      --concurrency 1 --duration 120 --max-requests "$PROBE" --expect 201 --label "probe-$target" \
-      --out "$BENCH_OUT/probe-$target.json" >&2
+    submit_tasks "probe-$target" "$PROBE" 1 120 "probe task {n}: a lighthouse in fog"
     sleep 5
     reach_provider "probe-at-$target" "$probe_t0"
     submitted=$(sql -c "select count(*) from domain_event_entry where payload_type like '%TaskSubmitted'")

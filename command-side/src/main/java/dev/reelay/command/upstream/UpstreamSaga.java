@@ -126,8 +126,9 @@ public class UpstreamSaga {
      * stopping node still finished does not make a second job where the provider honours keys.
      * <p>
      * A task already bound to a job on a live node waits for the end of the round instead of the next check: its
-     * acceptance is on the way (benchmark 7 found sagas running a minute behind under a burst of submissions firing a
-     * check every 10 s for every such task, and deadlines up to 36 s late).
+     * acceptance is in the event stream, which this saga has not reached yet. The acceptance cancels that check; if
+     * it never comes, the round's end starts the next round. (Benchmark 7 found sagas running a minute behind under a
+     * burst of submissions, every such task checked every 10 s, and deadlines up to 36 s late.)
      */
     @DeadlineHandler(deadlineName = WATCHDOG)
     void submissionWatchdog(VideoId due, UpstreamEffects effects, DeadlineManager deadlines, UpstreamTimings timings,
@@ -137,11 +138,7 @@ public class UpstreamSaga {
             return;
         }
         if (roundLeftMs > 0 && roundRun != null && nodes.isRunning(roundRun)) {
-            if (providers.bindingOf(videoId).isPresent()) {
-                // the round's node got the job and bound it; its acceptance is in the event stream, which this saga
-                // has not reached yet (it lags behind under load). A check every takeover-check until it does costs
-                // a deadline round trip each time, O(lag) per task: wait for the end of the round, which the
-                // acceptance cancels, and which starts the next round if the acceptance never came
+            if (providers.bindingOf(videoId).isPresent()) { // bound: the acceptance is on its way (see above)
                 scheduleCheck(deadlines, Duration.ofMillis(roundLeftMs));
             } else {
                 scheduleCheck(deadlines, timings.takeoverCheck());

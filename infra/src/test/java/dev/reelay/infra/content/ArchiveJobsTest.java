@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.util.unit.DataSize;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -21,14 +20,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.eq;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
@@ -103,19 +102,9 @@ class ArchiveJobsTest {
 
     /** The job as the application builds it, over a provider that has only the given variants. */
     private OneTimeTask<ArchiveJobs.ArchiveRequest> jobWithProviderHaving(Set<String> variants) {
-        ProviderContentDownloader downloader = mock(ProviderContentDownloader.class);
-        try {
-            when(downloader.download(eq("sandbox"), eq("job-1"), any(), any(), any())).thenAnswer(call -> {
-                String variant = call.getArgument(3, String.class);
-                if (!variants.contains(variant)) {
-                    return Optional.empty();
-                }
-                Files.write(call.getArgument(4, Path.class), bytesOf(variant));
-                return Optional.of("application/octet-stream");
-            });
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        Map<String, byte[]> bytes = new HashMap<>();
+        variants.forEach(variant -> bytes.put(variant, bytesOf(variant)));
+        ProviderContentDownloader downloader = FakeDownloads.having(bytes, "application/octet-stream");
         CommandGateway commands = mock(CommandGateway.class);
         when(commands.sendAndWait(any())).thenAnswer(call -> {
             sent.add(call.getArgument(0));

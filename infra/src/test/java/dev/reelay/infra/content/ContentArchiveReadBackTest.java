@@ -10,14 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.mockito.ArgumentMatchers.any;
-import static org.mockito.ArgumentMatchers.eq;
-import static org.mockito.Mockito.mock;
-import static org.mockito.Mockito.when;
 
 /**
  * An archived copy counts only once the store gives back the very bytes that were downloaded: the sha256 recorded
@@ -34,7 +31,8 @@ class ContentArchiveReadBackTest {
 
     @Test
     void aCopyIsRecordedWithTheSha256OfWhatTheStoreGivesBack() throws Exception {
-        ContentArchive archive = new ContentArchive(new FileSystemContentStore(root), providerDelivering(MP4));
+        ContentArchive archive = new ContentArchive(new FileSystemContentStore(root),
+                FakeDownloads.having(Map.of("video", MP4), "video/mp4"));
 
         ContentArchive.Archived archived = archive.copy(VIDEO_ID, "video", "sandbox", "job-1", null).orElseThrow();
 
@@ -51,7 +49,7 @@ class ContentArchiveReadBackTest {
     @Test
     void aStoreThatGivesBackOtherBytesFailsTheCopy() {
         ContentStore damaging = new DamagingStore(new FileSystemContentStore(root));
-        ContentArchive archive = new ContentArchive(damaging, providerDelivering(MP4));
+        ContentArchive archive = new ContentArchive(damaging, FakeDownloads.having(Map.of("video", MP4), "video/mp4"));
 
         assertThatThrownBy(() -> archive.copy(VIDEO_ID, "video", "sandbox", "job-1", null))
                 .isInstanceOf(IOException.class)
@@ -61,26 +59,11 @@ class ContentArchiveReadBackTest {
 
     @Test
     void aVariantTheProviderDoesNotHaveIsNotArchived() throws Exception {
-        ProviderContentDownloader nothing = mock(ProviderContentDownloader.class);
-        when(nothing.download(any(), any(), any(), any(), any())).thenReturn(Optional.empty());
-        ContentArchive archive = new ContentArchive(new FileSystemContentStore(root), nothing);
+        ContentArchive archive = new ContentArchive(new FileSystemContentStore(root),
+                FakeDownloads.having(Map.of(), "video/mp4"));
 
         assertThat(archive.copy(VIDEO_ID, "thumbnail", "sandbox", "job-1", null)).isEmpty();
         assertThat(archive.find(VIDEO_ID, "thumbnail")).isEmpty();
-    }
-
-    /** A provider whose download writes the given bytes where it is asked to, as the real downloader does. */
-    private static ProviderContentDownloader providerDelivering(byte[] bytes) {
-        ProviderContentDownloader downloader = mock(ProviderContentDownloader.class);
-        try {
-            when(downloader.download(eq("sandbox"), eq("job-1"), any(), any(), any())).thenAnswer(call -> {
-                Files.write(call.getArgument(4, Path.class), bytes);
-                return Optional.of("video/mp4");
-            });
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return downloader;
     }
 
     /** Stores faithfully, reads back with one byte flipped: bit rot, a broken proxy, a wrong object. */
