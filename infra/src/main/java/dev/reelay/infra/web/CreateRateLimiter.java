@@ -1,5 +1,7 @@
 package dev.reelay.infra.web;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.kagkarlsson.scheduler.task.helper.RecurringTask;
 import com.github.kagkarlsson.scheduler.task.helper.Tasks;
 import com.github.kagkarlsson.scheduler.task.schedule.FixedDelay;
@@ -7,8 +9,10 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
 import io.github.bucket4j.TimeMeter;
+import io.github.bucket4j.distributed.BucketProxy;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.jdbc.PrimaryKeyMapper;
+import io.github.bucket4j.distributed.proxy.optimization.Optimizations;
 import io.github.bucket4j.postgresql.Bucket4jPostgreSQL;
 import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
 import jakarta.servlet.http.HttpServletRequest;
@@ -36,11 +40,18 @@ import javax.sql.DataSource;
  * select-for-update proxy), so every node spends from the same bucket: n nodes allow what one allows. Time is the
  * node's {@link Clock} (nodes keep their clocks in sync, as for tokens' {@code exp}); a bucket's row expires once it
  * would be full again, and db-scheduler drops expired rows, so idle callers cost no storage.
+ * <p>
+ * Each key's bucket is one proxy per node (kept while its key is in use), built with Bucket4j's batching: requests
+ * that arrive while the key's transaction runs wait and are spent together in the next one, in arrival order, so
+ * the limit stays exact. One address behind many clients (a proxy, a load balancer, a benchmark) otherwise queues
+ * every create on its row lock, one transaction each (issue 16).
  */
 @Component
 class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
 
     private static final int EXPIRED_BATCH = 1000;
+    /** Keys whose bucket proxy this node keeps; one past it is built again on its next use (its state is the row). */
+    private static final int PROXIES_KEPT = 10_000;
 
     private final ProblemWriter problems;
     private final PostgreSQLSelectForUpdateBasedProxyManager<String> store;
@@ -104,13 +115,17 @@ class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
         return false;
     }
 
-    /** Takes one token from the kind's bucket for a key: one short transaction on the key's row. */
+    /** Takes one token from the kind's bucket for a key: a short transaction on the key's row, shared when busy. */
     private Function<String, ConsumptionProbe> buckets(String kind, RateLimitProperties.Limit limit) {
         BucketConfiguration configuration = BucketConfiguration.builder()
                 .addLimit(Bandwidth.builder().capacity(limit.burst())
                         .refillGreedy(limit.refillPerMinute(), Duration.ofMinutes(1)).build())
                 .build();
-        return key -> store.builder().build(kind + key, () -> configuration).tryConsumeAndReturnRemaining(1);
+        LoadingCache<String, BucketProxy> proxies = Caffeine.newBuilder().maximumSize(PROXIES_KEPT)
+                .expireAfterAccess(Duration.ofMinutes(10))
+                .build(key -> store.builder().withOptimization(Optimizations.batching())
+                        .build(kind + key, () -> configuration));
+        return key -> proxies.get(key).tryConsumeAndReturnRemaining(1);
     }
 
     /** Bucket4j's time from the node's clock, so tests move time instead of sleeping. */
