@@ -52,8 +52,8 @@ class ProcessorConfiguration {
     }
 
     /**
-     * The projections a write waits for (ADR 0009) ring {@link ReadModelCatchUp} once their batch is committed, for
-     * each aggregate whose events it held: a waiting write on this node checks at once instead of polling.
+     * The projections a write waits for (ADR 0009) tell {@link ReadModelCatchUp} what they committed, per event of the
+     * batch: a waiting write on this node ends on that word instead of polling the database.
      */
     @Bean
     ConfigurerModule projectionsWakeWaitingWrites(ReadModelCatchUp catchUp) {
@@ -62,7 +62,8 @@ class ProcessorConfiguration {
                 configurer.eventProcessing().registerHandlerInterceptor(group, config -> (unitOfWork, chain) -> {
                     if (unitOfWork.getMessage() instanceof DomainEventMessage<?> event) {
                         String aggregateId = event.getAggregateIdentifier();
-                        unitOfWork.afterCommit(u -> catchUp.changed(aggregateId));
+                        long sequenceNumber = event.getSequenceNumber();
+                        unitOfWork.afterCommit(u -> catchUp.changed(group, aggregateId, sequenceNumber));
                     }
                     return chain.proceed();
                 });

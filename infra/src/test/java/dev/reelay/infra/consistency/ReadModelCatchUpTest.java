@@ -1,0 +1,103 @@
+package dev.reelay.infra.consistency;
+
+import dev.reelay.infra.support.TestDatabase;
+import dev.reelay.query.ProjectionGroups;
+import dev.reelay.query.consistency.ReadModelCatchUp;
+import org.flywaydb.core.Flyway;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The wait of a write for its read models (ADR 0009) against a real database that holds the written events but none
+ * of the read models' rows: so a wait can only end true on the word of this node's projections, or on rows it finds.
+ */
+class ReadModelCatchUpTest {
+
+    static final Duration SHORT = Duration.ofMillis(300);
+
+    JdbcTemplate jdbc;
+    ReadModelCatchUp catchUp;
+
+    @BeforeEach
+    void freshDatabase() {
+        String[] db = TestDatabase.newDatabase();
+        DriverManagerDataSource dataSource = new DriverManagerDataSource(db[0], db[1], db[2]);
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        jdbc = new JdbcTemplate(dataSource);
+        catchUp = new ReadModelCatchUp(new NamedParameterJdbcTemplate(jdbc));
+    }
+
+    /** Events 0..head of one aggregate in the event store, as a write leaves them. */
+    void written(String aggregateId, long head) {
+        for (long seq = 0; seq <= head; seq++) {
+            jdbc.update("insert into domain_event_entry (event_identifier, aggregate_identifier, sequence_number, type, "
+                            + "time_stamp, payload_type, payload) values (?, ?, ?, 'T', '2026-12-04T00:00:00Z', 'P', ?)",
+                    UUID.randomUUID().toString(), aggregateId, seq, new byte[] {'{', '}'});
+        }
+    }
+
+    @Test
+    void aTaskWaitEndsOnTheWordOfThisNodesTaskViewsAndLineageAlone() {
+        written("task-1", 2);
+        catchUp.changed(ProjectionGroups.LINEAGE, "task-1", 0);
+        catchUp.changed(ProjectionGroups.TASK_VIEWS, "task-1", 2);
+
+        assertThat(catchUp.await("task-1", Duration.ofSeconds(5))).isTrue();
+    }
+
+    @Test
+    void wordOfAnEarlierEventOfOneProjectionOrOfAnotherGroupDoesNotEndIt() {
+        written("task-2", 2);
+        catchUp.changed(ProjectionGroups.TASK_VIEWS, "task-2", 1);
+        catchUp.changed(ProjectionGroups.LINEAGE, "task-2", 2);
+        catchUp.changed("client-webhooks", "task-2", 2);
+        assertThat(catchUp.await("task-2", SHORT)).as("task views one event behind").isFalse();
+
+        written("task-3", 1);
+        catchUp.changed(ProjectionGroups.TASK_VIEWS, "task-3", 1);
+        assertThat(catchUp.await("task-3", SHORT)).as("no word from lineage").isFalse();
+
+        catchUp.changed(ProjectionGroups.ACCOUNTS, "task-3", 5);
+        assertThat(catchUp.await("task-3", SHORT)).as("the accounts projection's word is not the task's").isFalse();
+    }
+
+    @Test
+    void wordThatComesDuringTheWaitEndsItLongBeforeItsBound() {
+        written("task-4", 3);
+        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(
+                () -> catchUp.await("task-4", Duration.ofSeconds(30)));
+        catchUp.changed(ProjectionGroups.LINEAGE, "task-4", 0);
+        catchUp.changed(ProjectionGroups.TASK_VIEWS, "task-4", 3);
+
+        await().atMost(Duration.ofSeconds(10)).until(waiting::isDone);
+        assertThat(waiting.join()).isTrue();
+    }
+
+    @Test
+    void anAccountWaitEndsOnTheAccountsProjectionsWordOrOnItsRowWhenThereIsNoWord() {
+        written("account-ann", 4);
+        assertThat(catchUp.awaitAccount("account-ann", "ann", SHORT)).as("neither word nor row").isFalse();
+        catchUp.changed(ProjectionGroups.ACCOUNTS, "account-ann", 4);
+        assertThat(catchUp.awaitAccount("account-ann", "ann", SHORT)).as("this node's word").isTrue();
+
+        // another node's projection: no word here, the row says it
+        written("account-bob", 2);
+        jdbc.update("insert into account_balance (owner, updated_at, last_seq) values ('bob', now(), 2)");
+        assertThat(catchUp.awaitAccount("account-bob", "bob", Duration.ofSeconds(5))).isTrue();
+    }
+
+    @Test
+    void anAggregateWithNoEventsHasNothingToWaitFor() {
+        assertThat(catchUp.await("never-written", SHORT)).isTrue();
+    }
+}
