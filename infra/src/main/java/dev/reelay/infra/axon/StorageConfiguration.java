@@ -1,5 +1,6 @@
 package dev.reelay.infra.axon;
 
+import dev.reelay.command.upstream.UpstreamSaga;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.jdbc.PersistenceExceptionResolver;
 import org.axonframework.common.transaction.TransactionManager;
@@ -15,6 +16,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.time.Duration;
+import java.util.Set;
 
 /**
  * The event store and the upstream saga's store on Axon's JDBC engines instead of its JPA ones (ADR 0014, issue 16):
@@ -73,12 +75,13 @@ public class StorageConfiguration {
                 .build();
     }
 
+    /** Association lookups of the upstream saga (one per task) answered from this node's memory once found. */
     @Bean
     SagaStore<Object> sagaStore(ConnectionProvider connectionProvider, Serializer serializer) {
-        return JdbcSagaStore.builder()
+        return new KnownSagasStore(JdbcSagaStore.builder()
                 .connectionProvider(connectionProvider)
                 .sqlSchema(new LockingSagaSqlSchema(SAGA_TABLES, SAGA_LOCK_WAIT))
                 .serializer(serializer)
-                .build();
+                .build(), Set.of(UpstreamSaga.class));
     }
 }

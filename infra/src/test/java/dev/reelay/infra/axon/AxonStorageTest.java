@@ -8,7 +8,6 @@ import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.modelling.saga.AssociationValue;
 import org.axonframework.modelling.saga.AssociationValuesImpl;
 import org.axonframework.modelling.saga.repository.SagaStore;
-import org.axonframework.modelling.saga.repository.jdbc.JdbcSagaStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -74,7 +73,7 @@ class AxonStorageTest {
 
     @Test
     void theUpstreamSagasAssociationsAreNumberedByTheDatabaseAndFoundByTheStore() {
-        assertThat(sagas).isInstanceOf(JdbcSagaStore.class);
+        assertThat(sagas).isInstanceOf(KnownSagasStore.class);
         String videoId = submit("saga-storage-user", "a lighthouse in fog");
 
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
