@@ -9,7 +9,6 @@ import dev.reelay.query.consistency.ReadModelCatchUp;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.axonframework.common.caching.Cache;
 import org.axonframework.common.caching.NoCache;
-import org.axonframework.common.caching.WeakReferenceCache;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventMessage;
@@ -22,6 +21,7 @@ import org.axonframework.messaging.StreamableMessageSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -80,15 +80,17 @@ class ProcessorConfiguration {
 
     /**
      * A user's account is loaded by every create and every end of one of their tasks, and its state grows with their
-     * tasks in flight: keep loaded accounts in memory (weakly, so the heap decides) instead of reading a snapshot and
-     * up to 100 events each time. With several nodes a cached account can be behind another node's append; that
-     * append conflict rolls back, evicts the entry and answers 409 with Retry-After, so such deployments may turn the
-     * cache off ({@code reelay.guardrails.account-cache=false}).
+     * tasks in flight: keep loaded accounts in memory (up to {@value #ACCOUNTS_KEPT}, each until it has not been used
+     * for 10 min) instead of reading a snapshot and up to 100 events each time. With several nodes a cached account
+     * can be behind another node's append; that append conflict rolls back, evicts the entry and the command is tried
+     * again ({@link ConflictRetryScheduler}); {@code reelay.guardrails.account-cache=false} turns the cache off.
      */
     @Bean
     Cache accountCache(GuardrailProperties guardrails) {
-        return guardrails.accountCache() ? new WeakReferenceCache() : NoCache.INSTANCE;
+        return guardrails.accountCache() ? new BoundedAggregateCache(ACCOUNTS_KEPT, Duration.ofMinutes(10)) : NoCache.INSTANCE;
     }
+
+    static final int ACCOUNTS_KEPT = 10_000;
 
     /** A user's account stream grows with every task: load it from a snapshot taken every 100 events. */
     @Bean

@@ -1,0 +1,89 @@
+package dev.reelay.infra.axon;
+
+import org.axonframework.common.caching.Cache;
+import org.axonframework.common.caching.WeakReferenceCache;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class BoundedAggregateCacheTest {
+
+    /** What made Axon's weak cache miss under load: an entry that only the cache holds is gone after a collection. */
+    @Test
+    void anEntryOnlyTheCacheHoldsOutlivesAGarbageCollectionWhereTheWeakCacheLosesIt() {
+        Cache bounded = new BoundedAggregateCache(100, Duration.ofMinutes(10));
+        Cache weak = new WeakReferenceCache();
+        bounded.put("account-1", new StringBuilder("state"));
+        weak.put("account-1", new StringBuilder("state"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            System.gc();
+            return !weak.containsKey("account-1");
+        });
+        assertThat(bounded.<String, StringBuilder>get("account-1")).hasToString("state");
+    }
+
+    @Test
+    void itKeepsAtMostItsSizeAndSaysWhichEntriesItDropped() {
+        Cache cache = new BoundedAggregateCache(10, Duration.ofMinutes(10));
+        List<Object> expired = new ArrayList<>();
+        cache.registerCacheEntryListener(new Cache.EntryListenerAdapter() {
+            @Override
+            public void onEntryExpired(Object key) {
+                synchronized (expired) {
+                    expired.add(key);
+                }
+            }
+        });
+        IntStream.range(0, 50).forEach(i -> cache.put("account-" + i, i));
+
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            long kept = IntStream.range(0, 50).filter(i -> cache.containsKey("account-" + i)).count();
+            assertThat(kept).isLessThanOrEqualTo(10);
+            synchronized (expired) {
+                assertThat(expired).hasSize(50 - (int) kept);
+            }
+        });
+    }
+
+    @Test
+    void removeComputeAndPutIfAbsentBehaveAsAxonExpects() {
+        Cache cache = new BoundedAggregateCache(10, Duration.ofMinutes(10));
+        List<String> heard = new ArrayList<>();
+        cache.registerCacheEntryListener(new Cache.EntryListenerAdapter() {
+            @Override
+            public void onEntryCreated(Object key, Object value) {
+                heard.add("created " + key + "=" + value);
+            }
+
+            @Override
+            public void onEntryUpdated(Object key, Object value) {
+                heard.add("updated " + key + "=" + value);
+            }
+
+            @Override
+            public void onEntryRemoved(Object key) {
+                heard.add("removed " + key);
+            }
+        });
+
+        assertThat(cache.putIfAbsent("a", 1)).isTrue();
+        assertThat(cache.putIfAbsent("a", 2)).isFalse();
+        cache.<Integer>computeIfPresent("a", v -> v + 10);
+        cache.<Integer>computeIfPresent("missing", v -> v + 10);
+        assertThat(cache.<String, Integer>get("a")).isEqualTo(11);
+        assertThat(cache.computeIfAbsent("b", () -> 5)).isEqualTo(5);
+        assertThat(cache.computeIfAbsent("b", () -> 6)).isEqualTo(5);
+        assertThat(cache.remove("a")).isTrue();
+        assertThat(cache.remove("a")).isFalse();
+        cache.removeAll();
+        assertThat(cache.containsKey("b")).isFalse();
+        assertThat(heard).containsExactly("created a=1", "updated a=11", "created b=5", "removed a", "removed b");
+    }
+}
