@@ -3,15 +3,18 @@ package dev.reelay.infra.axon;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import org.axonframework.eventhandling.DomainEventMessage;
+import org.axonframework.eventsourcing.GenericAggregateFactory;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.modelling.saga.AssociationValue;
 import org.axonframework.modelling.saga.AssociationValuesImpl;
 import org.axonframework.modelling.saga.repository.SagaStore;
+import org.axonframework.spring.eventsourcing.SpringPrototypeAggregateFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.support.TransactionTemplate;
@@ -53,6 +56,8 @@ class AxonStorageTest {
     PlatformTransactionManager transactions;
     @Autowired
     DataSource dataSource;
+    @Autowired
+    ApplicationContext context;
 
     /** Lets the transaction that holds a saga in {@link #holding} finish. */
     private final CountDownLatch release = new CountDownLatch(1);
@@ -69,6 +74,21 @@ class AxonStorageTest {
         assertThat(read).hasSize(stored.size());
         assertThat(read.get(0).getPayloadType().getSimpleName()).isEqualTo("TaskSubmitted");
         assertThat(read.get(0).getMetaData()).containsEntry("principal", "storage-user");
+    }
+
+    /** Tasks and accounts are made by their constructors, not as a Spring prototype bean per load (issue 16). */
+    @Test
+    void aggregatesAreMadeByTheirConstructorsNotAsSpringBeans() {
+        assertThat(context.getBeansOfType(SpringPrototypeAggregateFactory.class)).isEmpty();
+        for (String name : List.of("videoTaskAggregateFactory", "userAccountAggregateFactory")) {
+            assertThat(context.getBean(name)).as(name).isInstanceOf(GenericAggregateFactory.class);
+        }
+        // and a task made that way is created and loaded again: its cancel is answered from its events
+        HttpApi api = new HttpApi(port);
+        String token = api.token("factory-user");
+        String videoId = submit("factory-user", "a kettle on a stove");
+        assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{}").status()).isEqualTo(200);
+        assertThat(api.get("/api/video/tasks/" + videoId, token).json().at("/data/status").asText()).isEqualTo("CANCELLED");
     }
 
     @Test
