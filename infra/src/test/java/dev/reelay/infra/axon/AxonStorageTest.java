@@ -1,9 +1,9 @@
 package dev.reelay.infra.axon;
 
+import dev.reelay.command.axon.ConstructedAggregates;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import org.axonframework.eventhandling.DomainEventMessage;
-import org.axonframework.eventsourcing.GenericAggregateFactory;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.modelling.saga.AssociationValue;
@@ -81,7 +81,7 @@ class AxonStorageTest {
     void aggregatesAreMadeByTheirConstructorsNotAsSpringBeans() {
         assertThat(context.getBeansOfType(SpringPrototypeAggregateFactory.class)).isEmpty();
         for (String name : List.of("videoTaskAggregateFactory", "userAccountAggregateFactory")) {
-            assertThat(context.getBean(name)).as(name).isInstanceOf(GenericAggregateFactory.class);
+            assertThat(context.getBean(name)).as(name).isInstanceOf(ConstructedAggregates.class);
         }
         // and a task made that way is created and loaded again: its cancel is answered from its events
         HttpApi api = new HttpApi(port);
