@@ -3,6 +3,8 @@ package dev.reelay.infra.axon;
 import dev.reelay.command.axon.ConstructedAggregates;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
+import dev.reelay.kernel.account.AccountId;
+import org.axonframework.common.caching.Cache;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
@@ -13,6 +15,7 @@ import org.axonframework.spring.eventsourcing.SpringPrototypeAggregateFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.context.ApplicationContext;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -58,6 +61,9 @@ class AxonStorageTest {
     DataSource dataSource;
     @Autowired
     ApplicationContext context;
+    @Autowired
+    @Qualifier("accountCache")
+    Cache accountCache;
 
     /** Lets the transaction that holds a saga in {@link #holding} finish. */
     private final CountDownLatch release = new CountDownLatch(1);
@@ -89,6 +95,34 @@ class AxonStorageTest {
         String videoId = submit("factory-user", "a kettle on a stove");
         assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{}").status()).isEqualTo(200);
         assertThat(api.get("/api/video/tasks/" + videoId, token).json().at("/data/status").asText()).isEqualTo("CANCELLED");
+    }
+
+    /**
+     * An account past its snapshot threshold (100 events, two per create) is snapshotted, and once the cache forgot
+     * it, loaded from that snapshot through its factory with every hold in it: the quota still refuses the create
+     * that would pass it, which a fresh instance (holds lost) would accept.
+     */
+    @Test
+    void anAccountLoadedFromItsSnapshotStillHoldsEveryTask() {
+        HttpApi api = new HttpApi(port);
+        String owner = "snapshot-user";
+        String admin = api.token("snapshot-admin", "admin");
+        HttpApi.Response limits = api.send("PUT", "/api/admin/users/" + owner + "/limits", admin, "application/json",
+                "{\"quotaVideoSeconds\": 226}".getBytes(), java.util.Map.of());
+        assertThat(limits.status()).as(limits.body()).isEqualTo(200);
+        for (int i = 0; i < 56; i++) {
+            submit(owner, "frame " + i); // 4 s each: 224 of 226 held
+        }
+        String accountId = AccountId.of(owner).value();
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.queryForList(
+                "select payload_type from snapshot_event_entry where aggregate_identifier = ?", String.class, accountId))
+                .singleElement().asString().endsWith("UserAccount"));
+
+        accountCache.removeAll();
+        HttpApi.Response refused = api.postJson("/api/video/tasks", api.token(owner),
+                "{\"prompt\":\"one too many\",\"model\":\"sora-2\",\"size\":\"720x1280\",\"seconds\":4}");
+        assertThat(refused.status()).as(refused.body()).isEqualTo(429);
+        assertThat(refused.json().get("code").asText()).isEqualTo("QUOTA_EXCEEDED");
     }
 
     @Test
