@@ -8,15 +8,14 @@ import org.axonframework.modelling.saga.AssociationValue;
 import org.axonframework.modelling.saga.repository.SagaStore;
 import org.axonframework.modelling.saga.repository.jdbc.JdbcSagaStore;
 import org.axonframework.serialization.json.JacksonSerializer;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import java.time.Duration;
 import java.util.Set;
 import java.util.UUID;
+import javax.sql.DataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -32,21 +31,19 @@ class KnownSagasStoreTest {
 
     @BeforeEach
     void freshDatabase() {
-        String[] db = TestDatabase.newDatabase();
-        DriverManagerDataSource dataSource = new DriverManagerDataSource(db[0], db[1], db[2]);
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        DataSource dataSource = TestDatabase.newMigratedDatabase();
         jdbc = new JdbcTemplate(dataSource);
-        otherNode = JdbcSagaStore.builder()
+        otherNode = jdbcStore(dataSource);
+        store = new KnownSagasStore(jdbcStore(dataSource), Set.of(OnePerTask.class));
+    }
+
+    /** A saga store as a node has it, on the real tables, without the memory. */
+    private static SagaStore<Object> jdbcStore(DataSource dataSource) {
+        return JdbcSagaStore.builder()
                 .connectionProvider(new DataSourceConnectionProvider(dataSource))
                 .sqlSchema(new LockingSagaSqlSchema(StorageConfiguration.SAGA_TABLES, Duration.ofSeconds(5)))
                 .serializer(JacksonSerializer.defaultSerializer())
                 .build();
-        SagaStore<Object> here = JdbcSagaStore.builder()
-                .connectionProvider(new DataSourceConnectionProvider(dataSource))
-                .sqlSchema(new LockingSagaSqlSchema(StorageConfiguration.SAGA_TABLES, Duration.ofSeconds(5)))
-                .serializer(JacksonSerializer.defaultSerializer())
-                .build();
-        store = new KnownSagasStore(here, Set.of(OnePerTask.class));
     }
 
     @Test

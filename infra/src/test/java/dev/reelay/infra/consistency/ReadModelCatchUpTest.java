@@ -3,12 +3,10 @@ package dev.reelay.infra.consistency;
 import dev.reelay.infra.support.TestDatabase;
 import dev.reelay.query.ProjectionGroups;
 import dev.reelay.query.consistency.ReadModelCatchUp;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import java.time.Duration;
 import java.util.UUID;
@@ -30,10 +28,7 @@ class ReadModelCatchUpTest {
 
     @BeforeEach
     void freshDatabase() {
-        String[] db = TestDatabase.newDatabase();
-        DriverManagerDataSource dataSource = new DriverManagerDataSource(db[0], db[1], db[2]);
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
-        jdbc = new JdbcTemplate(dataSource);
+        jdbc = new JdbcTemplate(TestDatabase.newMigratedDatabase());
         catchUp = new ReadModelCatchUp(new NamedParameterJdbcTemplate(jdbc));
     }
 

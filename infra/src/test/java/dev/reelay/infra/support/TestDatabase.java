@@ -1,7 +1,9 @@
 package dev.reelay.infra.support;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.flywaydb.core.Flyway;
 import org.springframework.boot.SpringApplication;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.containers.PostgreSQLContainer;
 
@@ -10,6 +12,7 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.sql.DataSource;
 
 /**
  * One real PostgreSQL per test JVM, chosen in this order: {@code REELAY_TEST_DB_URL} (with
@@ -41,6 +44,14 @@ public final class TestDatabase {
             throw new IllegalStateException("cannot create test database on " + s.kind(), e);
         }
         return new String[]{s.urlFor(name), s.user(), s.password()};
+    }
+
+    /** A fresh database with Reelay's schema (its Flyway migrations), for a test of one part on the real tables. */
+    public static DataSource newMigratedDatabase() {
+        String[] db = newDatabase();
+        DriverManagerDataSource dataSource = new DriverManagerDataSource(db[0], db[1], db[2]);
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        return dataSource;
     }
 
     public static String kind() {

@@ -2,10 +2,8 @@ package dev.reelay.infra.web;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.infra.support.TestDatabase;
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.mock.web.MockHttpServletResponse;
 
@@ -16,6 +14,7 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import javax.sql.DataSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,9 +30,7 @@ class CreateRateLimiterTest {
 
     @BeforeEach
     void freshDatabase() {
-        String[] db = TestDatabase.newDatabase();
-        DriverManagerDataSource dataSource = new DriverManagerDataSource(db[0], db[1], db[2]);
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        DataSource dataSource = TestDatabase.newMigratedDatabase();
         limiter = new CreateRateLimiter(new ProblemWriter(new ObjectMapper()), new RateLimitProperties(
                 new RateLimitProperties.PerUser(1000, 1), new RateLimitProperties.PerAddress(15, 1)),
                 Clock.systemUTC(), dataSource);
