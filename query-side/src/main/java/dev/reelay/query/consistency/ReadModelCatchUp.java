@@ -1,5 +1,6 @@
 package dev.reelay.query.consistency;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.reelay.query.ProjectionGroups;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
@@ -7,6 +8,7 @@ import org.springframework.stereotype.Component;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -29,23 +31,17 @@ public class ReadModelCatchUp {
      * the pauses alone, and those are seen after the event store's fetch delay (1 s) anyway.
      */
     private static final long[] PAUSES_MS = {5, 25, 50};
-    /** What this node's projections committed lately is kept for this many aggregates, then forgotten at once. */
-    private static final int SEEN_KEPT = 20_000;
-    private static final List<String> GROUPS = List.of(ProjectionGroups.TASK_VIEWS, ProjectionGroups.LINEAGE,
-            ProjectionGroups.ACCOUNTS);
-    private static final int TASK_VIEWS = GROUPS.indexOf(ProjectionGroups.TASK_VIEWS);
-    private static final int LINEAGE = GROUPS.indexOf(ProjectionGroups.LINEAGE);
-    private static final int ACCOUNTS = GROUPS.indexOf(ProjectionGroups.ACCOUNTS);
+    /** What this node's projections committed lately is kept for this many (group, aggregate) pairs. */
+    private static final int SEEN_KEPT = 60_000;
 
     private final NamedParameterJdbcTemplate jdbc;
     /** The waits in progress, by the aggregate they wait for. */
     private final ConcurrentHashMap<String, Set<Wake>> waiting = new ConcurrentHashMap<>();
     /**
-     * By aggregate, the highest sequence number each group ({@link #GROUPS}) committed on this node, -1 for none: a
-     * hint that spares the database, never the only way a wait ends. Cleared whole when full (a wait then asks the
-     * database once more), so its size is bounded whatever the load.
+     * By group and aggregate, the highest sequence number that group's projection committed on this node: a hint that
+     * spares the database, never the only way a wait ends (a pair it no longer holds is asked of the database).
      */
-    private final ConcurrentHashMap<String, long[]> seenHere = new ConcurrentHashMap<>();
+    private final Map<String, Long> seenHere = Caffeine.newBuilder().maximumSize(SEEN_KEPT).<String, Long>build().asMap();
 
     public ReadModelCatchUp(NamedParameterJdbcTemplate jdbc) {
         this.jdbc = jdbc;
@@ -65,7 +61,7 @@ public class ReadModelCatchUp {
     public boolean await(String videoId, Duration bound) {
         MapSqlParameterSource id = new MapSqlParameterSource("id", videoId);
         return awaitHead(videoId, head(videoId), bound,
-                head -> seenHere(videoId, TASK_VIEWS, head) && seenHere(videoId, LINEAGE, 0),
+                head -> seenHere(ProjectionGroups.TASK_VIEWS, videoId, head) && seenHere(ProjectionGroups.LINEAGE, videoId, 0),
                 head -> taskCaughtUp(id, head));
     }
 
@@ -74,26 +70,16 @@ public class ReadModelCatchUp {
      * handling events in order, every earlier one of it): its waits look again now.
      */
     public void changed(String group, String aggregateId, long sequenceNumber) {
-        int slot = GROUPS.indexOf(group);
-        if (slot >= 0) {
-            if (seenHere.size() >= SEEN_KEPT) {
-                seenHere.clear();
-            }
-            seenHere.compute(aggregateId, (id, seen) -> {
-                long[] bySlot = seen != null ? seen : new long[] {-1, -1, -1};
-                bySlot[slot] = Math.max(bySlot[slot], sequenceNumber);
-                return bySlot;
-            });
-        }
+        seenHere.merge(group + '/' + aggregateId, sequenceNumber, Math::max);
         Set<Wake> wakes = waiting.get(aggregateId);
         if (wakes != null) {
             wakes.forEach(Wake::signal);
         }
     }
 
-    private boolean seenHere(String aggregateId, int slot, long head) {
-        long[] seen = seenHere.get(aggregateId);
-        return seen != null && seen[slot] >= head;
+    private boolean seenHere(String group, String aggregateId, long head) {
+        Long seen = seenHere.get(group + '/' + aggregateId);
+        return seen != null && seen >= head;
     }
 
     /**
@@ -102,7 +88,7 @@ public class ReadModelCatchUp {
      */
     public boolean awaitAccount(String accountId, String owner, Duration bound) {
         MapSqlParameterSource params = new MapSqlParameterSource("owner", owner);
-        return awaitHead(accountId, head(accountId), bound, head -> seenHere(accountId, ACCOUNTS, head), head -> {
+        return awaitHead(accountId, head(accountId), bound, head -> seenHere(ProjectionGroups.ACCOUNTS, accountId, head), head -> {
             List<Long> rows = jdbc.queryForList("select last_seq from account_balance where owner = :owner", params, Long.class);
             return !rows.isEmpty() && rows.get(0) >= head;
         });
