@@ -31,6 +31,8 @@ import java.util.List;
 @Configuration(proxyBeanMethods = false)
 class ProcessorConfiguration {
 
+    static final int ACCOUNTS_KEPT = 10_000;
+
     @Bean
     ConfigurerModule effectfulProcessorsStartAtHead() {
         return configurer -> {
@@ -89,8 +91,6 @@ class ProcessorConfiguration {
     Cache accountCache(GuardrailProperties guardrails) {
         return guardrails.accountCache() ? new BoundedAggregateCache(ACCOUNTS_KEPT, Duration.ofMinutes(10)) : NoCache.INSTANCE;
     }
-
-    static final int ACCOUNTS_KEPT = 10_000;
 
     /** A user's account stream grows with every task: load it from a snapshot taken every 100 events. */
     @Bean

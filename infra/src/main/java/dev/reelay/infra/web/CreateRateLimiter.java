@@ -19,6 +19,7 @@ import io.github.bucket4j.postgresql.PostgreSQLSelectForUpdateBasedProxyManager;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.servlet.HandlerInterceptor;
@@ -130,7 +131,7 @@ class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
             try {
                 return proxies.get(key).tryConsumeAndReturnRemaining(1);
             } catch (RuntimeException e) {
-                if (!bucketMissing(e)) {
+                if (!(NestedExceptionUtils.getMostSpecificCause(e) instanceof BucketNotFoundException)) {
                     throw e;
                 }
                 // A batch that met no row (a key's first creates at once, or its row just dropped) fails whole and
@@ -138,15 +139,6 @@ class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
                 return store.builder().build(kind + key, () -> configuration).tryConsumeAndReturnRemaining(1);
             }
         };
-    }
-
-    private static boolean bucketMissing(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof BucketNotFoundException) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** Bucket4j's time from the node's clock, so tests move time instead of sleeping. */
