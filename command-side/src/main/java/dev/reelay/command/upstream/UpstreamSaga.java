@@ -90,7 +90,17 @@ public class UpstreamSaga {
     int polls;
     @JsonProperty
     boolean cancelled;
-    /** Ids of the deadlines scheduled and not yet fired, for {@code cancelSchedule}; null when there is none. */
+    /**
+     * When the task is given up (its provider's {@code give-up-after}, counted from the acceptance). An accepted task
+     * has one deadline at a time: the next poll, or the give-up when that comes first. Null in sagas from before it
+     * was kept, which still have a give-up deadline of their own next to their poll.
+     */
+    @JsonProperty
+    Instant giveUpAt;
+    /**
+     * Ids of the deadlines scheduled and not yet fired, for {@code cancelSchedule}; null when there is none. Of
+     * {@code pollDeadline} and {@code giveUpDeadline}, a saga since {@link #giveUpAt} has at most one.
+     */
     @JsonProperty
     String watchdogDeadline;
     @JsonProperty
@@ -175,9 +185,23 @@ public class UpstreamSaga {
         acceptedAt = event.acceptedAt();
         watchdogDeadline = cancel(deadlines, WATCHDOG, watchdogDeadline);
         ProviderRoute route = providers.route(providerId).orElse(timings.fallbackRoute(providerId));
-        pollDeadline = deadlines.schedule(route.webhooks() ? safetyPoll(route.webhookSafetyPoll(), videoId, polls)
-                : route.pollInitial(), POLL, videoId);
-        giveUpDeadline = deadlines.schedule(route.giveUpAfter(), GIVE_UP, videoId);
+        Instant now = timings.now();
+        giveUpAt = now.plus(route.giveUpAfter());
+        scheduleNext(deadlines, route.webhooks() ? safetyPoll(route.webhookSafetyPoll(), videoId, polls)
+                : route.pollInitial(), now);
+    }
+
+    /**
+     * The task's one deadline: the poll {@code pollIn} from now, or the give-up when that comes first. One row per
+     * task in flight instead of two, and one schedule and one cancel less per task (benchmark 7 holds 100,000).
+     * A saga from before {@link #giveUpAt} was kept has its own give-up deadline already: only its poll is scheduled.
+     */
+    private void scheduleNext(DeadlineManager deadlines, Duration pollIn, Instant now) {
+        if (giveUpAt != null && !now.plus(pollIn).isBefore(giveUpAt)) {
+            giveUpDeadline = deadlines.schedule(giveUpAt, GIVE_UP, videoId); // at once if that time has passed
+        } else {
+            pollDeadline = deadlines.schedule(pollIn, POLL, videoId);
+        }
     }
 
     @SagaEventHandler(associationProperty = ASSOCIATION)
@@ -193,7 +217,8 @@ public class UpstreamSaga {
             polls++;
         }
         ProviderRoute route = providers.route(providerId).orElse(timings.fallbackRoute(providerId));
-        pollDeadline = deadlines.schedule(nextPollIn(route, timings.now()), POLL, videoId);
+        Instant now = timings.now();
+        scheduleNext(deadlines, nextPollIn(route, now), now);
     }
 
     /**
@@ -253,7 +278,7 @@ public class UpstreamSaga {
     @DeadlineHandler(deadlineName = GIVE_UP)
     void giveUp(VideoId due, UpstreamEffects effects, DeadlineManager deadlines) {
         giveUpDeadline = null;
-        pollDeadline = cancel(deadlines, POLL, pollDeadline);
+        pollDeadline = cancel(deadlines, POLL, pollDeadline); // a saga from before giveUpAt has a poll beside it
         effects.finalCheck(videoId, providerId, externalTaskId);
     }
 

@@ -19,6 +19,8 @@ import dev.reelay.kernel.task.TaskSpec;
 import dev.reelay.kernel.task.TaskStatus;
 import dev.reelay.kernel.task.VideoId;
 import org.axonframework.deadline.DeadlineMessage;
+import org.axonframework.test.deadline.ScheduledDeadlineInfo;
+import org.axonframework.test.deadline.StubDeadlineManager;
 import org.axonframework.test.matchers.Matchers;
 import org.axonframework.test.saga.SagaTestFixture;
 import org.hamcrest.Matcher;
@@ -295,14 +297,14 @@ class UpstreamSagaTest {
     class Acceptance {
 
         @Test
-        void acceptanceCancelsTheWatchdogAndSchedulesTheFirstPollAndTheGiveUp() throws Exception {
+        void acceptanceCancelsTheWatchdogAndSchedulesOnlyTheFirstPoll() throws Exception {
             fixture.givenAPublished(submitted()).andThenAPublished(admitted());
             effects.clear();
 
             fixture.whenPublishingA(accepted(PROVIDER))
                     .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.WATCHDOG))
                     .expectScheduledDeadlineWithName(POLL_INITIAL, UpstreamSaga.POLL)
-                    .expectScheduledDeadlineWithName(GIVE_UP_AFTER, UpstreamSaga.GIVE_UP)
+                    .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.GIVE_UP))
                     .expectScheduledDeadline(POLL_INITIAL, videoId)
                     .expectActiveSagas(1)
                     .expectNoDispatchedCommands();
@@ -332,7 +334,7 @@ class UpstreamSagaTest {
             fixture.whenPublishingA(accepted(HOOKED))
                     .expectScheduledDeadlineWithName(UpstreamSaga.safetyPoll(SAFETY_POLL, videoId, 0), UpstreamSaga.POLL)
                     .expectNoScheduledDeadlineWithName(POLL_INITIAL, UpstreamSaga.POLL)
-                    .expectScheduledDeadlineWithName(GIVE_UP_AFTER, UpstreamSaga.GIVE_UP);
+                    .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.GIVE_UP));
         }
 
         @Test
@@ -341,7 +343,19 @@ class UpstreamSagaTest {
 
             fixture.whenPublishingA(accepted("removed"))
                     .expectScheduledDeadlineWithName(Duration.ofSeconds(10), UpstreamSaga.POLL)
-                    .expectScheduledDeadlineWithName(Duration.ofMinutes(30), UpstreamSaga.GIVE_UP);
+                    .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.GIVE_UP));
+        }
+
+        @Test
+        void aGiveUpSoonerThanTheFirstPollIsTheOnlyDeadline() throws Exception {
+            ProviderRoute brief = new ProviderRoute("brief", 3, true, false, POLL_INITIAL, POLL_MIN, POLL_MAX,
+                    SAFETY_POLL, Duration.ofSeconds(3), Duration.ofMinutes(1));
+            providers.add(brief);
+            fixture.givenAPublished(submitted()).andThenAPublished(admitted());
+
+            fixture.whenPublishingA(accepted("brief"))
+                    .expectScheduledDeadlineWithName(Duration.ofSeconds(3), UpstreamSaga.GIVE_UP)
+                    .expectNoScheduledDeadlineMatching(deadlineNamed(UpstreamSaga.POLL));
         }
     }
 
@@ -587,6 +601,87 @@ class UpstreamSagaTest {
         }
     }
 
+    /**
+     * The saga driven by hand against Axon's stub deadline manager, which the fixture does not expose: how many
+     * deadlines a task has at once, and a saga stored before {@code giveUpAt} existed.
+     */
+    @Nested
+    class OneDeadlineAtATime {
+
+        private final StubDeadlineManager deadlines = new StubDeadlineManager(T0) {
+            @Override
+            public String schedule(Duration triggerDuration, String deadlineName, Object payload) {
+                return schedule(triggerDuration, deadlineName, payload, () -> "upstream-saga-test");
+            }
+
+            @Override
+            public String schedule(Instant triggerDateTime, String deadlineName, Object payload) {
+                return schedule(triggerDateTime, deadlineName, payload, () -> "upstream-saga-test");
+            }
+        };
+        private final UpstreamTimings timings = new UpstreamTimings(new UpstreamProperties(4, Duration.ofSeconds(1),
+                Duration.ofSeconds(30), 256, WATCHDOG, ROUNDS, CHECK, Duration.ofMinutes(1)),
+                new FixtureClock(deadlines::getCurrentDateTime));
+        private final UpstreamSaga saga = new UpstreamSaga();
+
+        private UpstreamSaga acceptedSaga() {
+            saga.on(submitted());
+            saga.on(new UpstreamTaskAccepted(videoId, PROVIDER, EXTERNAL_ID, T0), deadlines, providers, timings);
+            return saga;
+        }
+
+        @Test
+        void anAcceptedTaskHasOneDeadlineAtATimeUntilItIsGivenUp() {
+            acceptedSaga();
+            List<String> fired = new ArrayList<>();
+            while (!deadlines.getScheduledDeadlines().isEmpty()) {
+                assertThat(deadlines.getScheduledDeadlines()).as("deadlines after %s", fired).hasSize(1);
+                assertThat(fired).as("deadlines fired").hasSizeLessThan(500); // 30 min of polls, 5 to 30 s apart
+                ScheduledDeadlineInfo due = deadlines.advanceToNextTrigger();
+                fired.add(due.getDeadlineName());
+                if (due.getDeadlineName().equals(UpstreamSaga.GIVE_UP)) {
+                    assertThat(due.getScheduleTime()).isEqualTo(T0.plus(GIVE_UP_AFTER));
+                    saga.giveUp(videoId, effects, deadlines);
+                } else {
+                    assertThat(due.getScheduleTime()).isBefore(T0.plus(GIVE_UP_AFTER));
+                    saga.poll(videoId, effects, deadlines, providers, timings);
+                }
+            }
+
+            assertThat(fired).last().isEqualTo(UpstreamSaga.GIVE_UP);
+            assertThat(fired).filteredOn(UpstreamSaga.GIVE_UP::equals).hasSize(1);
+            assertThat(effects.callsTo("poll")).hasSize(fired.size() - 1);
+            assertThat(effects.callsTo("finalCheck")).hasSize(1);
+        }
+
+        @Test
+        void aPollThatFiresAfterTheGiveUpTimeIsFollowedByTheGiveUpAtOnce() {
+            acceptedSaga();
+            deadlines.advanceTimeTo(T0.plus(GIVE_UP_AFTER).plusSeconds(7), (scope, message) -> { });
+
+            saga.poll(videoId, effects, deadlines, providers, timings);
+
+            assertThat(deadlines.getScheduledDeadlines()).singleElement().satisfies(d -> {
+                assertThat(d.getDeadlineName()).isEqualTo(UpstreamSaga.GIVE_UP);
+                assertThat(d.getScheduleTime()).isBefore(deadlines.getCurrentDateTime()); // due: fires at once
+            });
+        }
+
+        @Test
+        void aSagaStoredBeforeTheGiveUpTimeWasKeptGoesOnPollingBesideItsOwnGiveUpDeadline() {
+            acceptedSaga();
+            deadlines.advanceTimeTo(T0.plus(GIVE_UP_AFTER).minusSeconds(10), (scope, message) -> { });
+            saga.giveUpAt = null; // as read from a row written before the field existed
+            saga.giveUpDeadline = "its-own-give-up";
+
+            saga.poll(videoId, effects, deadlines, providers, timings);
+
+            assertThat(deadlines.getScheduledDeadlines()).singleElement()
+                    .satisfies(d -> assertThat(d.getDeadlineName()).isEqualTo(UpstreamSaga.POLL));
+            assertThat(saga.giveUpDeadline).isEqualTo("its-own-give-up");
+        }
+    }
+
     @Nested
     class Cancellation {
 
@@ -815,7 +910,11 @@ class UpstreamSagaTest {
         private final Map<VideoId, Binding> bindings = new java.util.HashMap<>();
 
         FakeProviders(Map<String, ProviderRoute> routes) {
-            this.routes = routes;
+            this.routes = new java.util.HashMap<>(routes);
+        }
+
+        void add(ProviderRoute route) {
+            routes.put(route.id(), route);
         }
 
         @Override
