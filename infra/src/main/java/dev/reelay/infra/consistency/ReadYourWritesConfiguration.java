@@ -7,8 +7,12 @@ import dev.reelay.query.consistency.ReadModelCatchUp;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.axonframework.eventhandling.DomainEventMessage;
+import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -22,6 +26,28 @@ import java.util.function.BooleanSupplier;
  */
 @Configuration(proxyBeanMethods = false)
 class ReadYourWritesConfiguration {
+
+    /**
+     * What a write on this node appended, once committed, is what its wait for the read models waits for:
+     * {@link ReadModelCatchUp} need not ask the event store for the aggregate's head (two queries per create, issue
+     * 16). Recorded after the root unit of work commits, so an append that was rolled back (a lost race, retried) is
+     * never waited for.
+     */
+    @Autowired
+    void appendsTellWaitingWrites(EventStore eventStore, ReadModelCatchUp catchUp) {
+        eventStore.registerDispatchInterceptor(events -> (index, event) -> {
+            if (event instanceof DomainEventMessage<?> appended) {
+                String aggregateId = appended.getAggregateIdentifier();
+                long sequenceNumber = appended.getSequenceNumber();
+                if (CurrentUnitOfWork.isStarted()) {
+                    CurrentUnitOfWork.get().root().afterCommit(u -> catchUp.appended(aggregateId, sequenceNumber));
+                } else {
+                    catchUp.appended(aggregateId, sequenceNumber); // published outside a unit of work: stored at once
+                }
+            }
+            return event;
+        });
+    }
 
     @Bean
     WriteVisibility writeVisibility(ReadModelCatchUp catchUp, ConsistencyProperties properties, MeterRegistry meters) {

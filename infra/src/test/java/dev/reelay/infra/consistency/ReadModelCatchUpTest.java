@@ -92,6 +92,35 @@ class ReadModelCatchUpTest {
     }
 
     @Test
+    void aWriteWaitsForWhatThisNodeAppendedNotForTheEventStoresHead() {
+        written("task-5", 4); // the event store's head is 4: another writer went on after this node's append
+        catchUp.appended("task-5", 1);
+        catchUp.changed(ProjectionGroups.LINEAGE, "task-5", 0);
+        catchUp.changed(ProjectionGroups.TASK_VIEWS, "task-5", 1);
+        assertThat(catchUp.await("task-5", SHORT)).as("views show this node's append").isTrue();
+
+        catchUp.appended("task-5", 3);
+        catchUp.appended("task-5", 2); // a slower commit of an earlier event does not lower what is waited for
+        assertThat(catchUp.await("task-5", SHORT)).as("views one event behind this node's later append").isFalse();
+
+        written("account-cy", 6);
+        catchUp.appended("account-cy", 5);
+        catchUp.changed(ProjectionGroups.ACCOUNTS, "account-cy", 5);
+        assertThat(catchUp.awaitAccount("account-cy", "cy", SHORT)).isTrue();
+    }
+
+    @Test
+    void withoutAnAppendHereTheEventStoresHeadIsWaitedFor() {
+        written("task-6", 4);
+        catchUp.changed(ProjectionGroups.LINEAGE, "task-6", 0);
+        catchUp.changed(ProjectionGroups.TASK_VIEWS, "task-6", 3);
+        assertThat(catchUp.await("task-6", SHORT)).isFalse();
+
+        catchUp.changed(ProjectionGroups.TASK_VIEWS, "task-6", 4);
+        assertThat(catchUp.await("task-6", SHORT)).isTrue();
+    }
+
+    @Test
     void anAggregateWithNoEventsHasNothingToWaitFor() {
         assertThat(catchUp.await("never-written", SHORT)).isTrue();
     }

@@ -1,6 +1,8 @@
 package dev.reelay.infra.consistency;
 
 import dev.reelay.infra.support.HttpApi;
+import dev.reelay.kernel.account.AccountId;
+import dev.reelay.query.consistency.ReadModelCatchUp;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -27,9 +29,24 @@ class ReadYourWritesTest {
     int port;
     @Autowired
     Environment environment;
+    @Autowired
+    ReadModelCatchUp catchUp;
 
     @Nested
     class OnTheNodeThatTookTheWrite {
+
+        @Test
+        void aCreateWaitsForTheEventsThisNodeAppendedWithoutAskingTheEventStoreForTheirHead() {
+            HttpApi api = new HttpApi(port);
+            String token = api.token("ryw-appended");
+            String id = ReadYourWritesLoops.seedCreate(api, token, "what did this node append");
+
+            // known here, so the wait did not look the heads up (the saga may have appended more since: >= 0)
+            assertThat(catchUp.appendedHere(id)).as("the task's events appended by the create").isNotNegative();
+            assertThat(catchUp.appendedHere(AccountId.of("ryw-appended").value()))
+                    .as("the account's events appended by the create").isNotNegative();
+            assertThat(catchUp.appendedHere("never-written-here")).isEqualTo(-1);
+        }
 
         @Test
         void twoHundredSeedCreatesAreEachFoundByTheGetRightAfter() {

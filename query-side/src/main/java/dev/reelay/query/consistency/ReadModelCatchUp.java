@@ -42,6 +42,13 @@ public class ReadModelCatchUp {
      * spares the database, never the only way a wait ends (a pair it no longer holds is asked of the database).
      */
     private final Map<String, Long> seenHere = Caffeine.newBuilder().maximumSize(SEEN_KEPT).<String, Long>build().asMap();
+    /**
+     * By aggregate, the highest sequence number appended on this node and committed: what a write made here waits
+     * for, without asking the event store for the aggregate's head (issue 16: two queries per create). A write waits
+     * for its own events; one another node appended since is not its to wait for, and a single task's read folds it.
+     * An aggregate this no longer holds (or never did) is looked up in the event store, as before.
+     */
+    private final Map<String, Long> appendedHere = Caffeine.newBuilder().maximumSize(SEEN_KEPT).<String, Long>build().asMap();
 
     public ReadModelCatchUp(NamedParameterJdbcTemplate jdbc) {
         this.jdbc = jdbc;
@@ -55,12 +62,32 @@ public class ReadModelCatchUp {
     }
 
     /**
-     * True once the task's views show its last event; false when {@code bound} passed first. Its lineage rows are
+     * This node committed the event {@code sequenceNumber} of {@code aggregateId} to the event store (and every earlier
+     * one of it, as an aggregate appends in order).
+     */
+    public void appended(String aggregateId, long sequenceNumber) {
+        appendedHere.merge(aggregateId, sequenceNumber, Math::max);
+    }
+
+    /** The last event of the aggregate that this node appended and still remembers; -1 when none. */
+    public long appendedHere(String aggregateId) {
+        return appendedHere.getOrDefault(aggregateId, -1L);
+    }
+
+    /** The last event of the aggregate that a write on this node appended; the event store's head if none is known. */
+    private long writtenHead(String aggregateId) {
+        Long appended = appendedHere.get(aggregateId);
+        return appended != null ? appended : head(aggregateId);
+    }
+
+    /**
+     * True once the task's views show the last event this node appended to it (its head in the event store, when
+     * this node appended none that it remembers); false when {@code bound} passed first. Its lineage rows are
      * written with its first event, so any event of it that the lineage projection committed says they exist.
      */
     public boolean await(String videoId, Duration bound) {
         MapSqlParameterSource id = new MapSqlParameterSource("id", videoId);
-        return awaitHead(videoId, head(videoId), bound,
+        return awaitHead(videoId, writtenHead(videoId), bound,
                 head -> seenHere(ProjectionGroups.TASK_VIEWS, videoId, head) && seenHere(ProjectionGroups.LINEAGE, videoId, 0),
                 head -> taskCaughtUp(id, head));
     }
@@ -84,11 +111,12 @@ public class ReadModelCatchUp {
 
     /**
      * True once the owner's account row ({@code account_balance}: quota, slots, own limits) shows the last event of
-     * the account aggregate {@code accountId}; false when {@code bound} passed first.
+     * the account aggregate {@code accountId} that this node appended (as {@link #await}); false when {@code bound}
+     * passed first.
      */
     public boolean awaitAccount(String accountId, String owner, Duration bound) {
         MapSqlParameterSource params = new MapSqlParameterSource("owner", owner);
-        return awaitHead(accountId, head(accountId), bound, head -> seenHere(ProjectionGroups.ACCOUNTS, accountId, head), head -> {
+        return awaitHead(accountId, writtenHead(accountId), bound, head -> seenHere(ProjectionGroups.ACCOUNTS, accountId, head), head -> {
             List<Long> rows = jdbc.queryForList("select last_seq from account_balance where owner = :owner", params, Long.class);
             return !rows.isEmpty() && rows.get(0) >= head;
         });
