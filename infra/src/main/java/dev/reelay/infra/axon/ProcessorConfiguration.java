@@ -9,14 +9,15 @@ import dev.reelay.query.consistency.ReadModelCatchUp;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.axonframework.common.caching.Cache;
 import org.axonframework.common.caching.NoCache;
+import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.async.SequencingPolicy;
 import org.axonframework.eventhandling.async.SequentialPerAggregatePolicy;
-import org.axonframework.eventsourcing.EventCountSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
+import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.StreamableMessageSource;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -92,9 +93,14 @@ class ProcessorConfiguration {
         return guardrails.accountCache() ? new BoundedAggregateCache(ACCOUNTS_KEPT, Duration.ofMinutes(10)) : NoCache.INSTANCE;
     }
 
-    /** A user's account stream grows with every task: load it from a snapshot taken every 100 events. */
+    /**
+     * A user's account stream grows with every task: load it from a snapshot taken every 100 events, from the cached
+     * account when the cache holds it ({@link CachedAggregateSnapshotter}).
+     */
     @Bean
-    SnapshotTriggerDefinition accountSnapshotTrigger(Snapshotter snapshotter) {
-        return new EventCountSnapshotTriggerDefinition(snapshotter, 100);
+    SnapshotTriggerDefinition accountSnapshotTrigger(Snapshotter snapshotter, Cache accountCache, EventStore eventStore,
+                                                     TransactionManager transactionManager, MeterRegistry meters) {
+        return new CachedAggregateSnapshotter(accountCache, eventStore, transactionManager, snapshotter, meters)
+                .everyEvents(100);
     }
 }

@@ -4,6 +4,8 @@ import dev.reelay.command.axon.ConstructedAggregates;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import dev.reelay.kernel.account.AccountId;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.axonframework.common.caching.Cache;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
@@ -62,6 +64,8 @@ class AxonStorageTest {
     @Autowired
     ApplicationContext context;
     @Autowired
+    MeterRegistry meters;
+    @Autowired
     @Qualifier("accountCache")
     Cache accountCache;
 
@@ -104,6 +108,8 @@ class AxonStorageTest {
      */
     @Test
     void anAccountLoadedFromItsSnapshotStillHoldsEveryTask() {
+        double fromMemory = snapshots("memory");
+        double readBack = snapshots("event-store");
         HttpApi api = new HttpApi(port);
         String owner = "snapshot-user";
         String admin = api.token("snapshot-admin", "admin");
@@ -117,12 +123,20 @@ class AxonStorageTest {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(jdbc.queryForList(
                 "select payload_type from snapshot_event_entry where aggregate_identifier = ?", String.class, accountId))
                 .singleElement().asString().endsWith("UserAccount"));
+        // taken from the cached account (CachedAggregateSnapshotter), not read back from the event store
+        assertThat(snapshots("memory")).isGreaterThan(fromMemory);
+        assertThat(snapshots("event-store")).isEqualTo(readBack);
 
         accountCache.removeAll();
         HttpApi.Response refused = api.postJson("/api/video/tasks", api.token(owner),
                 "{\"prompt\":\"one too many\",\"model\":\"sora-2\",\"size\":\"720x1280\",\"seconds\":4}");
         assertThat(refused.status()).as(refused.body()).isEqualTo(429);
         assertThat(refused.json().get("code").asText()).isEqualTo("QUOTA_EXCEEDED");
+    }
+
+    private double snapshots(String source) {
+        Counter counter = meters.find("reelay.snapshots").tag("source", source).counter();
+        return counter == null ? 0 : counter.count();
     }
 
     @Test
