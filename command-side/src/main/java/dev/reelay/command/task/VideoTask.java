@@ -20,7 +20,7 @@ import static org.axonframework.modelling.command.AggregateLifecycle.apply;
  * <p>
  * QUEUED → PROCESSING → COMPLETED | FAILED | CANCELLED, and any of those → EXPIRED after retention.
  */
-@Aggregate
+@Aggregate(cache = "taskCache")
 class VideoTask {
 
     @AggregateIdentifier

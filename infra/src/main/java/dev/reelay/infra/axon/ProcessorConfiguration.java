@@ -33,6 +33,7 @@ import java.util.List;
 class ProcessorConfiguration {
 
     static final int ACCOUNTS_KEPT = 10_000;
+    static final int TASKS_KEPT = 10_000;
 
     @Bean
     ConfigurerModule effectfulProcessorsStartAtHead() {
@@ -91,6 +92,19 @@ class ProcessorConfiguration {
     @Bean
     Cache accountCache(GuardrailProperties guardrails) {
         return guardrails.accountCache() ? new BoundedAggregateCache(ACCOUNTS_KEPT, Duration.ofMinutes(10)) : NoCache.INSTANCE;
+    }
+
+    /**
+     * Tasks loaded by a command (the acceptance, progress, the end, a cancel) stay in memory too (up to
+     * {@value #TASKS_KEPT}, each until it has not been used for 10 min), instead of reading the snapshot table and the
+     * task's events for each command: two queries and the events' deserialisation, per command (issue 16). A task is
+     * mostly changed by the node whose saga follows it; a node whose cached task is behind another node's append
+     * (a cancel on the node that took the create) loses the append race, evicts the entry and the command is tried
+     * again, as for accounts. Unlike accounts, there is no switch: that race is rare for a task.
+     */
+    @Bean
+    Cache taskCache() {
+        return new BoundedAggregateCache(TASKS_KEPT, Duration.ofMinutes(10));
     }
 
     /**

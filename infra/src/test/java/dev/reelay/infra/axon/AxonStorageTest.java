@@ -68,6 +68,9 @@ class AxonStorageTest {
     @Autowired
     @Qualifier("accountCache")
     Cache accountCache;
+    @Autowired
+    @Qualifier("taskCache")
+    Cache taskCache;
 
     /** Lets the transaction that holds a saga in {@link #holding} finish. */
     private final CountDownLatch release = new CountDownLatch(1);
@@ -97,8 +100,24 @@ class AxonStorageTest {
         HttpApi api = new HttpApi(port);
         String token = api.token("factory-user");
         String videoId = submit("factory-user", "a kettle on a stove");
+        taskCache.remove(videoId);
         assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{}").status()).isEqualTo(200);
         assertThat(api.get("/api/video/tasks/" + videoId, token).json().at("/data/status").asText()).isEqualTo("CANCELLED");
+    }
+
+    /** A task a command loaded or created stays in the task cache, and the next command on it starts from there. */
+    @Test
+    void aTaskIsKeptInMemoryBetweenItsCommands() {
+        HttpApi api = new HttpApi(port);
+        String token = api.token("cached-task-user");
+        String videoId = submit("cached-task-user", "a bell in a tower");
+        assertThat(taskCache.containsKey(videoId)).as("cached by its create").isTrue();
+
+        assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{}").status()).isEqualTo(200);
+        assertThat(taskCache.containsKey(videoId)).as("kept after the cancel").isTrue();
+        assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{}").status())
+                .as("the cached task knows it was cancelled").isEqualTo(409);
+        assertThat(taskCache.containsKey(videoId)).as("a command that failed drops it (Axon, on rollback)").isFalse();
     }
 
     /**

@@ -155,6 +155,16 @@ class ReadYourWritesTest {
                 assertThat(first.postJson("/api/video/tasks/" + id + "/cancel", firstToken, "{}").status()).isEqualTo(200);
                 assertThat(other.get("/api/video/tasks/" + id, otherToken).json().at("/data/status").asText()).isEqualTo("CANCELLED");
                 assertThat(other.get("/api/video/tasks/" + id + "/history", otherToken).body()).contains("TaskCancelled");
+
+                // a task this node holds in its task cache, cancelled on the other node: the cache is behind, the
+                // append conflict evicts it and the command runs again on the task as it is (no 500, no second cancel)
+                String cached = ReadYourWritesLoops.seedCreate(first, firstToken, "kept in the first node's cache");
+                assertThat(other.postJson("/api/video/tasks/" + cached + "/cancel", otherToken, "{}").status()).isEqualTo(200);
+                HttpApi.Response again = first.postJson("/api/video/tasks/" + cached + "/cancel", firstToken, "{}");
+                assertThat(again.status()).as(again.body()).isEqualTo(409);
+                assertThat(again.json().get("code").asText()).isEqualTo("TASK_ALREADY_TERMINAL");
+                assertThat(first.get("/api/video/tasks/" + cached + "/history", firstToken).body().split("TaskCancelled", -1))
+                        .as("one cancel in the history").hasSize(2);
             }
         }
     }
