@@ -91,15 +91,9 @@ public class UpstreamSaga {
     @JsonProperty
     boolean cancelled;
     /**
-     * When the task is given up (its provider's {@code give-up-after}, counted from the acceptance). An accepted task
-     * has one deadline at a time: the next poll, or the give-up when that comes first. Null in sagas from before it
-     * was kept, which still have a give-up deadline of their own next to their poll.
-     */
-    @JsonProperty
-    Instant giveUpAt;
-    /**
-     * Ids of the deadlines scheduled and not yet fired, for {@code cancelSchedule}; null when there is none. Of
-     * {@code pollDeadline} and {@code giveUpDeadline}, a saga since {@link #giveUpAt} has at most one.
+     * Ids of the deadlines scheduled and not yet fired, for {@code cancelSchedule}; null when there is none. An accepted
+     * task has one deadline at a time, the next poll or the give-up ({@link #scheduleNext}); only a saga accepted by an
+     * earlier version has both.
      */
     @JsonProperty
     String watchdogDeadline;
@@ -185,18 +179,22 @@ public class UpstreamSaga {
         acceptedAt = event.acceptedAt();
         watchdogDeadline = cancel(deadlines, WATCHDOG, watchdogDeadline);
         ProviderRoute route = providers.route(providerId).orElse(timings.fallbackRoute(providerId));
-        Instant now = timings.now();
-        giveUpAt = now.plus(route.giveUpAfter());
-        scheduleNext(deadlines, route.webhooks() ? safetyPoll(route.webhookSafetyPoll(), videoId, polls)
-                : route.pollInitial(), now);
+        scheduleNext(deadlines, route, route.webhooks() ? safetyPoll(route.webhookSafetyPoll(), videoId, polls)
+                : route.pollInitial(), timings.now());
     }
 
     /**
-     * The task's one deadline: the poll {@code pollIn} from now, or the give-up when that comes first. One row per
-     * task in flight instead of two, and one schedule and one cancel less per task (benchmark 7 holds 100,000).
-     * A saga from before {@link #giveUpAt} was kept has its own give-up deadline already: only its poll is scheduled.
+     * The task's one deadline: the poll {@code pollIn} from now, or the give-up ({@code give-up-after} from the
+     * acceptance) when that comes first. One row per task in flight instead of two, and one schedule and one cancel
+     * less per task (benchmark 7 holds 100,000).
+     * <p>
+     * The give-up time is worked out from the acceptance each time, not kept: a node of the earlier version that
+     * handles a poll writes the saga back without fields it does not know, so a kept time would be lost during a
+     * rolling upgrade (and the task never given up). A saga that already has a give-up deadline (accepted by the
+     * earlier version, which scheduled both) gets only its poll.
      */
-    private void scheduleNext(DeadlineManager deadlines, Duration pollIn, Instant now) {
+    private void scheduleNext(DeadlineManager deadlines, ProviderRoute route, Duration pollIn, Instant now) {
+        Instant giveUpAt = giveUpDeadline == null && acceptedAt != null ? acceptedAt.plus(route.giveUpAfter()) : null;
         if (giveUpAt != null && !now.plus(pollIn).isBefore(giveUpAt)) {
             giveUpDeadline = deadlines.schedule(giveUpAt, GIVE_UP, videoId); // at once if that time has passed
         } else {
@@ -218,7 +216,7 @@ public class UpstreamSaga {
         }
         ProviderRoute route = providers.route(providerId).orElse(timings.fallbackRoute(providerId));
         Instant now = timings.now();
-        scheduleNext(deadlines, nextPollIn(route, now), now);
+        scheduleNext(deadlines, route, nextPollIn(route, now), now);
     }
 
     /**
@@ -278,7 +276,7 @@ public class UpstreamSaga {
     @DeadlineHandler(deadlineName = GIVE_UP)
     void giveUp(VideoId due, UpstreamEffects effects, DeadlineManager deadlines) {
         giveUpDeadline = null;
-        pollDeadline = cancel(deadlines, POLL, pollDeadline); // a saga from before giveUpAt has a poll beside it
+        pollDeadline = cancel(deadlines, POLL, pollDeadline); // a saga accepted by an earlier version has a poll beside it
         effects.finalCheck(videoId, providerId, externalTaskId);
     }
 

@@ -603,7 +603,7 @@ class UpstreamSagaTest {
 
     /**
      * The saga driven by hand against Axon's stub deadline manager, which the fixture does not expose: how many
-     * deadlines a task has at once, and a saga stored before {@code giveUpAt} existed.
+     * deadlines a task has at once, and sagas the earlier version (a poll and a give-up each) accepted or polled.
      */
     @Nested
     class OneDeadlineAtATime {
@@ -668,17 +668,35 @@ class UpstreamSagaTest {
         }
 
         @Test
-        void aSagaStoredBeforeTheGiveUpTimeWasKeptGoesOnPollingBesideItsOwnGiveUpDeadline() {
+        void aSagaAcceptedByTheEarlierVersionGoesOnPollingBesideItsOwnGiveUpDeadline() {
             acceptedSaga();
             deadlines.advanceTimeTo(T0.plus(GIVE_UP_AFTER).minusSeconds(10), (scope, message) -> { });
-            saga.giveUpAt = null; // as read from a row written before the field existed
-            saga.giveUpDeadline = "its-own-give-up";
+            saga.giveUpDeadline = "its-own-give-up"; // the earlier version scheduled it at the acceptance
 
             saga.poll(videoId, effects, deadlines, providers, timings);
 
             assertThat(deadlines.getScheduledDeadlines()).singleElement()
                     .satisfies(d -> assertThat(d.getDeadlineName()).isEqualTo(UpstreamSaga.POLL));
             assertThat(saga.giveUpDeadline).isEqualTo("its-own-give-up");
+        }
+
+        /**
+         * During a rolling upgrade a node of the earlier version may poll a saga this version accepted: it schedules
+         * a poll only, expecting a give-up deadline that does not exist. The next poll handled here still gives up on
+         * time, from the acceptance.
+         */
+        @Test
+        void aSagaThisVersionAcceptedAndTheEarlierVersionPolledIsStillGivenUpOnTime() {
+            acceptedSaga();
+            deadlines.advanceTimeTo(T0.plus(GIVE_UP_AFTER).minusSeconds(10), (scope, message) -> { });
+            saga.pollDeadline = null; // the earlier version's poll fired and scheduled the next one, a poll
+
+            saga.poll(videoId, effects, deadlines, providers, timings);
+
+            assertThat(deadlines.getScheduledDeadlines()).singleElement().satisfies(d -> {
+                assertThat(d.getDeadlineName()).isEqualTo(UpstreamSaga.GIVE_UP);
+                assertThat(d.getScheduleTime()).isEqualTo(T0.plus(GIVE_UP_AFTER));
+            });
         }
     }
 
