@@ -30,20 +30,18 @@ class ReadYourWritesConfiguration {
     /**
      * What a write on this node appended, once committed, is what its wait for the read models waits for:
      * {@link ReadModelCatchUp} need not ask the event store for the aggregate's head (two queries per create, issue
-     * 16). Recorded after the root unit of work commits, so an append that was rolled back (a lost race, retried) is
-     * never waited for.
+     * 16). Recorded once the unit of work that appended has committed (Axon runs a nested one's after-commit work
+     * only if it committed, after its root did), so an append that was rolled back (a lost race, retried) is never
+     * waited for. An event published outside a unit of work is not recorded: the interceptor runs before the append,
+     * which may still fail; such a write waits for the event store's head, as before.
      */
     @Autowired
     void appendsTellWaitingWrites(EventStore eventStore, ReadModelCatchUp catchUp) {
         eventStore.registerDispatchInterceptor(events -> (index, event) -> {
-            if (event instanceof DomainEventMessage<?> appended) {
+            if (event instanceof DomainEventMessage<?> appended && CurrentUnitOfWork.isStarted()) {
                 String aggregateId = appended.getAggregateIdentifier();
                 long sequenceNumber = appended.getSequenceNumber();
-                if (CurrentUnitOfWork.isStarted()) {
-                    CurrentUnitOfWork.get().root().afterCommit(u -> catchUp.appended(aggregateId, sequenceNumber));
-                } else {
-                    catchUp.appended(aggregateId, sequenceNumber); // published outside a unit of work: stored at once
-                }
+                CurrentUnitOfWork.get().afterCommit(u -> catchUp.appended(aggregateId, sequenceNumber));
             }
             return event;
         });
