@@ -21,10 +21,25 @@ import java.util.function.UnaryOperator;
  */
 final class BoundedAggregateCache implements Cache {
 
+    /** Whether an entry still stands for what is stored; one that does not is dropped when read. */
+    interface EntryCheck {
+        boolean current(Object key, Object value);
+    }
+
     private final ConcurrentMap<Object, Object> entries;
     private final List<EntryListener> listeners = new CopyOnWriteArrayList<>();
+    private final EntryCheck check;
 
     BoundedAggregateCache(long maximumSize, Duration idle) {
+        this(maximumSize, idle, (key, value) -> true);
+    }
+
+    /**
+     * With {@code check}, an entry is handed out only while it is current (see {@link AtTheEventStoresHead}); one that
+     * is not is removed (listeners hear of it as a removal) and the reader loads the aggregate from the event store.
+     */
+    BoundedAggregateCache(long maximumSize, Duration idle, EntryCheck check) {
+        this.check = check;
         this.entries = Caffeine.newBuilder().maximumSize(maximumSize).expireAfterAccess(idle)
                 .removalListener((Object key, Object value, RemovalCause cause) -> {
                     if (key != null && cause.wasEvicted()) {
@@ -38,9 +53,16 @@ final class BoundedAggregateCache implements Cache {
     @SuppressWarnings("unchecked")
     public <K, V> V get(K key) {
         V value = (V) entries.get(key);
-        if (value != null) {
-            listeners.forEach(listener -> listener.onEntryRead(key, value));
+        if (value == null) {
+            return null;
         }
+        if (!check.current(key, value)) {
+            if (entries.remove(key, value)) {
+                listeners.forEach(listener -> listener.onEntryRemoved(key));
+            }
+            return null;
+        }
+        listeners.forEach(listener -> listener.onEntryRead(key, value));
         return value;
     }
 

@@ -19,8 +19,10 @@ import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.StreamableMessageSource;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
 
 import java.time.Duration;
 import java.util.List;
@@ -86,25 +88,29 @@ class ProcessorConfiguration {
      * A user's account is loaded by every create and every end of one of their tasks, and its state grows with their
      * tasks in flight: keep loaded accounts in memory (up to {@value #ACCOUNTS_KEPT}, each until it has not been used
      * for 10 min) instead of reading a snapshot and up to 100 events each time. With several nodes a cached account
-     * can be behind another node's append; that append conflict rolls back, evicts the entry and the command is tried
-     * again ({@link ConflictRetryScheduler}); {@code reelay.guardrails.account-cache=false} turns the cache off.
+     * can be behind another node's append: each read checks the entry against the event store's head
+     * ({@link AtTheEventStoresHead}, one index lookup) and drops one that is behind; an append that races another
+     * node's after that check loses, rolls back, evicts the entry and the command is tried again
+     * ({@link ConflictRetryScheduler}). {@code reelay.guardrails.account-cache=false} turns the cache off.
      */
     @Bean
-    Cache accountCache(GuardrailProperties guardrails) {
-        return guardrails.accountCache() ? new BoundedAggregateCache(ACCOUNTS_KEPT, Duration.ofMinutes(10)) : NoCache.INSTANCE;
+    Cache accountCache(GuardrailProperties guardrails, JdbcTemplate jdbc) {
+        return guardrails.accountCache()
+                ? new BoundedAggregateCache(ACCOUNTS_KEPT, Duration.ofMinutes(10), new AtTheEventStoresHead(jdbc))
+                : NoCache.INSTANCE;
     }
 
     /**
      * Tasks loaded by a command (the acceptance, progress, the end, a cancel) stay in memory too (up to
      * {@value #TASKS_KEPT}, each until it has not been used for 10 min), instead of reading the snapshot table and the
-     * task's events for each command: two queries and the events' deserialisation, per command (issue 16). A task is
-     * mostly changed by the node whose saga follows it; a node whose cached task is behind another node's append
-     * (a cancel on the node that took the create) loses the append race, evicts the entry and the command is tried
-     * again, as for accounts. Unlike accounts, there is no switch: that race is rare for a task.
+     * task's events for each command: two queries and the events' deserialisation, per command, for one index lookup
+     * (issue 16). A task is mostly changed by the node whose saga follows it; an entry behind another node's append
+     * (a cancel on the node that took the create, the saga's progress on the node that took a remix) is dropped when
+     * read, as for accounts ({@link AtTheEventStoresHead}).
      */
     @Bean
-    Cache taskCache() {
-        return new BoundedAggregateCache(TASKS_KEPT, Duration.ofMinutes(10));
+    Cache taskCache(JdbcTemplate jdbc) {
+        return new BoundedAggregateCache(TASKS_KEPT, Duration.ofMinutes(10), new AtTheEventStoresHead(jdbc));
     }
 
     /**
@@ -112,7 +118,8 @@ class ProcessorConfiguration {
      * account when the cache holds it ({@link CachedAggregateSnapshotter}).
      */
     @Bean
-    SnapshotTriggerDefinition accountSnapshotTrigger(Snapshotter snapshotter, Cache accountCache, EventStore eventStore,
+    SnapshotTriggerDefinition accountSnapshotTrigger(Snapshotter snapshotter, @Qualifier("accountCache") Cache accountCache,
+                                                     EventStore eventStore,
                                                      TransactionManager transactionManager, MeterRegistry meters) {
         return new CachedAggregateSnapshotter(accountCache, eventStore, transactionManager, snapshotter, meters)
                 .everyEvents(100);

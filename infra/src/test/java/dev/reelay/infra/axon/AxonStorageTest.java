@@ -118,6 +118,11 @@ class AxonStorageTest {
         assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{}").status())
                 .as("the cached task knows it was cancelled").isEqualTo(409);
         assertThat(taskCache.containsKey(videoId)).as("a command that failed drops it (Axon, on rollback)").isFalse();
+
+        // an entry behind the event store (another node appended since) is not handed out: the task is read again
+        taskCache.put(videoId, AtTheEventStoresHeadTest.cachedAt(videoId, 0));
+        assertThat(taskCache.<String, Object>get(videoId)).isNull();
+        assertThat(taskCache.containsKey(videoId)).isFalse();
     }
 
     /**

@@ -86,4 +86,24 @@ class BoundedAggregateCacheTest {
         assertThat(cache.containsKey("b")).isFalse();
         assertThat(heard).containsExactly("created a=1", "updated a=11", "created b=5", "removed a", "removed b");
     }
+    @Test
+    void anEntryItsCheckCallsBehindIsDroppedWhenReadAndTheRemovalHeard() {
+        List<Object> removed = new ArrayList<>();
+        List<String> current = new ArrayList<>(List.of("account-1"));
+        Cache cache = new BoundedAggregateCache(10, Duration.ofMinutes(10), (key, value) -> current.contains(key));
+        cache.registerCacheEntryListener(new Cache.EntryListenerAdapter() {
+            @Override
+            public void onEntryRemoved(Object key) {
+                removed.add(key);
+            }
+        });
+        cache.put("account-1", "state 1");
+        cache.put("account-2", "state 2");
+
+        assertThat(cache.<String, String>get("account-1")).isEqualTo("state 1");
+        assertThat(cache.<String, String>get("account-2")).as("behind: not handed out").isNull();
+        assertThat(cache.containsKey("account-2")).isFalse();
+        assertThat(removed).containsExactly("account-2");
+        assertThat(cache.<String, String>get("account-3")).isNull();
+    }
 }
