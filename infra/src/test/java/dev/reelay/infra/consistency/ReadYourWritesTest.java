@@ -9,7 +9,6 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.core.env.Environment;
-import org.springframework.test.context.TestPropertySource;
 
 import java.time.Duration;
 
@@ -22,7 +21,6 @@ import static org.awaitility.Awaitility.await;
  * creates, remixes, cancels and deletes, on the node that took the write and on another node of the same database.
  */
 @ReelayIntegrationTest
-@TestPropertySource(properties = "reelay.guardrails.account-cache=false") // as README advises for several nodes
 class ReadYourWritesTest {
 
     @LocalServerPort
