@@ -1,7 +1,5 @@
 package dev.reelay.infra.axon;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import org.axonframework.modelling.saga.AssociationValue;
 import org.axonframework.modelling.saga.AssociationValues;
@@ -34,8 +32,8 @@ final class KnownSagasStore implements SagaStore<Object> {
 
     private final SagaStore<Object> delegate;
     private final Set<Class<?>> oneSagaPerAssociation;
-    private final Cache<Key, Set<String>> known = Caffeine.newBuilder().maximumSize(KEPT)
-            .expireAfterAccess(Duration.ofMinutes(10)).build();
+    /** Recency, not frequency: a task's saga is looked up by a burst of events soon after it starts ({@link RecentlyUsed}). */
+    private final RecentlyUsed<Key, Set<String>> known = new RecentlyUsed<>(KEPT, Duration.ofMinutes(10));
 
     KnownSagasStore(SagaStore<Object> delegate, Set<Class<?>> oneSagaPerAssociation) {
         this.delegate = delegate;
@@ -48,7 +46,7 @@ final class KnownSagasStore implements SagaStore<Object> {
             return delegate.findSagas(sagaType, associationValue);
         }
         Key key = Key.of(sagaType, associationValue);
-        Set<String> remembered = known.getIfPresent(key);
+        Set<String> remembered = known.get(key);
         if (remembered != null) {
             return remembered;
         }
@@ -67,7 +65,7 @@ final class KnownSagasStore implements SagaStore<Object> {
     @Override
     public void deleteSaga(Class<?> sagaType, String sagaIdentifier, Set<AssociationValue> associationValues) {
         delegate.deleteSaga(sagaType, sagaIdentifier, associationValues);
-        associationValues.forEach(association -> known.invalidate(Key.of(sagaType, association)));
+        associationValues.forEach(association -> known.remove(Key.of(sagaType, association)));
     }
 
     @Override
@@ -88,7 +86,7 @@ final class KnownSagasStore implements SagaStore<Object> {
     @Override
     public void updateSaga(Class<?> sagaType, String sagaIdentifier, Object saga, AssociationValues associationValues) {
         delegate.updateSaga(sagaType, sagaIdentifier, saga, associationValues);
-        associationValues.addedAssociations().forEach(association -> known.invalidate(Key.of(sagaType, association)));
-        associationValues.removedAssociations().forEach(association -> known.invalidate(Key.of(sagaType, association)));
+        associationValues.addedAssociations().forEach(association -> known.remove(Key.of(sagaType, association)));
+        associationValues.removedAssociations().forEach(association -> known.remove(Key.of(sagaType, association)));
     }
 }

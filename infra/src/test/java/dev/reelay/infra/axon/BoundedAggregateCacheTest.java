@@ -106,4 +106,27 @@ class BoundedAggregateCacheTest {
         assertThat(removed).containsExactly("account-2");
         assertThat(cache.<String, String>get("account-3")).isNull();
     }
+    @Test
+    void anEntryUnusedForItsIdleTimeIsDroppedAndUseKeepsItAlive() {
+        long[] now = {0};
+        Cache cache = new BoundedAggregateCache(10, Duration.ofSeconds(60), (key, value) -> true, () -> now[0]);
+        List<Object> expired = new ArrayList<>();
+        cache.registerCacheEntryListener(new Cache.EntryListenerAdapter() {
+            @Override
+            public void onEntryExpired(Object key) {
+                expired.add(key);
+            }
+        });
+        cache.put("used", 1);
+        cache.put("idle", 2);
+
+        now[0] = Duration.ofSeconds(50).toNanos();
+        assertThat(cache.<String, Integer>get("used")).isEqualTo(1);
+        now[0] = Duration.ofSeconds(100).toNanos();
+
+        assertThat(cache.containsKey("idle")).isFalse();
+        assertThat(cache.<String, Integer>get("idle")).isNull();
+        assertThat(expired).containsExactly("idle");
+        assertThat(cache.<String, Integer>get("used")).as("used 50 s ago").isEqualTo(1);
+    }
 }
