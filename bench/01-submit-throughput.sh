@@ -11,6 +11,9 @@
 #   sandbox: Reelay's in-process sandbox over loopback HTTP, as before 2026-12-03; its share is inside the app's CPU.
 #
 # Knobs: CLIENTS="1 8 32"  DURATION=20 (s per step)  WARMUP_S=120 (the JIT is still compiling a lot after 60 s)  MAX_REQUESTS=200000 (per step)
+#        Keep the warm-up and the steps under 10 min in all: the provider's poll-initial is 10m, after which the app
+#        polls the warm-up's tasks and the figures are no longer a create's alone (WARMUP_S=600 measured 22 ms per
+#        create, half of it polls, 2026-12-05).
 #        IDLE_S=10: seconds of no load after the warm-up, to measure the app's own background CPU (heartbeats,
 #        pollers); each step also reports its app CPU per submission net of that rate (cpu-app-c*.txt)
 #        SQL_STATS=1: load pg_stat_statements and write sql-per-submission.txt (statements per submission over the
