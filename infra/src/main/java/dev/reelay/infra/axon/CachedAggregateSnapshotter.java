@@ -10,22 +10,17 @@ import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.GenericDomainEventMessage;
 import org.axonframework.eventsourcing.AggregateCacheEntry;
 import org.axonframework.eventsourcing.EventSourcedAggregate;
-import org.axonframework.eventsourcing.NoSnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.SnapshotTrigger;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.unitofwork.CurrentUnitOfWork;
 import org.axonframework.messaging.unitofwork.UnitOfWork;
-import org.axonframework.modelling.command.inspection.AggregateModel;
-import org.axonframework.modelling.command.inspection.AnnotatedAggregateMetaModelFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.Serial;
 import java.io.Serializable;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Snapshots an aggregate that the aggregate cache holds from the state in memory, instead of reading it back. Axon's
@@ -48,7 +43,6 @@ final class CachedAggregateSnapshotter implements Snapshotter {
     private final EventStore eventStore;
     private final TransactionManager transactionManager;
     private final Snapshotter fromTheStore;
-    private final Map<Class<?>, AggregateModel<?>> models = new ConcurrentHashMap<>();
     private final Counter fromMemory;
     private final Counter readBack;
 
@@ -103,7 +97,11 @@ final class CachedAggregateSnapshotter implements Snapshotter {
             readBack(aggregateType, aggregateIdentifier);
             return;
         }
-        EventSourcedAggregate<?> aggregate = live(entry, aggregateType);
+        EventSourcedAggregate<?> aggregate = AtTheEventStoresHead.inMemory(entry);
+        if (aggregate == null) {
+            readBack(aggregateType, aggregateIdentifier);
+            return;
+        }
         if (aggregate.version() == null || aggregate.isDeleted()) {
             return;
         }
@@ -115,16 +113,6 @@ final class CachedAggregateSnapshotter implements Snapshotter {
             // as Axon's snapshotter: a snapshot only saves work, so a failed one is logged and the aggregate loads without it
             log.warn("snapshot of {} {} at {} not stored", aggregate.type(), aggregateIdentifier, aggregate.version(), e);
         }
-    }
-
-    /**
-     * The aggregate of a cache entry: the instance itself when the entry was made in this JVM (the bounded cache keeps
-     * objects, it does not serialise them), otherwise rebuilt around the entry's root at the entry's version.
-     */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private EventSourcedAggregate<?> live(AggregateCacheEntry entry, Class<?> aggregateType) {
-        AggregateModel model = models.computeIfAbsent(aggregateType, AnnotatedAggregateMetaModelFactory::inspectAggregate);
-        return entry.recreateAggregate(model, eventStore, NoSnapshotTriggerDefinition.INSTANCE);
     }
 
     private void readBack(Class<?> aggregateType, String aggregateIdentifier) {

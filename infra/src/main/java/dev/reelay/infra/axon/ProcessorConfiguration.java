@@ -17,12 +17,12 @@ import org.axonframework.eventhandling.async.SequencingPolicy;
 import org.axonframework.eventhandling.async.SequentialPerAggregatePolicy;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
+import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.StreamableMessageSource;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.jdbc.core.JdbcTemplate;
 
 import java.time.Duration;
 import java.util.List;
@@ -94,9 +94,9 @@ class ProcessorConfiguration {
      * ({@link ConflictRetryScheduler}). {@code reelay.guardrails.account-cache=false} turns the cache off.
      */
     @Bean
-    Cache accountCache(GuardrailProperties guardrails, JdbcTemplate jdbc) {
+    Cache accountCache(GuardrailProperties guardrails, EventStorageEngine events) {
         return guardrails.accountCache()
-                ? new BoundedAggregateCache(ACCOUNTS_KEPT, Duration.ofMinutes(10), new AtTheEventStoresHead(jdbc))
+                ? new BoundedAggregateCache(ACCOUNTS_KEPT, Duration.ofMinutes(10), new AtTheEventStoresHead(events))
                 : NoCache.INSTANCE;
     }
 
@@ -109,8 +109,8 @@ class ProcessorConfiguration {
      * read, as for accounts ({@link AtTheEventStoresHead}).
      */
     @Bean
-    Cache taskCache(JdbcTemplate jdbc) {
-        return new BoundedAggregateCache(TASKS_KEPT, Duration.ofMinutes(10), new AtTheEventStoresHead(jdbc));
+    Cache taskCache(EventStorageEngine events) {
+        return new BoundedAggregateCache(TASKS_KEPT, Duration.ofMinutes(10), new AtTheEventStoresHead(events));
     }
 
     /**

@@ -76,8 +76,8 @@ public class ReadModelCatchUp {
 
     /** The last event of the aggregate that a write on this node appended; the event store's head if none is known. */
     private long writtenHead(String aggregateId) {
-        Long appended = appendedHere.get(aggregateId);
-        return appended != null ? appended : head(aggregateId);
+        long appended = appendedHere(aggregateId);
+        return appended >= 0 ? appended : head(aggregateId);
     }
 
     /**
