@@ -57,6 +57,14 @@ final class KnownSagasStore implements SagaStore<Object> {
         return found;
     }
 
+    /**
+     * The sagas this node knows {@code associationValue} leads to, without asking the database: null when it does not
+     * know (never found here, or forgotten). A known answer is what {@link #findSagas} would return.
+     */
+    Set<String> known(Class<?> sagaType, AssociationValue associationValue) {
+        return oneSagaPerAssociation.contains(sagaType) ? known.get(Key.of(sagaType, associationValue)) : null;
+    }
+
     @Override
     public <S> Entry<S> loadSaga(Class<S> sagaType, String sagaIdentifier) {
         return delegate.loadSaga(sagaType, sagaIdentifier);

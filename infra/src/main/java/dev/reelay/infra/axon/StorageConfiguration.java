@@ -4,10 +4,10 @@ import dev.reelay.command.upstream.UpstreamSaga;
 import org.axonframework.common.jdbc.ConnectionProvider;
 import org.axonframework.common.jdbc.PersistenceExceptionResolver;
 import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.config.ConfigurerModule;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
-import org.axonframework.modelling.saga.repository.SagaStore;
 import org.axonframework.modelling.saga.repository.jdbc.JdbcSagaStore;
 import org.axonframework.modelling.saga.repository.jdbc.SagaSchema;
 import org.axonframework.serialization.Serializer;
@@ -77,11 +77,17 @@ public class StorageConfiguration {
 
     /** Association lookups of the upstream saga (one per task) answered from this node's memory once found. */
     @Bean
-    SagaStore<Object> sagaStore(ConnectionProvider connectionProvider, Serializer serializer) {
+    KnownSagasStore sagaStore(ConnectionProvider connectionProvider, Serializer serializer) {
         return new KnownSagasStore(JdbcSagaStore.builder()
                 .connectionProvider(connectionProvider)
                 .sqlSchema(new LockingSagaSqlSchema(SAGA_TABLES, SAGA_LOCK_WAIT))
                 .serializer(serializer)
                 .build(), Set.of(UpstreamSaga.class));
+    }
+
+    /** A segment of the upstream saga's processor skips an event of a saga known to be another segment's. */
+    @Bean
+    ConfigurerModule upstreamSagaSegments(KnownSagasStore sagaStore) {
+        return KnownSagaSegments.forSaga(UpstreamSaga.class, sagaStore);
     }
 }

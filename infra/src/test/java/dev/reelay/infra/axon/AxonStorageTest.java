@@ -1,11 +1,13 @@
 package dev.reelay.infra.axon;
 
 import dev.reelay.command.axon.ConstructedAggregates;
+import dev.reelay.command.upstream.UpstreamSaga;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import dev.reelay.kernel.account.AccountId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.common.caching.Cache;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
@@ -65,6 +67,8 @@ class AxonStorageTest {
     ApplicationContext context;
     @Autowired
     MeterRegistry meters;
+    @Autowired
+    EventProcessingConfiguration processing;
     @Autowired
     @Qualifier("accountCache")
     Cache accountCache;
@@ -166,6 +170,7 @@ class AxonStorageTest {
     @Test
     void theUpstreamSagasAssociationsAreNumberedByTheDatabaseAndFoundByTheStore() {
         assertThat(sagas).isInstanceOf(KnownSagasStore.class);
+        assertThat(processing.sagaConfiguration(UpstreamSaga.class).manager()).isInstanceOf(KnownSagaSegments.class);
         String videoId = submit("saga-storage-user", "a lighthouse in fog");
 
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {

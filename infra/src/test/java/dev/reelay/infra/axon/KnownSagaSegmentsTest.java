@@ -1,0 +1,138 @@
+package dev.reelay.infra.axon;
+
+import dev.reelay.infra.support.TestDatabase;
+import org.axonframework.common.jdbc.DataSourceConnectionProvider;
+import org.axonframework.eventhandling.EventMessage;
+import org.axonframework.eventhandling.GenericEventMessage;
+import org.axonframework.eventhandling.Segment;
+import org.axonframework.modelling.saga.AnnotatedSagaManager;
+import org.axonframework.modelling.saga.AssociationValue;
+import org.axonframework.modelling.saga.SagaEventHandler;
+import org.axonframework.modelling.saga.StartSaga;
+import org.axonframework.modelling.saga.repository.AnnotatedSagaRepository;
+import org.axonframework.modelling.saga.repository.SagaStore;
+import org.axonframework.modelling.saga.repository.jdbc.JdbcSagaStore;
+import org.axonframework.serialization.json.JacksonSerializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Which of four segments is told it can handle an event, against Axon's own manager (every segment, always), on the
+ * real saga tables. A saga "started elsewhere" is a row written by a plain JDBC store, as another node would.
+ */
+class KnownSagaSegmentsTest {
+
+    static final List<Segment> FOUR = Segment.splitBalanced(Segment.ROOT_SEGMENT, 3);
+
+    SagaStore<Object> otherNode;
+    KnownSagasStore store;
+    KnownSagaSegments<OnePerTask> manager;
+    AnnotatedSagaManager<OnePerTask> axons;
+
+    @BeforeEach
+    void freshDatabase() {
+        DataSource dataSource = TestDatabase.newMigratedDatabase();
+        otherNode = jdbcStore(dataSource);
+        store = new KnownSagasStore(jdbcStore(dataSource), Set.of(OnePerTask.class));
+        AnnotatedSagaRepository<OnePerTask> repository = AnnotatedSagaRepository.<OnePerTask>builder()
+                .sagaType(OnePerTask.class).sagaStore(store).build();
+        manager = new KnownSagaSegments<>(AnnotatedSagaManager.<OnePerTask>builder()
+                .sagaType(OnePerTask.class).sagaRepository(repository), OnePerTask.class, store);
+        axons = AnnotatedSagaManager.<OnePerTask>builder().sagaType(OnePerTask.class).sagaRepository(repository).build();
+    }
+
+    private static SagaStore<Object> jdbcStore(DataSource dataSource) {
+        return JdbcSagaStore.builder()
+                .connectionProvider(new DataSourceConnectionProvider(dataSource))
+                .sqlSchema(new LockingSagaSqlSchema(StorageConfiguration.SAGA_TABLES, Duration.ofSeconds(5)))
+                .serializer(JacksonSerializer.defaultSerializer())
+                .build();
+    }
+
+    @Test
+    void anEventOfAKnownSagaGoesToTheSagasSegmentOnly() {
+        Segment own = FOUR.get(2);
+        String sagaId = startedElsewhere("video-1", own);
+        assertThat(store.findSagas(OnePerTask.class, task("video-1"))).containsExactly(sagaId); // now known here
+
+        EventMessage<?> progress = GenericEventMessage.asEventMessage(new Progressed("video-1"));
+        assertThat(FOUR).filteredOn(segment -> manager.canHandle(progress, segment)).containsExactly(own);
+        assertThat(FOUR).as("Axon's manager").allMatch(segment -> axons.canHandle(progress, segment));
+    }
+
+    @Test
+    void untilTheSagaIsKnownEverySegmentGetsTheEvent() {
+        startedElsewhere("video-2", FOUR.get(1)); // in the database, never looked up here
+        EventMessage<?> progress = GenericEventMessage.asEventMessage(new Progressed("video-2"));
+        assertThat(FOUR).allMatch(segment -> manager.canHandle(progress, segment));
+    }
+
+    @Test
+    void aStartEventAlsoGoesToTheSegmentItWouldStartASagaIn() {
+        String videoId = "video-3";
+        Segment ofTheAssociation = FOUR.stream().filter(s -> s.matches(task(videoId))).findFirst().orElseThrow();
+        Segment ofTheSaga = FOUR.stream().filter(s -> s != ofTheAssociation).findFirst().orElseThrow();
+        startedElsewhere(videoId, ofTheSaga); // as after a split: the saga's id and its association in two segments
+        store.findSagas(OnePerTask.class, task(videoId));
+
+        EventMessage<?> start = GenericEventMessage.asEventMessage(new Started(videoId));
+        assertThat(FOUR).filteredOn(segment -> manager.canHandle(start, segment))
+                .containsExactlyInAnyOrder(ofTheAssociation, ofTheSaga);
+    }
+
+    @Test
+    void anEndedSagaIsForgottenSoItsValueGoesToEverySegmentAgain() {
+        String sagaId = startedElsewhere("video-4", FOUR.get(0));
+        store.findSagas(OnePerTask.class, task("video-4"));
+        store.deleteSaga(OnePerTask.class, sagaId, Set.of(task("video-4")));
+
+        EventMessage<?> progress = GenericEventMessage.asEventMessage(new Progressed("video-4"));
+        assertThat(FOUR).allMatch(segment -> manager.canHandle(progress, segment));
+    }
+
+    @Test
+    void eventsTheSagaDoesNotHandleGoNowhere() {
+        EventMessage<?> other = GenericEventMessage.asEventMessage("not a task event");
+        assertThat(FOUR).noneMatch(segment -> manager.canHandle(other, segment));
+    }
+
+    private String startedElsewhere(String videoId, Segment segment) {
+        String sagaId;
+        do {
+            sagaId = UUID.randomUUID().toString();
+        } while (!segment.matches(sagaId));
+        otherNode.insertSaga(OnePerTask.class, sagaId, new OnePerTask(), Set.of(task(videoId)));
+        return sagaId;
+    }
+
+    private static AssociationValue task(String videoId) {
+        return new AssociationValue("videoId", videoId);
+    }
+
+    public record Started(String videoId) {
+    }
+
+    public record Progressed(String videoId) {
+    }
+
+    public static class OnePerTask {
+        public int polls;
+
+        @StartSaga
+        @SagaEventHandler(associationProperty = "videoId")
+        public void on(Started event) {
+        }
+
+        @SagaEventHandler(associationProperty = "videoId")
+        public void on(Progressed event) {
+        }
+    }
+}
