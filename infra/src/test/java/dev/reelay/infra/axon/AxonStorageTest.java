@@ -2,19 +2,27 @@ package dev.reelay.infra.axon;
 
 import dev.reelay.command.axon.ConstructedAggregates;
 import dev.reelay.command.upstream.UpstreamSaga;
+import dev.reelay.infra.cluster.ClusterNodes;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import dev.reelay.kernel.account.AccountId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.common.caching.Cache;
+import org.axonframework.common.jpa.EntityManagerProvider;
+import org.axonframework.common.transaction.TransactionManager;
+import org.axonframework.config.EventProcessingConfiguration;
 import org.axonframework.eventhandling.DomainEventMessage;
+import org.axonframework.eventhandling.GlobalSequenceTrackingToken;
+import org.axonframework.eventhandling.tokenstore.TokenStore;
+import org.axonframework.eventhandling.tokenstore.jdbc.JdbcTokenStore;
+import org.axonframework.eventhandling.tokenstore.jpa.JpaTokenStore;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.modelling.saga.AssociationValue;
 import org.axonframework.modelling.saga.AssociationValuesImpl;
 import org.axonframework.modelling.saga.repository.SagaStore;
+import org.axonframework.serialization.Serializer;
 import org.axonframework.spring.eventsourcing.SpringPrototypeAggregateFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -69,6 +77,15 @@ class AxonStorageTest {
     MeterRegistry meters;
     @Autowired
     EventProcessingConfiguration processing;
+    @Autowired
+    TokenStore tokens;
+    @Autowired
+    EntityManagerProvider entityManagers;
+    @Autowired
+    @Qualifier("serializer")
+    Serializer serializer;
+    @Autowired
+    TransactionManager axonTransactions;
     @Autowired
     @Qualifier("accountCache")
     Cache accountCache;
@@ -165,6 +182,30 @@ class AxonStorageTest {
     private double snapshots(String source) {
         Counter counter = meters.find("reelay.snapshots").tag("source", source).counter();
         return counter == null ? 0 : counter.count();
+    }
+
+    /**
+     * Tokens moved from Axon's JPA store to its JDBC one (ADR 0014's addendum): a row either writes is read by the
+     * other, so nodes of both versions share one database during an upgrade, and a claim made by one is this node's
+     * claim for the other (same node id).
+     */
+    @Test
+    void tokensAreWrittenByAxonsJdbcStoreInRowsTheJpaStoreReadsAndWrites() {
+        assertThat(tokens).isInstanceOf(JdbcTokenStore.class);
+        TokenStore previousVersion = JpaTokenStore.builder().entityManagerProvider(entityManagers)
+                .serializer(serializer).build();
+        String processor = "upgrade-" + UUID.randomUUID();
+
+        axonTransactions.executeInTransaction(() ->
+                previousVersion.initializeTokenSegments(processor, 1, new GlobalSequenceTrackingToken(41)));
+        assertThat(axonTransactions.fetchInTransaction(() -> tokens.fetchToken(processor, 0)))
+                .isEqualTo(new GlobalSequenceTrackingToken(41));
+
+        axonTransactions.executeInTransaction(() -> tokens.storeToken(new GlobalSequenceTrackingToken(42), processor, 0));
+        assertThat(jdbc.queryForObject("select owner from token_entry where processor_name = ? and segment = 0",
+                String.class, processor)).isEqualTo(ClusterNodes.THIS_NODE);
+        assertThat(axonTransactions.fetchInTransaction(() -> previousVersion.fetchToken(processor, 0)))
+                .isEqualTo(new GlobalSequenceTrackingToken(42));
     }
 
     @Test
