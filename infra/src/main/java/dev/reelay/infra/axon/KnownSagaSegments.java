@@ -33,6 +33,8 @@ final class KnownSagaSegments<T> extends AnnotatedSagaManager<T> {
 
     private final Class<T> sagaType;
     private final KnownSagasStore sagas;
+    /** The coordinator asks once per segment, one event after the other: the event's routing is worked out once. */
+    private volatile Routing last;
 
     KnownSagaSegments(Builder<T> builder, Class<T> sagaType, KnownSagasStore sagas) {
         super(builder);
@@ -77,17 +79,32 @@ final class KnownSagaSegments<T> extends AnnotatedSagaManager<T> {
         if (!super.canHandle(event, segment)) {
             return false;
         }
-        SagaInitializationPolicy start = getSagaCreationPolicy(event);
-        if (start.getCreationPolicy() != SagaCreationPolicy.NONE
-                && segment.matches(start.getInitialAssociationValue())) {
+        Routing routing = routingOf(event);
+        if (routing.start() != null && segment.matches(routing.start())) {
             return true;
         }
-        for (AssociationValue association : extractAssociationValues(event)) {
+        for (AssociationValue association : routing.associations()) {
             Set<String> sagaIds = sagas.known(sagaType, association);
             if (sagaIds == null || sagaIds.stream().anyMatch(sagaId -> matchesSegment(segment, sagaId))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** What decides where an event goes: the association a start handler would start a saga with, and the event's. */
+    private record Routing(EventMessage<?> event, AssociationValue start, Set<AssociationValue> associations) {
+    }
+
+    private Routing routingOf(EventMessage<?> event) {
+        Routing routing = last;
+        if (routing == null || routing.event() != event) {
+            SagaInitializationPolicy start = getSagaCreationPolicy(event);
+            routing = new Routing(event,
+                    start.getCreationPolicy() == SagaCreationPolicy.NONE ? null : start.getInitialAssociationValue(),
+                    extractAssociationValues(event));
+            last = routing;
+        }
+        return routing;
     }
 }
