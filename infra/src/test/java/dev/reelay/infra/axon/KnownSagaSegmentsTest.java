@@ -1,7 +1,6 @@
 package dev.reelay.infra.axon;
 
 import dev.reelay.infra.support.TestDatabase;
-import org.axonframework.common.jdbc.DataSourceConnectionProvider;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.GenericEventMessage;
 import org.axonframework.eventhandling.Segment;
@@ -11,12 +10,9 @@ import org.axonframework.modelling.saga.SagaEventHandler;
 import org.axonframework.modelling.saga.StartSaga;
 import org.axonframework.modelling.saga.repository.AnnotatedSagaRepository;
 import org.axonframework.modelling.saga.repository.SagaStore;
-import org.axonframework.modelling.saga.repository.jdbc.JdbcSagaStore;
-import org.axonframework.serialization.json.JacksonSerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -40,21 +36,13 @@ class KnownSagaSegmentsTest {
     @BeforeEach
     void freshDatabase() {
         DataSource dataSource = TestDatabase.newMigratedDatabase();
-        otherNode = jdbcStore(dataSource);
-        store = new KnownSagasStore(jdbcStore(dataSource), Set.of(OnePerTask.class));
+        otherNode = KnownSagasStoreTest.jdbcStore(dataSource);
+        store = new KnownSagasStore(KnownSagasStoreTest.jdbcStore(dataSource), Set.of(OnePerTask.class));
         AnnotatedSagaRepository<OnePerTask> repository = AnnotatedSagaRepository.<OnePerTask>builder()
                 .sagaType(OnePerTask.class).sagaStore(store).build();
         manager = new KnownSagaSegments<>(AnnotatedSagaManager.<OnePerTask>builder()
                 .sagaType(OnePerTask.class).sagaRepository(repository), OnePerTask.class, store);
         axons = AnnotatedSagaManager.<OnePerTask>builder().sagaType(OnePerTask.class).sagaRepository(repository).build();
-    }
-
-    private static SagaStore<Object> jdbcStore(DataSource dataSource) {
-        return JdbcSagaStore.builder()
-                .connectionProvider(new DataSourceConnectionProvider(dataSource))
-                .sqlSchema(new LockingSagaSqlSchema(StorageConfiguration.SAGA_TABLES, Duration.ofSeconds(5)))
-                .serializer(JacksonSerializer.defaultSerializer())
-                .build();
     }
 
     @Test

@@ -38,7 +38,7 @@ class KnownSagasStoreTest {
     }
 
     /** A saga store as a node has it, on the real tables, without the memory. */
-    private static SagaStore<Object> jdbcStore(DataSource dataSource) {
+    static SagaStore<Object> jdbcStore(DataSource dataSource) {
         return JdbcSagaStore.builder()
                 .connectionProvider(new DataSourceConnectionProvider(dataSource))
                 .sqlSchema(new LockingSagaSqlSchema(StorageConfiguration.SAGA_TABLES, Duration.ofSeconds(5)))
