@@ -61,11 +61,12 @@ final class RecentlyUsed<K, V> {
     /** The value, counted as a use; null when there is none or it was unused too long (then dropped). */
     V get(K key) {
         synchronized (entries) {
-            Entry<V> entry = live(key);
+            long now = nanoTime.getAsLong();
+            Entry<V> entry = live(key, now);
             if (entry == null) {
                 return null;
             }
-            entry.lastUsed = nanoTime.getAsLong();
+            entry.lastUsed = now;
             return entry.value;
         }
     }
@@ -74,15 +75,16 @@ final class RecentlyUsed<K, V> {
     boolean containsKey(K key) {
         synchronized (entries) {
             Entry<V> entry = entries.get(key);
-            return entry != null && !idle(entry);
+            return entry != null && !idle(entry, nanoTime.getAsLong());
         }
     }
 
     /** Keeps {@code value}; returns the value it replaced, if any was live. */
     V put(K key, V value) {
         synchronized (entries) {
-            Entry<V> before = live(key);
-            entries.put(key, new Entry<>(value, nanoTime.getAsLong()));
+            long now = nanoTime.getAsLong();
+            Entry<V> before = live(key, now);
+            entries.put(key, new Entry<>(value, now));
             return before == null ? null : before.value;
         }
     }
@@ -90,10 +92,11 @@ final class RecentlyUsed<K, V> {
     /** Keeps {@code value} unless a live value is kept already; true when it was kept. */
     boolean putIfAbsent(K key, V value) {
         synchronized (entries) {
-            if (live(key) != null) {
+            long now = nanoTime.getAsLong();
+            if (live(key, now) != null) {
                 return false;
             }
-            entries.put(key, new Entry<>(value, nanoTime.getAsLong()));
+            entries.put(key, new Entry<>(value, now));
             return true;
         }
     }
@@ -101,14 +104,15 @@ final class RecentlyUsed<K, V> {
     /** The value kept (counted as a use), or the one {@code make} gives, kept unless null. */
     V computeIfAbsent(K key, Function<K, V> make) {
         synchronized (entries) {
-            Entry<V> entry = live(key);
+            long now = nanoTime.getAsLong();
+            Entry<V> entry = live(key, now);
             if (entry != null) {
-                entry.lastUsed = nanoTime.getAsLong();
+                entry.lastUsed = now;
                 return entry.value;
             }
             V value = make.apply(key);
             if (value != null) {
-                entries.put(key, new Entry<>(value, nanoTime.getAsLong()));
+                entries.put(key, new Entry<>(value, now));
             }
             return value;
         }
@@ -117,7 +121,8 @@ final class RecentlyUsed<K, V> {
     /** Replaces a live value with what {@code update} makes of it (null removes it); returns that, or null. */
     V computeIfPresent(K key, UnaryOperator<V> update) {
         synchronized (entries) {
-            Entry<V> entry = live(key);
+            long now = nanoTime.getAsLong();
+            Entry<V> entry = live(key, now);
             if (entry == null) {
                 return null;
             }
@@ -125,7 +130,7 @@ final class RecentlyUsed<K, V> {
             if (after == null) {
                 entries.remove(key);
             } else {
-                entries.put(key, new Entry<>(after, nanoTime.getAsLong()));
+                entries.put(key, new Entry<>(after, now));
             }
             return after;
         }
@@ -135,7 +140,7 @@ final class RecentlyUsed<K, V> {
     V remove(K key) {
         synchronized (entries) {
             Entry<V> entry = entries.remove(key);
-            return entry == null || idle(entry) ? null : entry.value;
+            return entry == null || idle(entry, nanoTime.getAsLong()) ? null : entry.value;
         }
     }
 
@@ -169,10 +174,10 @@ final class RecentlyUsed<K, V> {
         }
     }
 
-    /** The entry unless unused too long (then dropped and noted); the caller holds the lock. */
-    private Entry<V> live(K key) {
+    /** The entry unless unused too long at {@code now} (then dropped and noted); the caller holds the lock. */
+    private Entry<V> live(K key, long now) {
         Entry<V> entry = entries.get(key);
-        if (entry != null && idle(entry)) {
+        if (entry != null && idle(entry, now)) {
             entries.remove(key);
             dropped.add(key);
             return null;
@@ -180,7 +185,7 @@ final class RecentlyUsed<K, V> {
         return entry;
     }
 
-    private boolean idle(Entry<V> entry) {
-        return nanoTime.getAsLong() - entry.lastUsed > idleNanos;
+    private boolean idle(Entry<V> entry, long now) {
+        return now - entry.lastUsed > idleNanos;
     }
 }
