@@ -28,26 +28,35 @@ import java.util.Set;
  * <p>
  * The answer is given when the processor's coordinator hands out the event, possibly before the segment gets to it.
  * A known saga can only end in between; a saga that ended handles nothing, so no event is lost by skipping it.
+ * <p>
+ * An event type declared a <em>first</em> event (see {@link #forSaga(Class, KnownSagasStore, Set)}) is one before
+ * which no saga of the type can be associated with its association value: it goes only to the segment that would
+ * start a saga for it. That segment still looks the association up, so it never starts a second saga.
  */
 final class KnownSagaSegments<T> extends AnnotatedSagaManager<T> {
 
     private final Class<T> sagaType;
     private final KnownSagasStore sagas;
+    private final Set<Class<?>> firstEvents;
     /** The coordinator asks once per segment, one event after the other: the event's routing is worked out once. */
     private volatile Routing last;
 
-    KnownSagaSegments(Builder<T> builder, Class<T> sagaType, KnownSagasStore sagas) {
+    KnownSagaSegments(Builder<T> builder, Class<T> sagaType, KnownSagasStore sagas, Set<Class<?>> firstEvents) {
         super(builder);
         this.sagaType = sagaType;
         this.sagas = sagas;
+        this.firstEvents = Set.copyOf(firstEvents);
     }
 
     /**
      * Replaces the default manager of {@code sagaType} with this one, built as Axon's configuration builds its own (same
      * repository, resources, handler definition, error handler and spans). Runs after Spring's saga registration,
      * which the last registration for a type replaces. {@code store} must be the store the saga's repository uses.
+     * {@code firstEvents} are start events that come first for their association value: no saga of the type can be
+     * associated with that value before one of them is handled (the saga never adds associations, and the event is
+     * its value's first, e.g. an aggregate's creation event associated by the aggregate's id).
      */
-    static <T> ConfigurerModule forSaga(Class<T> sagaType, KnownSagasStore store) {
+    static <T> ConfigurerModule forSaga(Class<T> sagaType, KnownSagasStore store, Set<Class<?>> firstEvents) {
         return new ConfigurerModule() {
             @Override
             public void configureModule(org.axonframework.config.Configurer configurer) {
@@ -63,7 +72,7 @@ final class KnownSagaSegments<T> extends AnnotatedSagaManager<T> {
                             .listenerInvocationErrorHandler(
                                     config.eventProcessingConfiguration().listenerInvocationErrorHandler(group))
                             .spanFactory(config.getComponent(SagaManagerSpanFactory.class));
-                    return new KnownSagaSegments<>(builder, sagaType, store);
+                    return new KnownSagaSegments<>(builder, sagaType, store, firstEvents);
                 }));
             }
 
@@ -82,6 +91,9 @@ final class KnownSagaSegments<T> extends AnnotatedSagaManager<T> {
         Routing routing = routingOf(event);
         if (routing.start() != null && segment.matches(routing.start())) {
             return true;
+        }
+        if (routing.start() != null && firstEvents.contains(event.getPayloadType())) {
+            return false; // no saga can have this value yet: only the segment that starts one has work
         }
         for (AssociationValue association : routing.associations()) {
             Set<String> sagaIds = sagas.known(sagaType, association);

@@ -13,6 +13,8 @@ import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.ConditionEvents;
 import com.tngtech.archunit.lang.SimpleConditionEvent;
+import dev.reelay.kernel.event.TaskSubmitted;
+import org.axonframework.modelling.saga.SagaLifecycle;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -70,6 +72,22 @@ class ShapeRulesTest {
                     .orShould().callMethod(Clock.class, "systemUTC")
                     .orShould().callMethod(Clock.class, "systemDefaultZone")
                     .because("ClockConfiguration makes the node's one Clock, and tests replace it");
+
+    /** KnownSagaSegments sends a TaskSubmitted only to the segment that starts its saga (StorageConfiguration). */
+    @ArchTest
+    static final ArchRule theUpstreamSagaIsAssociatedWithItsTaskOnly =
+            noClasses().that().haveFullyQualifiedName("dev.reelay.command.upstream.UpstreamSaga")
+                    .should().callMethodWhere(DescribedPredicate.describe("SagaLifecycle's association changes",
+                            call -> call.getTargetOwner().isEquivalentTo(SagaLifecycle.class)
+                                    && call.getName().matches("associateWith|removeAssociationWith")))
+                    .because("a task's TaskSubmitted must be the first event any upstream saga is associated by");
+
+    @ArchTest
+    static final ArchRule onlyTheTaskAggregateSubmitsATask =
+            noClasses().that().doNotHaveFullyQualifiedName("dev.reelay.command.task.VideoTask")
+                    .should().callConstructorWhere(DescribedPredicate.describe("TaskSubmitted's constructor",
+                            call -> call.getTargetOwner().isEquivalentTo(TaskSubmitted.class)))
+                    .because("TaskSubmitted is the first event of its task (KnownSagaSegments relies on it)");
 
     @ArchTest
     static final ArchRule noRouteAnswersWithAMap =

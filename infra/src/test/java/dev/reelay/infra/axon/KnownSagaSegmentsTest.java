@@ -4,6 +4,8 @@ import dev.reelay.infra.support.TestDatabase;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.GenericEventMessage;
 import org.axonframework.eventhandling.Segment;
+import org.axonframework.messaging.ResultMessage;
+import org.axonframework.messaging.unitofwork.DefaultUnitOfWork;
 import org.axonframework.modelling.saga.AnnotatedSagaManager;
 import org.axonframework.modelling.saga.AssociationValue;
 import org.axonframework.modelling.saga.SagaEventHandler;
@@ -31,6 +33,8 @@ class KnownSagaSegmentsTest {
     SagaStore<Object> otherNode;
     KnownSagasStore store;
     KnownSagaSegments<OnePerTask> manager;
+    /** The same, told that {@code Started} is the first event of its video: no saga can be associated before it. */
+    KnownSagaSegments<OnePerTask> startedFirst;
     AnnotatedSagaManager<OnePerTask> axons;
 
     @BeforeEach
@@ -41,7 +45,9 @@ class KnownSagaSegmentsTest {
         AnnotatedSagaRepository<OnePerTask> repository = AnnotatedSagaRepository.<OnePerTask>builder()
                 .sagaType(OnePerTask.class).sagaStore(store).build();
         manager = new KnownSagaSegments<>(AnnotatedSagaManager.<OnePerTask>builder()
-                .sagaType(OnePerTask.class).sagaRepository(repository), OnePerTask.class, store);
+                .sagaType(OnePerTask.class).sagaRepository(repository), OnePerTask.class, store, Set.of());
+        startedFirst = new KnownSagaSegments<>(AnnotatedSagaManager.<OnePerTask>builder()
+                .sagaType(OnePerTask.class).sagaRepository(repository), OnePerTask.class, store, Set.of(Started.class));
         axons = AnnotatedSagaManager.<OnePerTask>builder().sagaType(OnePerTask.class).sagaRepository(repository).build();
     }
 
@@ -90,6 +96,53 @@ class KnownSagaSegmentsTest {
     void eventsTheSagaDoesNotHandleGoNowhere() {
         EventMessage<?> other = GenericEventMessage.asEventMessage("not a task event");
         assertThat(FOUR).noneMatch(segment -> manager.canHandle(other, segment));
+    }
+
+    @Test
+    void aFirstEventGoesOnlyToTheSegmentThatStartsItsSagaAndStartsExactlyOne() {
+        String videoId = "video-6";
+        Segment ofTheAssociation = FOUR.stream().filter(s -> s.matches(task(videoId))).findFirst().orElseThrow();
+        EventMessage<?> start = GenericEventMessage.asEventMessage(new Started(videoId));
+        assertThat(FOUR).filteredOn(segment -> startedFirst.canHandle(start, segment)).containsExactly(ofTheAssociation);
+        assertThat(FOUR).as("without the declaration").allMatch(segment -> manager.canHandle(start, segment));
+
+        for (Segment segment : FOUR) {
+            if (startedFirst.canHandle(start, segment)) {
+                handleInUnitOfWork(startedFirst, start, segment);
+            }
+        }
+        String axonsVideo = "video-7";
+        EventMessage<?> axonsStart = GenericEventMessage.asEventMessage(new Started(axonsVideo));
+        for (Segment segment : FOUR) {
+            handleInUnitOfWork(axons, axonsStart, segment);
+        }
+        assertThat(otherNode.findSagas(OnePerTask.class, task(videoId))).hasSize(1)
+                .hasSameSizeAs(otherNode.findSagas(OnePerTask.class, task(axonsVideo)));
+        // once started, the saga is known: its next events go to its own segment only
+        String sagaId = otherNode.findSagas(OnePerTask.class, task(videoId)).iterator().next();
+        EventMessage<?> progress = GenericEventMessage.asEventMessage(new Progressed(videoId));
+        assertThat(FOUR).filteredOn(segment -> startedFirst.canHandle(progress, segment))
+                .containsExactly(FOUR.stream().filter(s -> s.matches(sagaId)).findFirst().orElseThrow());
+    }
+
+    @Test
+    void aFirstEventHandledAgainInItsSegmentStartsNoSecondSaga() {
+        String videoId = "video-8";
+        Segment ofTheAssociation = FOUR.stream().filter(s -> s.matches(task(videoId))).findFirst().orElseThrow();
+        Segment elsewhere = FOUR.stream().filter(s -> s != ofTheAssociation).findFirst().orElseThrow();
+        startedElsewhere(videoId, elsewhere); // as after a split moved the saga's id away from its association
+        EventMessage<?> start = GenericEventMessage.asEventMessage(new Started(videoId));
+        handleInUnitOfWork(startedFirst, start, ofTheAssociation);
+        assertThat(otherNode.findSagas(OnePerTask.class, task(videoId))).hasSize(1);
+    }
+
+    private static void handleInUnitOfWork(AnnotatedSagaManager<OnePerTask> sagaManager, EventMessage<?> event,
+                                           Segment segment) {
+        ResultMessage<?> result = DefaultUnitOfWork.startAndGet(event).executeWithResult(() -> {
+            sagaManager.handle(event, segment);
+            return null;
+        });
+        assertThat(result.isExceptional()).as("handled without an error").isFalse();
     }
 
     private String startedElsewhere(String videoId, Segment segment) {
