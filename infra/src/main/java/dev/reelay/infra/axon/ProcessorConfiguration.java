@@ -77,11 +77,25 @@ class ProcessorConfiguration {
         };
     }
 
-    /** Events naming a task are handled in order per task, whatever aggregate they come from. */
+    /** The aggregate type Axon stores with a task's own events (the command side's {@code VideoTask}). */
+    static final String TASK_AGGREGATE = "VideoTask";
+
+    /**
+     * Events naming a task are handled in order per task, whatever aggregate they come from. A task's own event is
+     * placed by its aggregate's id, which is its task's id, without deserialising the payload: each worker of a
+     * tracking processor reads the whole stream and asks this policy about every event, so a payload read here was
+     * parsed once more by every worker whose segment it is not (issue 16). An event of another aggregate about a task
+     * (an account's admission) still needs its payload.
+     */
     static SequencingPolicy<EventMessage<?>> byTask() {
         SequentialPerAggregatePolicy perAggregate = SequentialPerAggregatePolicy.instance();
-        return event -> event.getPayload() instanceof TaskEvent task ? task.videoId().value()
-                : perAggregate.getSequenceIdentifierFor(event);
+        return event -> {
+            if (event instanceof DomainEventMessage<?> domain && TASK_AGGREGATE.equals(domain.getType())) {
+                return domain.getAggregateIdentifier();
+            }
+            return event.getPayload() instanceof TaskEvent task ? task.videoId().value()
+                    : perAggregate.getSequenceIdentifierFor(event);
+        };
     }
 
     /**
