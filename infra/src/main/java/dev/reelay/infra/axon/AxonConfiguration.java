@@ -8,7 +8,6 @@ import org.axonframework.commandhandling.gateway.CommandGateway;
 import org.axonframework.commandhandling.gateway.DefaultCommandGateway;
 import org.axonframework.messaging.MessageDispatchInterceptor;
 import org.axonframework.messaging.correlation.CorrelationDataProvider;
-import org.axonframework.messaging.correlation.SimpleCorrelationDataProvider;
 import org.slf4j.MDC;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.annotation.Bean;
@@ -34,7 +33,7 @@ public class AxonConfiguration {
     /** Replaces Axon's default origin provider, which would overwrite our correlation id with a message id. */
     @Bean
     static CorrelationDataProvider auditCorrelationData() {
-        return new SimpleCorrelationDataProvider(AuditMetaData.KEYS.toArray(String[]::new));
+        return new AuditCorrelationData(AuditMetaData.KEYS);
     }
 
     /**

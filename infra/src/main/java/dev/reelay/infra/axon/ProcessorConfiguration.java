@@ -50,6 +50,20 @@ class ProcessorConfiguration {
         };
     }
 
+    /**
+     * The read models' processors send no message: their units of work skip the audit keys' correlation data, which
+     * Axon would otherwise work out (deserialising the event's metadata) for a result message per event that nobody
+     * reads ({@link AuditCorrelationData}).
+     */
+    @Bean
+    ConfigurerModule projectionsCarryNoCorrelationData() {
+        return configurer -> {
+            for (String group : List.of(ProjectionGroups.TASK_VIEWS, ProjectionGroups.LINEAGE, ProjectionGroups.ACCOUNTS)) {
+                configurer.eventProcessing().registerHandlerInterceptor(group, config -> AuditCorrelationData.sendsNothing());
+            }
+        };
+    }
+
     /** A handler's failure that may pass on a second try rolls the batch back and retries it, instead of skipping it. */
     @Bean
     ConfigurerModule transientHandlerFailuresAreRetried(MeterRegistry meters) {
