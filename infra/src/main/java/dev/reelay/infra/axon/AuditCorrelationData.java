@@ -1,5 +1,6 @@
 package dev.reelay.infra.axon;
 
+import org.axonframework.messaging.InterceptorChain;
 import org.axonframework.messaging.Message;
 import org.axonframework.messaging.MessageHandlerInterceptor;
 import org.axonframework.messaging.correlation.CorrelationDataProvider;
@@ -39,7 +40,7 @@ final class AuditCorrelationData implements CorrelationDataProvider {
 
     /** For a processor whose handlers only write rows: marks each of its units of work as sending nothing. */
     static <T extends Message<?>> MessageHandlerInterceptor<T> sendsNothing() {
-        return (UnitOfWork<? extends T> unitOfWork, org.axonframework.messaging.InterceptorChain chain) -> {
+        return (UnitOfWork<? extends T> unitOfWork, InterceptorChain chain) -> {
             unitOfWork.root().resources().put(NOTHING_TO_CARRY, Boolean.TRUE);
             return chain.proceed();
         };

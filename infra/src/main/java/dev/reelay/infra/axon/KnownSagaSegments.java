@@ -89,11 +89,13 @@ final class KnownSagaSegments<T> extends AnnotatedSagaManager<T> {
             return false;
         }
         Routing routing = routingOf(event);
-        if (routing.start() != null && segment.matches(routing.start())) {
-            return true;
-        }
-        if (routing.start() != null && firstEvents.contains(event.getPayloadType())) {
-            return false; // no saga can have this value yet: only the segment that starts one has work
+        if (routing.start() != null) {
+            if (segment.matches(routing.start())) {
+                return true;
+            }
+            if (firstEvents.contains(event.getPayloadType())) {
+                return false; // no saga can have this value yet: only the segment that starts one has work
+            }
         }
         for (AssociationValue association : routing.associations()) {
             Set<String> sagaIds = sagas.known(sagaType, association);

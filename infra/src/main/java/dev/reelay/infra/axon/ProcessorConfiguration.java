@@ -25,7 +25,6 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import java.time.Duration;
-import java.util.List;
 
 /**
  * The upstream saga's processor starts at the head of the event stream the first time it runs: deploying Reelay on an
@@ -58,7 +57,7 @@ class ProcessorConfiguration {
     @Bean
     ConfigurerModule projectionsCarryNoCorrelationData() {
         return configurer -> {
-            for (String group : List.of(ProjectionGroups.TASK_VIEWS, ProjectionGroups.LINEAGE, ProjectionGroups.ACCOUNTS)) {
+            for (String group : ProjectionGroups.ALL) {
                 configurer.eventProcessing().registerHandlerInterceptor(group, config -> AuditCorrelationData.sendsNothing());
             }
         };
@@ -78,7 +77,7 @@ class ProcessorConfiguration {
     @Bean
     ConfigurerModule projectionsWakeWaitingWrites(ReadModelCatchUp catchUp) {
         return configurer -> {
-            for (String group : List.of(ProjectionGroups.TASK_VIEWS, ProjectionGroups.LINEAGE, ProjectionGroups.ACCOUNTS)) {
+            for (String group : ProjectionGroups.ALL) {
                 configurer.eventProcessing().registerHandlerInterceptor(group, config -> (unitOfWork, chain) -> {
                     if (unitOfWork.getMessage() instanceof DomainEventMessage<?> event) {
                         String aggregateId = event.getAggregateIdentifier();

@@ -44,10 +44,8 @@ class KnownSagaSegmentsTest {
         store = new KnownSagasStore(KnownSagasStoreTest.jdbcStore(dataSource), Set.of(OnePerTask.class));
         AnnotatedSagaRepository<OnePerTask> repository = AnnotatedSagaRepository.<OnePerTask>builder()
                 .sagaType(OnePerTask.class).sagaStore(store).build();
-        manager = new KnownSagaSegments<>(AnnotatedSagaManager.<OnePerTask>builder()
-                .sagaType(OnePerTask.class).sagaRepository(repository), OnePerTask.class, store, Set.of());
-        startedFirst = new KnownSagaSegments<>(AnnotatedSagaManager.<OnePerTask>builder()
-                .sagaType(OnePerTask.class).sagaRepository(repository), OnePerTask.class, store, Set.of(Started.class));
+        manager = knownSagaSegments(repository, Set.of());
+        startedFirst = knownSagaSegments(repository, Set.of(Started.class));
         axons = AnnotatedSagaManager.<OnePerTask>builder().sagaType(OnePerTask.class).sagaRepository(repository).build();
     }
 
@@ -134,6 +132,12 @@ class KnownSagaSegmentsTest {
         EventMessage<?> start = GenericEventMessage.asEventMessage(new Started(videoId));
         handleInUnitOfWork(startedFirst, start, ofTheAssociation);
         assertThat(otherNode.findSagas(OnePerTask.class, task(videoId))).hasSize(1);
+    }
+
+    private KnownSagaSegments<OnePerTask> knownSagaSegments(AnnotatedSagaRepository<OnePerTask> repository,
+                                                          Set<Class<?>> firstEvents) {
+        return new KnownSagaSegments<>(AnnotatedSagaManager.<OnePerTask>builder()
+                .sagaType(OnePerTask.class).sagaRepository(repository), OnePerTask.class, store, firstEvents);
     }
 
     private static void handleInUnitOfWork(AnnotatedSagaManager<OnePerTask> sagaManager, EventMessage<?> event,

@@ -225,18 +225,17 @@ class TaskLifecycleEndToEndTest {
                 assertThat(api().get("/api/video/tasks?limit=100", carol).json().at("/data/items").size()).isEqualTo(5));
         // the global event index steps by one (ADR 0002): no blocks of 50 handed out per node. Holes remain where an
         // appending transaction rolled back (a lost optimistic-lock race), so the rule is the sequence's, not density
-        Map<String, Object> sequence = jdbc.queryForMap(
-                "select increment_by, cache_size from pg_sequences where sequencename = 'domain_event_entry_seq'");
-        assertThat(((Number) sequence.get("increment_by")).longValue()).isEqualTo(1L);
-        assertThat(((Number) sequence.get("cache_size")).longValue()).isEqualTo(1L);
+        EventSequence sequence = jdbc.queryForObject(
+                "select increment_by, cache_size from pg_sequences where sequencename = 'domain_event_entry_seq'",
+                (rs, row) -> new EventSequence(rs.getLong("increment_by"), rs.getLong("cache_size")));
+        assertThat(sequence.incrementBy()).isEqualTo(1L);
+        assertThat(sequence.cacheSize()).isEqualTo(1L);
         assertThat(jdbc.queryForObject("select column_default from information_schema.columns "
                 + "where table_name = 'domain_event_entry' and column_name = 'global_index'", String.class))
                 .contains("nextval('domain_event_entry_seq'");
-        Map<String, Object> span = jdbc.queryForMap("select min(global_index) lo, max(global_index) hi, count(*) n from domain_event_entry");
-        long lo = ((Number) span.get("lo")).longValue();
-        long hi = ((Number) span.get("hi")).longValue();
-        long n = ((Number) span.get("n")).longValue();
-        assertThat(hi - lo + 1).as("numbers taken vs events stored").isLessThan(2 * n);
+        IndexSpan span = jdbc.queryForObject("select min(global_index) lo, max(global_index) hi, count(*) n from domain_event_entry",
+                (rs, row) -> new IndexSpan(rs.getLong("lo"), rs.getLong("hi"), rs.getLong("n")));
+        assertThat(span.hi() - span.lo() + 1).as("numbers taken vs events stored").isLessThan(2 * span.events());
         JsonNode first = api().get("/api/video/tasks?limit=2", carol).json().get("data");
         assertThat(first.get("items")).hasSize(2);
         String cursor = first.get("nextCursor").asText();
@@ -251,5 +250,13 @@ class TaskLifecycleEndToEndTest {
         assertThat(paged.at("/items/0/prompt").asText()).isEqualTo("clip 2");
         assertThat(api().get("/api/video/tasks?status=BOGUS", carol).status()).isEqualTo(422);
         assertThat(api().get("/api/video/tasks?cursor=bm90LWEtY3Vyc29y", carol).status()).isIn(400, 422);
+    }
+
+    /** The global index's sequence as PostgreSQL describes it. */
+    private record EventSequence(long incrementBy, long cacheSize) {
+    }
+
+    /** The global index numbers in use, and how many events hold them. */
+    private record IndexSpan(long lo, long hi, long events) {
     }
 }

@@ -32,7 +32,7 @@ import java.util.Set;
 class ProjectionAdminController {
 
     private static final Logger audit = LoggerFactory.getLogger("reelay.audit");
-    static final Set<String> REBUILDABLE = Set.of(ProjectionGroups.TASK_VIEWS, ProjectionGroups.LINEAGE, ProjectionGroups.ACCOUNTS);
+    static final Set<String> REBUILDABLE = Set.copyOf(ProjectionGroups.ALL);
 
     private final EventProcessingConfiguration processing;
     private final EventStore eventStore;
