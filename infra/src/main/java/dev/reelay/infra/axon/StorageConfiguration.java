@@ -51,6 +51,22 @@ public class StorageConfiguration {
             .associationValueColumn("association_value")
             .build();
 
+    /** V1's event and snapshot tables and columns. */
+    static final EventSchema EVENT_TABLES = EventSchema.builder()
+            .eventTable("domain_event_entry")
+            .snapshotTable("snapshot_event_entry")
+            .globalIndexColumn("global_index")
+            .timestampColumn("time_stamp")
+            .eventIdentifierColumn("event_identifier")
+            .aggregateIdentifierColumn("aggregate_identifier")
+            .sequenceNumberColumn("sequence_number")
+            .typeColumn("type")
+            .payloadTypeColumn("payload_type")
+            .payloadRevisionColumn("payload_revision")
+            .payloadColumn("payload")
+            .metaDataColumn("meta_data")
+            .build();
+
     /** V1's token table and columns (as JPA's {@code TokenEntry} mapped them). */
     static final TokenSchema TOKEN_TABLE = TokenSchema.builder()
             .setTokenTable("token_entry")
@@ -69,29 +85,21 @@ public class StorageConfiguration {
                                           org.axonframework.config.Configuration configuration,
                                           ConnectionProvider connectionProvider,
                                           TransactionManager transactionManager) {
-        return JdbcEventStorageEngine.builder()
+        JdbcEventStorageEngine.Builder builder = JdbcEventStorageEngine.builder()
                 .snapshotSerializer(defaultSerializer)
                 .upcasterChain(configuration.upcasterChain())
                 .persistenceExceptionResolver(persistenceExceptionResolver)
                 .eventSerializer(eventSerializer)
                 .snapshotFilter(configuration.snapshotFilter())
                 .connectionProvider(connectionProvider)
-                .transactionManager(transactionManager)
-                .schema(EventSchema.builder()
-                        .eventTable("domain_event_entry")
-                        .snapshotTable("snapshot_event_entry")
-                        .globalIndexColumn("global_index")
-                        .timestampColumn("time_stamp")
-                        .eventIdentifierColumn("event_identifier")
-                        .aggregateIdentifierColumn("aggregate_identifier")
-                        .sequenceNumberColumn("sequence_number")
-                        .typeColumn("type")
-                        .payloadTypeColumn("payload_type")
-                        .payloadRevisionColumn("payload_revision")
-                        .payloadColumn("payload")
-                        .metaDataColumn("meta_data")
-                        .build())
-                .build();
+                .transactionManager(transactionManager);
+        return ParsedTimestampStorageEngine.build(builder, EVENT_TABLES);
+    }
+
+    /** Instants in payloads of the shape Reelay writes read without a formatter (Spring's mapper, so Axon's too). */
+    @Bean
+    com.fasterxml.jackson.databind.Module isoInstants() {
+        return IsoInstantDeserializer.module();
     }
 
     /**

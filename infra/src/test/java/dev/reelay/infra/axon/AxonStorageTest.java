@@ -23,6 +23,7 @@ import org.axonframework.modelling.saga.AssociationValue;
 import org.axonframework.modelling.saga.AssociationValuesImpl;
 import org.axonframework.modelling.saga.repository.SagaStore;
 import org.axonframework.serialization.Serializer;
+import org.axonframework.serialization.json.JacksonSerializer;
 import org.axonframework.spring.eventsourcing.SpringPrototypeAggregateFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -85,6 +86,9 @@ class AxonStorageTest {
     @Qualifier("serializer")
     Serializer serializer;
     @Autowired
+    @Qualifier("eventSerializer")
+    Serializer eventSerializer;
+    @Autowired
     TransactionManager axonTransactions;
     @Autowired
     @Qualifier("accountCache")
@@ -97,8 +101,11 @@ class AxonStorageTest {
     private final CountDownLatch release = new CountDownLatch(1);
 
     @Test
-    void aTasksEventsAreNumberedByTheDatabaseAndReadBackAsWritten() {
-        assertThat(events).isInstanceOf(JdbcEventStorageEngine.class);
+    void aTasksEventsAreNumberedByTheDatabaseAndReadBackAsWritten() throws Exception {
+        assertThat(events).isInstanceOf(JdbcEventStorageEngine.class).isInstanceOf(ParsedTimestampStorageEngine.class);
+        // payload instants are read by the fast path too: the module is on the mapper Axon's event serializer uses
+        assertThat(IsoInstantDeserializerTest.instantDeserializerOf(((JacksonSerializer) eventSerializer).getObjectMapper()))
+                .isInstanceOf(IsoInstantDeserializer.class);
         String videoId = submit("storage-user", "a heron over a still lake");
 
         List<Long> stored = jdbc.queryForList("select global_index from domain_event_entry where aggregate_identifier = ?"
