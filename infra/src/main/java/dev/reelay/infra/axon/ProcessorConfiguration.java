@@ -6,6 +6,7 @@ import dev.reelay.infra.guardrails.GuardrailProperties;
 import dev.reelay.kernel.event.TaskEvent;
 import dev.reelay.query.ProjectionGroups;
 import dev.reelay.query.consistency.ReadModelCatchUp;
+import dev.reelay.query.tasks.TaskViewInputs;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.axonframework.common.caching.Cache;
 import org.axonframework.common.caching.NoCache;
@@ -97,14 +98,18 @@ class ProcessorConfiguration {
      * Events naming a task are handled in order per task, whatever aggregate they come from. A task's own event is
      * placed by its aggregate's id, which is its task's id, without deserialising the payload: each worker of a
      * tracking processor reads the whole stream and asks this policy about every event, so a payload read here was
-     * parsed once more by every worker whose segment it is not (issue 16). An event of another aggregate about a task
-     * (an account's admission) still needs its payload.
+     * parsed once more by every worker whose segment it is not (issue 16). An account's quota movement, which
+     * task-views drops unread ({@link TaskViewInputs#NOT_SHOWN}), keeps its account's sequence, also unread. Another
+     * aggregate's event that changes a task's view (an account's admission) still needs its payload.
      */
     static SequencingPolicy<EventMessage<?>> byTask() {
         SequentialPerAggregatePolicy perAggregate = SequentialPerAggregatePolicy.instance();
         return event -> {
             if (event instanceof DomainEventMessage<?> domain && TASK_AGGREGATE.equals(domain.getType())) {
                 return domain.getAggregateIdentifier();
+            }
+            if (TaskViewInputs.NOT_SHOWN.contains(event.getPayloadType())) {
+                return perAggregate.getSequenceIdentifierFor(event);
             }
             return event.getPayload() instanceof TaskEvent task ? task.videoId().value()
                     : perAggregate.getSequenceIdentifierFor(event);

@@ -1,6 +1,7 @@
 package dev.reelay.infra.axon;
 
 import dev.reelay.kernel.event.ProgressUpdated;
+import dev.reelay.kernel.event.QuotaHeld;
 import dev.reelay.kernel.event.TaskAdmitted;
 import dev.reelay.kernel.task.VideoId;
 import org.axonframework.eventhandling.EventMessage;
@@ -8,6 +9,7 @@ import org.axonframework.eventhandling.GenericDomainEventMessage;
 import org.axonframework.eventhandling.async.SequencingPolicy;
 import org.junit.jupiter.api.Test;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,6 +37,19 @@ class TaskSequencingTest {
         EventMessage<?> admitted = new GenericDomainEventMessage<>("UserAccount", "alice", 17,
                 new TaskAdmitted("alice", TASK, false, Instant.EPOCH));
         assertThat(byTask.getSequenceIdentifierFor(admitted)).isEqualTo(TASK.value());
+    }
+
+    @Test
+    void anAccountsQuotaMovementKeepsItsAccountsSequenceUnread() {
+        QuotaHeld held = new QuotaHeld("alice", TASK, "sora-2", "1280x720", 8, BigDecimal.ONE, BigDecimal.valueOf(8),
+                Instant.EPOCH, Instant.EPOCH.plusSeconds(86_400), Instant.EPOCH);
+        EventMessage<?> movement = new GenericDomainEventMessage<>("UserAccount", "alice", 16, held) {
+            @Override
+            public QuotaHeld getPayload() {
+                throw new AssertionError("the payload was read");
+            }
+        };
+        assertThat(byTask.getSequenceIdentifierFor(movement)).isEqualTo("alice");
     }
 
     @Test

@@ -59,9 +59,16 @@ class TaskViewProjector {
         });
     }
 
-    /** Every other event of a task's own stream; those that change nothing visible still move {@code last_seq}. */
-    @EventHandler
-    void on(TaskEvent event, EventMessage<?> message) {
+    /**
+     * Every other event of a task's own stream; those that change nothing visible still move {@code last_seq}. An
+     * account's quota movement ({@link TaskViewInputs#NOT_SHOWN}) is dropped before its payload is read.
+     */
+    @EventHandler(payloadType = TaskEvent.class)
+    void on(EventMessage<? extends TaskEvent> message) {
+        if (TaskViewInputs.NOT_SHOWN.contains(message.getPayloadType())) {
+            return;
+        }
+        TaskEvent event = message.getPayload();
         long sequence = ownSequence(message, event.videoId().value());
         if (sequence < 0) {
             return; // an account's event about the task: not part of the task's own stream
