@@ -105,7 +105,10 @@ class SlowConnectionGuard implements WebServerFactoryCustomizer<TomcatServletWeb
             }
             for (SocketWrapperBase<?> connection : protocol.openConnections()) {
                 try {
-                    if (!connection.isClosed() && connection.getCurrentProcessor() instanceof AbstractProcessor waiting) {
+                    // an asynchronous request (a live event stream) was read whole before its servlet went async, and
+                    // Tomcat leaves it at STAGE_ENDED with its start time set, the marks of headers still arriving
+                    if (!connection.isClosed() && connection.getCurrentProcessor() instanceof AbstractProcessor waiting
+                            && !waiting.isAsync()) {
                         inspect(waiting.getRequest(), connection, now, slowByAddress);
                     }
                 } catch (RuntimeException e) {

@@ -4,6 +4,7 @@ import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.TestPropertySource;
 
@@ -39,6 +40,8 @@ class SlowClientsTest {
 
     @LocalServerPort
     int port;
+    @Autowired
+    SlowConnectionGuard guard;
 
     private final List<Socket> sockets = new ArrayList<>();
     private final ScheduledExecutorService trickle = Executors.newSingleThreadScheduledExecutor();
@@ -117,6 +120,52 @@ class SlowClientsTest {
         assertThat(outcomes.values()).allSatisfy(outcome ->
                 assertThat(outcome).matches("cut off|HTTP/1.1 (408|429) .*"));
         assertThat(outcomes.values()).anyMatch(outcome -> outcome.startsWith("HTTP/1.1 408"));
+    }
+
+    /**
+     * A live event stream is a request Tomcat read whole before it went asynchronous; it stays open for as long as
+     * the client listens. More of them from one address than the slow-request bound, open past the header deadline,
+     * are not slow clients: none is cut, and each still delivers.
+     */
+    @Test
+    void liveEventStreamsOpenPastTheHeaderDeadlineAreNotCutOff() throws Exception {
+        HttpApi api = new HttpApi(port);
+        String token = api.token("stream-listener");
+        List<InputStream> streams = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Socket socket = new Socket();
+            socket.connect(new InetSocketAddress("localhost", port), 5_000);
+            socket.setSoTimeout(20_000);
+            sockets.add(socket);
+            socket.getOutputStream().write(("GET /api/video/tasks/stream HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Accept: text/event-stream\r\nAuthorization: Bearer " + token + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            assertThat(readUntil(in, "\r\n\r\n")).startsWith("HTTP/1.1 200");
+            streams.add(in);
+        }
+        long cutBefore = guard.cutOff();
+        // past header-timeout (3 s) and slow-after, for many of the guard's rounds
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(() -> guard.cutOff() == cutBefore);
+
+        assertThat(api.postJson("/api/video/tasks", token, "{\"prompt\":\"a lighthouse at dusk\",\"model\":\"sora-2\"}")
+                .status()).isEqualTo(201);
+        for (InputStream in : streams) {
+            assertThat(readUntil(in, "TaskSubmitted")).contains("TaskSubmitted");
+        }
+    }
+
+    /** The bytes read from {@code in} up to and including {@code marker}. */
+    private static String readUntil(InputStream in, String marker) throws IOException {
+        StringBuilder read = new StringBuilder();
+        while (read.indexOf(marker) < 0) {
+            int b = in.read();
+            if (b < 0) {
+                throw new AssertionError("stream ended before " + marker + ": " + read);
+            }
+            read.append((char) b);
+        }
+        return read.toString();
     }
 
     @Test
