@@ -39,11 +39,8 @@ final class ParsedTimestampStorageEngine extends JdbcEventStorageEngine {
     static final long LOWEST_GLOBAL_SEQUENCE = 1;
     static final int GAP_TIMEOUT_MS = 60_000;
 
-    private final EventSchema schema;
-
-    private ParsedTimestampStorageEngine(Builder builder, EventSchema schema) {
+    private ParsedTimestampStorageEngine(Builder builder) {
         super(builder);
-        this.schema = schema;
     }
 
     /** The engine {@code builder} describes; its schema and gap settings are set here. */
@@ -52,12 +49,13 @@ final class ParsedTimestampStorageEngine extends JdbcEventStorageEngine {
                 .maxGapOffset(MAX_GAP_OFFSET)
                 .lowestGlobalSequence(LOWEST_GLOBAL_SEQUENCE)
                 .gapTimeout(GAP_TIMEOUT_MS);
-        return new ParsedTimestampStorageEngine(builder, schema);
+        return new ParsedTimestampStorageEngine(builder);
     }
 
     @Override
     protected TrackedEventData<?> getTrackedEventData(ResultSet resultSet, GapAwareTrackingToken previousToken)
             throws SQLException {
+        EventSchema schema = schema();
         long globalSequence = resultSet.getLong(schema.globalIndexColumn());
         String aggregateIdentifier = resultSet.getString(schema.aggregateIdentifierColumn());
         String eventIdentifier = resultSet.getString(schema.eventIdentifierColumn());
