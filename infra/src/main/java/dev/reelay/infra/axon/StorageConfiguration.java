@@ -16,6 +16,7 @@ import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.modelling.saga.repository.jdbc.JdbcSagaStore;
 import org.axonframework.modelling.saga.repository.jdbc.SagaSchema;
 import org.axonframework.serialization.Serializer;
+import org.axonframework.spring.jdbc.SpringDataSourceConnectionProvider;
 import org.axonframework.springboot.TokenStoreProperties;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
@@ -23,6 +24,7 @@ import org.springframework.context.annotation.Configuration;
 
 import java.time.Duration;
 import java.util.Set;
+import javax.sql.DataSource;
 
 /**
  * The event store and the upstream saga's store on Axon's JDBC engines instead of its JPA ones (ADR 0014, issue 16):
@@ -77,6 +79,25 @@ public class StorageConfiguration {
             .setTimestampColumn("timestamp")
             .setOwnerColumn("owner")
             .build();
+
+    /**
+     * The engines' connections: the Spring transaction's own while one runs (every unit of work of Reelay's has one:
+     * commands, processors' batches, deadlines, snapshots), otherwise one borrowed for the statement and given back.
+     * Each borrowed connection is closed exactly once.
+     * <p>
+     * Axon's default wraps this in {@code UnitOfWorkAwareConnectionProviderWrapper}, which keeps the transaction's
+     * connection on the unit of work and closes it again at the unit of work's clean-up, after the transaction manager
+     * has already given it back to the pool. HikariCP's second {@code close()} of a returned connection clears the
+     * statement list that the physical connection's next borrower, on another thread, is using: that borrower's
+     * statements are no longer closed with it, and a clear that races its own bookkeeping leaves the list at size -1,
+     * after which every statement on that connection fails with {@code ArrayIndexOutOfBoundsException: Index -1 out of
+     * bounds for length 16}. Benchmarks 1 and 5 met it under load: an acceptance command lost, a task failed whose
+     * provider job existed. With a Spring transaction on every unit of work the wrapper adds nothing.
+     */
+    @Bean
+    ConnectionProvider connectionProvider(DataSource dataSource) {
+        return new SpringDataSourceConnectionProvider(dataSource);
+    }
 
     @Bean
     EventStorageEngine eventStorageEngine(Serializer defaultSerializer,

@@ -9,6 +9,8 @@ import dev.reelay.kernel.account.AccountId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.axonframework.common.caching.Cache;
+import org.axonframework.common.jdbc.ConnectionProvider;
+import org.axonframework.common.jdbc.UnitOfWorkAwareConnectionProviderWrapper;
 import org.axonframework.common.jpa.EntityManagerProvider;
 import org.axonframework.common.transaction.TransactionManager;
 import org.axonframework.config.EventProcessingConfiguration;
@@ -25,6 +27,7 @@ import org.axonframework.modelling.saga.repository.SagaStore;
 import org.axonframework.serialization.Serializer;
 import org.axonframework.serialization.json.JacksonSerializer;
 import org.axonframework.spring.eventsourcing.SpringPrototypeAggregateFactory;
+import org.axonframework.spring.jdbc.SpringDataSourceConnectionProvider;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -96,6 +99,8 @@ class AxonStorageTest {
     @Autowired
     @Qualifier("taskCache")
     Cache taskCache;
+    @Autowired
+    ConnectionProvider connections;
 
     /** Lets the transaction that holds a saga in {@link #holding} finish. */
     private final CountDownLatch release = new CountDownLatch(1);
@@ -120,6 +125,17 @@ class AxonStorageTest {
     }
 
     /** Tasks and accounts are made by their constructors, not as a Spring prototype bean per load (issue 16). */
+    /**
+     * The engines' connections come from the Spring transaction, not from Axon's default wrapper, which closed each one
+     * a second time after it was back in the pool ({@code UnitOfWorkConnectionsTest} shows what that did).
+     */
+    @Test
+    void theEnginesTakeTheSpringTransactionsConnectionWithoutAxonsUnitOfWorkWrapper() {
+        assertThat(connections).isInstanceOf(SpringDataSourceConnectionProvider.class)
+                .isNotInstanceOf(UnitOfWorkAwareConnectionProviderWrapper.class);
+        assertThat(context.getBeansOfType(ConnectionProvider.class)).hasSize(1);
+    }
+
     @Test
     void aggregatesAreMadeByTheirConstructorsNotAsSpringBeans() {
         assertThat(context.getBeansOfType(SpringPrototypeAggregateFactory.class)).isEmpty();
