@@ -79,29 +79,55 @@ class FailoverSubmission {
         return create
                 .retryWhen(retries.forProvider(route.idempotencyKeys()))
                 .publishOn(sender.scheduler())
-                .flatMap(job -> {
-                    accepted(submission.origin(), videoId, route, job);
-                    return Mono.<Void>empty();
+                .onErrorResume(error -> notAccepted(submission, index, route, error).then(Mono.<UpstreamJob>empty()))
+                .flatMap(job -> recordAcceptance(submission, route, job));
+    }
+
+    private Mono<Void> notAccepted(Submission submission, int index, ProviderRoute route, Throwable error) {
+        VideoId videoId = submission.videoId();
+        UpstreamException failure = UpstreamException.of(error);
+        boolean tryNext = (failure.kind() == UpstreamException.Kind.TRANSIENT
+                || failure.kind() == UpstreamException.Kind.CONFIGURATION) && index + 1 < submission.routes().size();
+        if (error instanceof UpstreamException) {
+            log.warn("submission of {} to {} failed ({} {}): {}", videoId, route.id(), failure.kind(),
+                    failure.httpStatus(), failure.getMessage());
+        } else {
+            log.warn("submission of {} to {} failed ({} {})", videoId, route.id(), failure.kind(), failure.httpStatus(),
+                    error);
+        }
+        if (tryNext) {
+            return tryRoute(submission, index + 1);
+        }
+        if (failure.retryable(route.idempotencyKeys()) && !nodes.isRunning(nodes.thisRun())) {
+            // this node is stopping (its own sandbox, its connections go first): the task is not at
+            // fault. The round is handed back; a live node's takeover check starts the next one.
+            log.info("submission of {} handed back: this node is stopping", videoId);
+            return Mono.empty();
+        }
+        return Mono.fromRunnable(() -> sender.send(submission.origin(), ProviderAnswers.submissionFailed(
+                        videoId, failure, route.idempotencyKeys(), clock.instant())))
+                .subscribeOn(sender.scheduler()).then();
+    }
+
+    /**
+     * The provider has accepted: a job exists, so nothing that goes wrong from here on is the provider's failure. The
+     * binding is written again with backoff if Reelay's own database refuses it; the round is neither failed nor sent to
+     * the next provider (that would be a second job). If the writes still fail, the round stays open: at the end of its
+     * watchdog the saga starts the next round, with the task id as the idempotency key again, which a provider that
+     * honours the key answers with this same job.
+     */
+    private Mono<Void> recordAcceptance(Submission submission, ProviderRoute route, UpstreamJob job) {
+        VideoId videoId = submission.videoId();
+        return Mono.fromRunnable(() -> providers.bind(videoId, route.id(), job.externalTaskId()))
+                .subscribeOn(sender.scheduler())
+                .retryWhen(retries.forOwnWrites())
+                .then(Mono.fromRunnable(() -> accepted(submission.origin(), videoId, route, job)))
+                .onErrorResume(e -> {
+                    log.error("{} accepted {} as job {}, but the acceptance could not be recorded; the "
+                            + "round's watchdog will submit it again", route.id(), videoId, job.externalTaskId(), e);
+                    return Mono.empty();
                 })
-                .onErrorResume(error -> {
-                    UpstreamException failure = UpstreamException.of(error);
-                    boolean tryNext = (failure.kind() == UpstreamException.Kind.TRANSIENT
-                            || failure.kind() == UpstreamException.Kind.CONFIGURATION) && index + 1 < submission.routes().size();
-                    log.warn("submission of {} to {} failed ({} {}): {}", videoId, route.id(), failure.kind(),
-                            failure.httpStatus(), failure.getMessage());
-                    if (tryNext) {
-                        return tryRoute(submission, index + 1);
-                    }
-                    if (failure.retryable(route.idempotencyKeys()) && !nodes.isRunning(nodes.thisRun())) {
-                        // this node is stopping (its own sandbox, its connections go first): the task is not at
-                        // fault. The round is handed back; a live node's takeover check starts the next one.
-                        log.info("submission of {} handed back: this node is stopping", videoId);
-                        return Mono.empty();
-                    }
-                    return Mono.fromRunnable(() -> sender.send(submission.origin(), ProviderAnswers.submissionFailed(
-                                    videoId, failure, route.idempotencyKeys(), clock.instant())))
-                            .subscribeOn(sender.scheduler()).then();
-                });
+                .then();
     }
 
     /**
@@ -109,7 +135,6 @@ class FailoverSubmission {
      * {@code UpstreamTaskAccepted} event is stored, and must find its task (ADR 0010).
      */
     private void accepted(MetaData origin, VideoId videoId, ProviderRoute route, UpstreamJob job) {
-        providers.bind(videoId, route.id(), job.externalTaskId());
         sender.send(origin, new RecordUpstreamAcceptance(videoId, route.id(), job.externalTaskId(), clock.instant()));
         observations.observe(origin, videoId, job);
     }

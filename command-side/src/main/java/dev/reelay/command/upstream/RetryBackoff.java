@@ -36,4 +36,17 @@ public class RetryBackoff {
                 })
                 .onRetryExhaustedThrow((spec, signal) -> signal.failure());
     }
+
+    /**
+     * Reelay's own writes after a provider accepted a job (its binding): the same backoff, with more attempts, as the
+     * job they record already exists.
+     */
+    Retry forOwnWrites() {
+        return Retry.backoff(OWN_WRITE_RETRIES, settings.firstBackoff())
+                .maxBackoff(settings.maxBackoff())
+                .jitter(0.5);
+    }
+
+    /** Attempts after the first for {@link #forOwnWrites()}: with the defaults (1 s doubling to 30 s), about 3 minutes. */
+    static final int OWN_WRITE_RETRIES = 8;
 }

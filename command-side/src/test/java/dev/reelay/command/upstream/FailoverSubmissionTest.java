@@ -2,6 +2,7 @@ package dev.reelay.command.upstream;
 
 import dev.reelay.command.upstream.UpstreamProviders.ProviderRoute;
 import dev.reelay.kernel.command.FailTask;
+import dev.reelay.kernel.command.RecordUpstreamAcceptance;
 import dev.reelay.kernel.task.ErrorCode;
 import dev.reelay.kernel.task.MediaType;
 import dev.reelay.kernel.task.TaskSpec;
@@ -94,5 +95,58 @@ class FailoverSubmissionTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> !failed.isEmpty());
         assertThat(failed.get(0).errorCode()).isEqualTo(ErrorCode.UPSTREAM_REJECTED);
+    }
+
+    /**
+     * Once a provider has accepted, a job exists: a refused write of Reelay's own (the binding; benchmark 1 met one
+     * under load) is retried, and neither fails the task nor sends it to another provider, which would be a second job.
+     */
+    @Test
+    void aBindingThatCannotBeWrittenAtFirstIsRetriedWithoutFailingTheTaskOrCreatingAgain() {
+        List<RecordUpstreamAcceptance> accepted = new CopyOnWriteArrayList<>();
+        AtomicInteger bindAttempts = new AtomicInteger();
+        SimpleCommandBus bus = SimpleCommandBus.builder().build();
+        bus.subscribe(FailTask.class.getName(), command -> failed.add((FailTask) command.getPayload()));
+        bus.subscribe(RecordUpstreamAcceptance.class.getName(),
+                command -> accepted.add((RecordUpstreamAcceptance) command.getPayload()));
+        TaskCommandSender sender = new TaskCommandSender(DefaultCommandGateway.builder().commandBus(bus).build());
+        ProviderRoute second = new ProviderRoute("p2", 2, true, false, ROUTE.pollInitial(), ROUTE.pollMin(),
+                ROUTE.pollMax(), ROUTE.webhookSafetyPoll(), ROUTE.giveUpAfter(), ROUTE.submitBudget());
+        UpstreamProviders providers = new UpstreamSagaTest.FakeProviders(Map.of("p1", ROUTE, "p2", second)) {
+            @Override
+            public List<ProviderRoute> routesFor(String model) {
+                return List.of(ROUTE, second);
+            }
+
+            @Override
+            public Mono<UpstreamJob> create(String providerId, VideoId videoId, TaskSpec spec, int attempt) {
+                creates.incrementAndGet();
+                return Mono.just(new UpstreamJob("job-on-" + providerId, UpstreamJob.State.QUEUED, 0, null, null,
+                        null, null, null, null, null));
+            }
+
+            @Override
+            public void bind(VideoId videoId, String providerId, String externalTaskId) {
+                if (bindAttempts.incrementAndGet() <= 2) {
+                    throw new IllegalStateException("the database refused the binding");
+                }
+                bound(videoId, providerId, externalTaskId);
+            }
+        };
+        Clock clock = Clock.systemUTC();
+        FailoverSubmission submission = new FailoverSubmission(providers, new RetryBackoff(settings), sender,
+                new JobObservations(sender, new PollThrottle(settings), new RequestOrigins(), clock),
+                new UpstreamSagaTest.FakeNodes("run-a"), clock);
+        VideoId videoId = VideoId.derivedFrom("failover-bind-retried");
+
+        submission.start(MetaData.emptyInstance(), videoId, SPEC, null, 1);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !accepted.isEmpty());
+        assertThat(accepted.get(0).providerId()).isEqualTo("p1");
+        assertThat(accepted.get(0).externalTaskId()).isEqualTo("job-on-p1");
+        assertThat(providers.bindingOf(videoId)).contains(new UpstreamProviders.Binding("p1", "job-on-p1"));
+        assertThat(bindAttempts).hasValue(3);
+        assertThat(creates).as("one job: neither the same provider nor the next one was asked again").hasValue(1);
+        assertThat(failed).isEmpty();
     }
 }
