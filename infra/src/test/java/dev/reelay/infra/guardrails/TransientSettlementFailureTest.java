@@ -5,8 +5,6 @@ import dev.reelay.infra.support.ReelayIntegrationTest;
 import dev.reelay.kernel.account.AccountId;
 import dev.reelay.kernel.command.SettleTask;
 import dev.reelay.kernel.event.QuotaCaptured;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import org.axonframework.commandhandling.CommandBus;
 import org.axonframework.common.Registration;
 import org.axonframework.eventsourcing.eventstore.EventStore;
@@ -25,9 +23,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A task's settlement that fails for a reason of the moment (here: the account's lock was not available) is tried
- * again with the upstream saga's whole batch, instead of the saga's event being logged and skipped, which left the
- * hold and the slot taken and the saga running for good.
+ * A task's settlement that fails for a reason of the moment (here: the account's lock was not available) is sent
+ * again by the command outbox, instead of being lost, which left the hold and the slot taken for good.
  */
 @ReelayIntegrationTest
 class TransientSettlementFailureTest {
@@ -38,8 +35,6 @@ class TransientSettlementFailureTest {
     CommandBus commandBus;
     @Autowired
     EventStore events;
-    @Autowired
-    MeterRegistry meters;
 
     @Test
     void aSettlementThatMetALockedAccountIsRetriedAndTheHoldIsCaptured() {
@@ -53,7 +48,6 @@ class TransientSettlementFailureTest {
             }
             return chain.proceed();
         });
-        double retriedBefore = retried();
         try {
             HttpApi api = new HttpApi(port);
             String token = api.token(owner);
@@ -69,7 +63,6 @@ class TransientSettlementFailureTest {
                     .map(captured -> captured.videoId().value()))
                     .as("the completed task's hold is captured after all").containsExactly(videoId));
             assertThat(attempts).as("the settlement failed once and passed the second time").hasValue(2);
-            assertThat(retried() - retriedBefore).as("counted as retried").isGreaterThanOrEqualTo(1);
 
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
                 HttpApi.Response quota = api.get("/api/video/quota", token);
@@ -81,11 +74,5 @@ class TransientSettlementFailureTest {
         } finally {
             failFirst.cancel();
         }
-    }
-
-    private double retried() {
-        Counter counter = meters.find("reelay.events.handler.failures").tag("handler", "UpstreamSaga")
-                .tag("outcome", "retried").counter();
-        return counter == null ? 0 : counter.count();
     }
 }
