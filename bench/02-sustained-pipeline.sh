@@ -14,6 +14,8 @@
 #
 # Knobs: CLIENTS=16  DURATION=60  WARMUP_S=10  JOB_DURATION=2s  SAMPLE_HZ=4  DRAIN_TIMEOUT=300  MAX_REQUESTS=200000
 #        APP_ARGS (extra app arguments, e.g. processor settings)
+#        POOL_WATCH=1: HikariCP's leak detection at 5 s in the app, and a thread dump the first two times it fires
+#        (stall-pool-N-threads*.txt); off by default, as it schedules a task per connection borrowed
 # Bounded: warm-up + DURATION + drain (<= DRAIN_TIMEOUT) + start-up; ~3-6 min with the defaults.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/cluster.sh"
@@ -26,6 +28,8 @@ JOB_DURATION="${JOB_DURATION:-2s}"
 SAMPLE_HZ="${SAMPLE_HZ:-4}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-300}"
 MAX_REQUESTS="${MAX_REQUESTS:-200000}"
+LEAK_ARGS=""
+[ -n "${POOL_WATCH:-}" ] && LEAK_ARGS="--spring.datasource.hikari.leak-detection-threshold=5000"
 
 machine_info
 pg_start
@@ -35,11 +39,11 @@ if [ "$PROVIDER" = fake ]; then
   # the provider in a process of its own (lib/fake_provider.py), so the app's CPU is Reelay's own work
   JOB_MS=$(( ${JOB_DURATION%s} * 1000 )) CREATE_DELAY_MS=0 fake_start
   # shellcheck disable=SC2046,SC2086
-  app_start pipeline reelay $(fake_provider_args bench 1s 1s 5s) ${APP_ARGS:-}
+  app_start pipeline reelay $(fake_provider_args bench 1s 1s 5s) ${LEAK_ARGS:-} ${APP_ARGS:-}
 else
   FAKE_PID=""
   # shellcheck disable=SC2046,SC2086
-  app_start pipeline reelay --reelay.sandbox.job-duration="$JOB_DURATION" $(sandbox_provider_args 1s 1s 5s) ${APP_ARGS:-}
+  app_start pipeline reelay --reelay.sandbox.job-duration="$JOB_DURATION" $(sandbox_provider_args 1s 1s 5s) ${LEAK_ARGS:-} ${APP_ARGS:-}
 fi
 PROMETHEUS_TOKEN=$(token "$APP_URL" bench-scraper admin)
 for i in $(seq 1 "$CLIENTS"); do token "$APP_URL" "bench-$i"; done > "$WORK/tokens.txt"
@@ -80,6 +84,24 @@ drain() {
   printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)"
 }
 
+# pool watch (POOL_WATCH=1): the app runs with HikariCP's leak detection at 5 s (connections are held for milliseconds), which logs
+# where each connection held that long was borrowed. The first two such moments also get a thread dump: what the
+# holders and everyone else wait for. The pool's own time-out (30 s) fails every waiter at once.
+( stalls=0; seen=0
+  while [ -n "${POOL_WATCH:-}" ] && kill -0 "$APP_PID" 2>/dev/null && [ "$stalls" -lt 2 ]; do
+    now=$(grep -c "Connection leak detection triggered" "$BENCH_OUT/app-pipeline.log" 2>/dev/null || true)
+    if [ "${now:-0}" -gt "$seen" ]; then
+      stalls=$((stalls + 1)); seen=$now
+      jcmd "$APP_PID" Thread.print > "$BENCH_OUT/stall-pool-$stalls-threads.txt" 2>/dev/null || true
+      log "pool: a connection held for 5 s or more (HikariCP's leak detection in the app log); thread dump in stall-pool-$stalls-threads.txt"
+      python3 "$BENCH_DIR/lib/threaddump_summary.py" "$BENCH_OUT/stall-pool-$stalls-threads.txt" \
+        > "$BENCH_OUT/stall-pool-$stalls-threads-summary.txt" 2>&1 || true
+      sleep 5
+    fi
+    sleep 1
+  done ) &
+POOL_WATCH=$!
+
 # JFR starts before the warm-up (starting it throws compiled code away); the load window is dumped (app.jfr)
 jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true
 log "warm-up: ${WARMUP_S}s at $CLIENTS clients (not reported), then drain"
@@ -114,6 +136,7 @@ jcmd "$APP_PID" JFR.dump name=bench begin="$JFR_BEGIN" filename="$BENCH_OUT/app.
 jcmd "$APP_PID" JFR.stop name=bench >/dev/null 2>&1 || true
 wait "$SAMPLER" "$MID" || true
 D=$(drain load)
+kill "$POOL_WATCH" 2>/dev/null || true
 after=$(cpu_snap "$APP_PID"); fake1=$(fake_jiffies)
 python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/threads-after"
 log "backlog drained $D s after the load stopped"
