@@ -56,13 +56,8 @@ class SettlementUnitOfWorkTest {
     void aSettlementFromAnOpenBatchIsSentWhenTheBatchCommitsWithItsAuditKeys() throws Exception {
         String owner = "settle-" + UUID.randomUUID();
         AccountId account = AccountId.of(owner);
-        VideoId videoId = VideoId.random();
-        commands.sendAndWait(new ReserveForTask(account, owner, videoId, "sora-2", "720x1280", 4, Instant.now()));
-
-        UnitOfWork<?> batch = openBatch(owner, "corr-settle-1");
+        UnitOfWork<?> batch = batchSettlingAHold(owner, "corr-settle-1");
         try {
-            admissions.settle(owner, videoId, TaskStatus.FAILED, null, Instant.now());
-
             CompletableFuture<Object> another = CompletableFuture.supplyAsync(() -> commands.sendAndWait(
                     new SetUserLimits(account, owner, 3, null, "settlement-test", Instant.now())));
             assertThat(another).as("another command on the account is not held up by the open batch")
@@ -82,22 +77,24 @@ class SettlementUnitOfWorkTest {
     void aBatchRolledBackSettlesNothing() throws Exception {
         String owner = "settle-rolled-back-" + UUID.randomUUID();
         AccountId account = AccountId.of(owner);
-        VideoId videoId = VideoId.random();
-        commands.sendAndWait(new ReserveForTask(account, owner, videoId, "sora-2", "720x1280", 4, Instant.now()));
-
-        UnitOfWork<?> batch = openBatch(owner, "corr-settle-2");
-        admissions.settle(owner, videoId, TaskStatus.FAILED, null, Instant.now());
-        batch.rollback();
+        batchSettlingAHold(owner, "corr-settle-2").rollback();
 
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() -> released(account) == null);
     }
 
-    /** A unit of work with a transaction and the audit keys of an event, as an event processor's batch has. */
-    private UnitOfWork<?> openBatch(String owner, String correlationId) {
+    /**
+     * A task's hold reserved, then a unit of work with a transaction and the audit keys of an event, as an event
+     * processor's batch has, in which the task is settled (failed); the unit of work is left open.
+     */
+    private UnitOfWork<?> batchSettlingAHold(String owner, String correlationId) {
+        VideoId videoId = VideoId.random();
+        commands.sendAndWait(new ReserveForTask(AccountId.of(owner), owner, videoId, "sora-2", "720x1280", 4,
+                Instant.now()));
         UnitOfWork<?> batch = DefaultUnitOfWork.startAndGet(GenericEventMessage.asEventMessage("an event being handled")
                 .andMetaData(Map.of(AuditMetaData.PRINCIPAL, owner, AuditMetaData.CORRELATION_ID, correlationId)));
         batch.attachTransaction(transactions);
         correlationData.forEach(batch::registerCorrelationDataProvider);
+        admissions.settle(owner, videoId, TaskStatus.FAILED, null, Instant.now());
         return batch;
     }
 
