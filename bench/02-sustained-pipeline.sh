@@ -100,7 +100,7 @@ drain() {
     fi
     sleep 1
   done ) &
-POOL_WATCH=$!
+POOL_WATCHER=$!
 
 # JFR starts before the warm-up (starting it throws compiled code away); the load window is dumped (app.jfr)
 jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true
@@ -136,7 +136,7 @@ jcmd "$APP_PID" JFR.dump name=bench begin="$JFR_BEGIN" filename="$BENCH_OUT/app.
 jcmd "$APP_PID" JFR.stop name=bench >/dev/null 2>&1 || true
 wait "$SAMPLER" "$MID" || true
 D=$(drain load)
-kill "$POOL_WATCH" 2>/dev/null || true
+kill "$POOL_WATCHER" 2>/dev/null || true
 after=$(cpu_snap "$APP_PID"); fake1=$(fake_jiffies)
 python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/threads-after"
 log "backlog drained $D s after the load stopped"

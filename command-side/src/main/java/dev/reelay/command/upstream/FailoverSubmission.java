@@ -115,27 +115,25 @@ class FailoverSubmission {
      * the next provider (that would be a second job). If the writes still fail, the round stays open: at the end of its
      * watchdog the saga starts the next round, with the task id as the idempotency key again, which a provider that
      * honours the key answers with this same job.
+     * <p>
+     * The binding is written before the acceptance command: a webhook for the new job can arrive before the
+     * {@code UpstreamTaskAccepted} event is stored, and must find its task (ADR 0010).
      */
     private Mono<Void> recordAcceptance(Submission submission, ProviderRoute route, UpstreamJob job) {
         VideoId videoId = submission.videoId();
         return Mono.fromRunnable(() -> providers.bind(videoId, route.id(), job.externalTaskId()))
                 .subscribeOn(sender.scheduler())
                 .retryWhen(retries.forOwnWrites())
-                .then(Mono.fromRunnable(() -> accepted(submission.origin(), videoId, route, job)))
+                .then(Mono.fromRunnable(() -> {
+                    sender.send(submission.origin(), new RecordUpstreamAcceptance(videoId, route.id(),
+                            job.externalTaskId(), clock.instant()));
+                    observations.observe(submission.origin(), videoId, job);
+                }))
                 .onErrorResume(e -> {
                     log.error("{} accepted {} as job {}, but the acceptance could not be recorded; the "
                             + "round's watchdog will submit it again", route.id(), videoId, job.externalTaskId(), e);
                     return Mono.empty();
                 })
                 .then();
-    }
-
-    /**
-     * The binding is written before the acceptance command: a webhook for the new job can arrive before the
-     * {@code UpstreamTaskAccepted} event is stored, and must find its task (ADR 0010).
-     */
-    private void accepted(MetaData origin, VideoId videoId, ProviderRoute route, UpstreamJob job) {
-        sender.send(origin, new RecordUpstreamAcceptance(videoId, route.id(), job.externalTaskId(), clock.instant()));
-        observations.observe(origin, videoId, job);
     }
 }

@@ -39,19 +39,19 @@ class CommandOutboxConfiguration {
 
     /** A command as stored: its payload and metadata as Axon's serializer writes them. */
     record StoredCommand(String commandName, String payloadType, String payloadRevision, String payload,
-                         String metaDataType, String metaData) {
+                         String metaData) {
 
         static StoredCommand of(CommandMessage<?> command, Serializer serializer) {
             SerializedObject<String> payload = serializer.serialize(command.getPayload(), String.class);
-            SerializedObject<String> metaData = serializer.serialize(command.getMetaData(), String.class);
             return new StoredCommand(command.getCommandName(), payload.getType().getName(), payload.getType().getRevision(),
-                    payload.getData(), metaData.getType().getName(), metaData.getData());
+                    payload.getData(), serializer.serialize(command.getMetaData(), String.class).getData());
         }
 
         CommandMessage<?> toMessage(Serializer serializer) {
             Object body = serializer.deserialize(new SimpleSerializedObject<>(payload, String.class, payloadType,
                     payloadRevision));
-            MetaData meta = serializer.deserialize(new SimpleSerializedObject<>(metaData, String.class, metaDataType, null));
+            MetaData meta = serializer.deserialize(new SimpleSerializedObject<>(metaData, String.class,
+                    serializer.typeForClass(MetaData.class)));
             return new GenericCommandMessage<>(new GenericMessage<>(body, meta), commandName);
         }
     }
