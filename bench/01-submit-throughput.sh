@@ -70,13 +70,18 @@ drain() {
   local label="$1" t0 state
   t0=$(date +%s.%N)
   while true; do
+    # one line per poll in drain-<label>.txt: seconds, submissions still without their acceptance, and the
+    # processors whose token is behind the head, to say which part of the background work drained last
     state=$(psql_db reelay -c "
-      select (select count(*) from domain_event_entry where payload_type like '%UpstreamTaskAccepted')
-             >= (select count(*) from domain_event_entry where payload_type like '%TaskSubmitted')
-         and coalesce((select min(substring(convert_from(token, 'UTF8') from '\"index\":([0-9]+)')::bigint)
-                       from token_entry where token is not null), -1)
-             >= (select coalesce(max(global_index), 0) from domain_event_entry)")
-    [ "$state" = t ] && break
+      with head as (select coalesce(max(global_index), 0) as g from domain_event_entry),
+           behind as (select processor_name, min(substring(convert_from(token, 'UTF8') from '\"index\":([0-9]+)')::bigint) as i
+                      from token_entry where token is not null group by 1)
+      select (select count(*) from domain_event_entry where payload_type like '%TaskSubmitted')
+             - (select count(*) from domain_event_entry where payload_type like '%UpstreamTaskAccepted')
+             || '|' || coalesce((select string_agg(processor_name || ':' || ((select g from head) - i), ',' order by 1)
+                                 from behind where i < (select g from head)), '')")
+    printf '%.1f|%s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$state" >> "$BENCH_OUT/drain-$label.txt"
+    [ "${state%%|*}" -le 0 ] && [ -z "${state#*|}" ] && break
     if (( $(echo "$(date +%s.%N) - $t0 > $DRAIN_TIMEOUT" | bc) )); then
       log "$label: drain timed out after $DRAIN_TIMEOUT s; evidence in stall-$label-*.txt"
       jcmd "$APP_PID" Thread.print > "$BENCH_OUT/stall-$label-threads.txt" 2>/dev/null || true
