@@ -67,22 +67,23 @@ submitted_count() { psql_db reelay -c "select count(*) from domain_event_entry w
 # (the saga's create call went out and came back), and every event processor's token (GapAwareTrackingToken "index") is at the head of the stream.
 # Prints the seconds it took: the processing lag behind the accepted submissions.
 drain() {
-  local label="$1" t0 state
+  local label="$1" t0 state elapsed
   t0=$(date +%s.%N)
   while true; do
     # one line per poll in drain-<label>.txt: seconds, submissions still without their acceptance, and the
     # processors whose token is behind the head, to say which part of the background work drained last
     state=$(psql_db reelay -c "
       with head as (select coalesce(max(global_index), 0) as g from domain_event_entry),
-           behind as (select processor_name, min(substring(convert_from(token, 'UTF8') from '\"index\":([0-9]+)')::bigint) as i
+           tokens as (select processor_name, min(substring(convert_from(token, 'UTF8') from '\"index\":([0-9]+)')::bigint) as i
                       from token_entry where token is not null group by 1)
       select (select count(*) from domain_event_entry where payload_type like '%TaskSubmitted')
              - (select count(*) from domain_event_entry where payload_type like '%UpstreamTaskAccepted')
-             || '|' || coalesce((select string_agg(processor_name || ':' || ((select g from head) - i), ',' order by 1)
-                                 from behind where i < (select g from head)), '')")
-    printf '%.1f|%s\n' "$(echo "$(date +%s.%N) - $t0" | bc)" "$state" >> "$BENCH_OUT/drain-$label.txt"
+             || '|' || coalesce((select string_agg(processor_name || ':' || (g - i), ',' order by 1)
+                                 from tokens, head where i < g), '')")
+    elapsed=$(echo "$(date +%s.%N) - $t0" | bc)
+    printf '%.1f|%s\n' "$elapsed" "$state" >> "$BENCH_OUT/drain-$label.txt"
     [ "${state%%|*}" -le 0 ] && [ -z "${state#*|}" ] && break
-    if (( $(echo "$(date +%s.%N) - $t0 > $DRAIN_TIMEOUT" | bc) )); then
+    if (( $(echo "$elapsed > $DRAIN_TIMEOUT" | bc) )); then
       log "$label: drain timed out after $DRAIN_TIMEOUT s; evidence in stall-$label-*.txt"
       jcmd "$APP_PID" Thread.print > "$BENCH_OUT/stall-$label-threads.txt" 2>/dev/null || true
       {
@@ -99,7 +100,7 @@ drain() {
     fi
     sleep 0.5
   done
-  printf '%.1f' "$(echo "$(date +%s.%N) - $t0" | bc)"
+  printf '%.1f' "$elapsed"
 }
 
 sample_during() { # sample_during <label> <start after s> <samples>
