@@ -2,6 +2,11 @@ package dev.reelay.infra.webhook;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.kernel.event.TaskExpired;
+import dev.reelay.kernel.event.TaskSubmitted;
+import org.axonframework.eventhandling.DomainEventMessage;
+import org.axonframework.eventsourcing.eventstore.DomainEventStream;
+import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.jdbc.core.JdbcTemplate;
 
 import java.io.UncheckedIOException;
@@ -20,6 +25,11 @@ import java.util.Optional;
  * <p>
  * An owner's endpoints are those enabled when the batch first needed them; an endpoint enabled, disabled or added
  * while the batch runs (milliseconds) counts from the next batch.
+ * <p>
+ * While no endpoint exists at all (most deployments, and every benchmark), there is no delivery to make and no copy is
+ * kept: one query per batch, instead of a read and a write per task event. Copies left from a time with endpoints are
+ * deleted then, so none goes stale. A task whose copy is missing once endpoints exist (it began while there were none)
+ * is rebuilt from its own events before the one at hand, read from the event store once, and followed from there.
  */
 final class FeedBatch {
 
@@ -55,20 +65,73 @@ final class FeedBatch {
     private final JdbcTemplate jdbc;
     private final Endpoints endpoints;
     private final ObjectMapper json;
+    private final EventStore eventStore;
+    /** Whether any endpoint exists, enabled or not; asked once per batch. */
+    private Boolean anyEndpoint;
     /** Every task looked at in this batch (empty when the feed has no row for it), in first-touch order. */
     private final Map<String, Optional<Task>> tasks = new LinkedHashMap<>();
     private final Map<String, List<Endpoints.Subscription>> subscriptions = new HashMap<>();
 
-    FeedBatch(JdbcTemplate jdbc, Endpoints endpoints, ObjectMapper json) {
+    FeedBatch(JdbcTemplate jdbc, Endpoints endpoints, ObjectMapper json, EventStore eventStore) {
         this.jdbc = jdbc;
         this.endpoints = endpoints;
         this.json = json;
+        this.eventStore = eventStore;
     }
 
-    /** The task as this batch has it so far; read from the table the first time. */
-    Optional<Task> find(String videoId) {
+    /**
+     * Whether any endpoint exists. The first time in a batch that finds none, copies kept from a time with endpoints
+     * are deleted: they would not follow the events that come while there are none.
+     */
+    boolean anyEndpoint() {
+        if (anyEndpoint == null) {
+            Map<String, Object> found = jdbc.queryForMap("select exists(select 1 from webhook_endpoint) as endpoints, "
+                    + "exists(select 1 from webhook_task) as copies");
+            anyEndpoint = (Boolean) found.get("endpoints");
+            if (!anyEndpoint && (Boolean) found.get("copies")) {
+                jdbc.update("delete from webhook_task");
+            }
+        }
+        return anyEndpoint;
+    }
+
+    /**
+     * The task as this batch has it so far; read from the table the first time, or, without a row, rebuilt from the
+     * task's events that came before the one at {@code sequence}.
+     */
+    Optional<Task> find(String videoId, long sequence) {
         return tasks.computeIfAbsent(videoId, id -> jdbc.query("select owner, data from webhook_task where video_id = ?",
-                (rs, n) -> new Task(rs.getString("owner"), parse(rs.getString("data"))), id).stream().findFirst());
+                        (rs, n) -> new Task(rs.getString("owner"), parse(rs.getString("data"))), id).stream().findFirst()
+                .or(() -> rebuilt(id, sequence)));
+    }
+
+    /**
+     * The task as its events before {@code sequence} left it, as the feed would have followed it; empty if they do not
+     * begin with its submission. Marked changed, so its copy is written with the batch (deleted if it expired).
+     */
+    private Optional<Task> rebuilt(String videoId, long sequence) {
+        Task task = null;
+        DomainEventStream events = eventStore.readEvents(videoId, 0);
+        while (events.hasNext()) {
+            DomainEventMessage<?> event = events.next();
+            if (event.getSequenceNumber() >= sequence) {
+                break;
+            }
+            Object payload = event.getPayload();
+            if (task == null) {
+                if (!(payload instanceof TaskSubmitted submitted)) {
+                    return Optional.empty();
+                }
+                task = new Task(submitted.owner(), TaskData.submitted(submitted));
+                task.changed = true;
+            } else if (!task.expired) {
+                TaskData after = task.data.after(payload);
+                if (after != null) {
+                    task.became(after, payload instanceof TaskExpired);
+                }
+            }
+        }
+        return Optional.ofNullable(task);
     }
 
     /** A task the feed starts following (its {@code TaskSubmitted}); written as an upsert. */

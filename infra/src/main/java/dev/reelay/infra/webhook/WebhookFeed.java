@@ -11,6 +11,7 @@ import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventHandler;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.TrackingToken;
+import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -22,7 +23,9 @@ import java.util.Optional;
  * the rows it writes, so a restart neither loses an event nor queues one twice (and {@code (endpoint, event)} is
  * unique besides); any node may run it. Each task's own events arrive in order, and each delivery remembers its
  * event's position, which the dispatcher keeps per endpoint and task. The feed's copy of each task is read and written
- * once per processor batch ({@link FeedBatch}); a delivery's body is the task as of its own event all the same.
+ * once per processor batch ({@link FeedBatch}); a delivery's body is the task as of its own event all the same. While
+ * no endpoint exists, the feed keeps no copies (one query per batch); a task begun then is rebuilt from its events
+ * when one of them first finds an endpoint.
  */
 @Component
 @ProcessingGroup(WebhookFeed.GROUP)
@@ -35,12 +38,14 @@ class WebhookFeed {
     private final Endpoints endpoints;
     private final DeliveryQueue queue;
     private final ObjectMapper json;
+    private final EventStore eventStore;
 
-    WebhookFeed(JdbcTemplate jdbc, Endpoints endpoints, DeliveryQueue queue, ObjectMapper json) {
+    WebhookFeed(JdbcTemplate jdbc, Endpoints endpoints, DeliveryQueue queue, ObjectMapper json, EventStore eventStore) {
         this.jdbc = jdbc;
         this.endpoints = endpoints;
         this.queue = queue;
         this.json = json;
+        this.eventStore = eventStore;
     }
 
     @EventHandler
@@ -49,12 +54,16 @@ class WebhookFeed {
         if (!(message instanceof DomainEventMessage<?> domain) || !videoId.equals(domain.getAggregateIdentifier())) {
             return; // an account's event about the task: not one of the task's own
         }
-        FeedBatch batch = BatchBuffers.current(BATCH, () -> new FeedBatch(jdbc, endpoints, json), FeedBatch::write);
+        FeedBatch batch = BatchBuffers.current(BATCH, () -> new FeedBatch(jdbc, endpoints, json, eventStore),
+                FeedBatch::write);
+        if (!batch.anyEndpoint()) {
+            return; // nobody to tell, and no copy to keep
+        }
         FeedBatch.Task task;
         if (event instanceof TaskSubmitted submitted) {
             task = batch.start(videoId, submitted.owner(), TaskData.submitted(submitted));
         } else {
-            Optional<FeedBatch.Task> found = batch.find(videoId);
+            Optional<FeedBatch.Task> found = batch.find(videoId, domain.getSequenceNumber());
             if (found.isEmpty() || found.get().expired()) {
                 return;
             }

@@ -104,6 +104,20 @@ class ClientWebhooksTest {
         return new GenericDomainEventMessage<>("VideoTask", videoId.value(), sequence, payload);
     }
 
+    private void publish(EventMessage<?>... events) {
+        transactions.executeWithoutResult(tx -> eventStore.publish(List.of(events)));
+    }
+
+    private int copies(VideoId videoId) {
+        return jdbc.queryForObject("select count(*) from webhook_task where video_id = ?", Integer.class, videoId.value());
+    }
+
+    /** The global index the webhook feed has passed (its token's). */
+    private long feedPosition() {
+        return jdbc.queryForObject("select coalesce(max(substring(convert_from(token, 'UTF8') from '\"index\":([0-9]+)')::bigint), -1) "
+                + "from token_entry where processor_name = '" + WebhookFeed.GROUP + "' and token is not null", Long.class);
+    }
+
     private List<String> acceptedTypes(String videoId) {
         return receiver.accepted().stream().filter(a -> a.videoId().equals(videoId)).map(WebhookReceiver.Arrival::type).toList();
     }
@@ -336,6 +350,47 @@ class ClientWebhooksTest {
                     unheard.value())).startsWith("whnobody ").contains("\"status\":\"COMPLETED\"", "ext-unheard");
             assertThat(jdbc.queryForObject("select count(*) from webhook_delivery where video_id = ?", Integer.class,
                     unheard.value())).isZero();
+        }
+
+        /**
+         * Without any endpoint the feed keeps no copies, and deletes those left from a time with endpoints (they would
+         * miss what happens meanwhile). A task begun then, whose owner subscribes later, is rebuilt from its own events:
+         * its deliveries carry what it was told while nobody listened (the provider's job id) and each its own state.
+         */
+        @Test
+        void withoutAnyEndpointNoCopyIsKeptAndATaskBegunThenIsDeliveredAsOfItsEventsOnceItsOwnerSubscribes() {
+            createEndpoint(api.token("whgone"), receiver.url(), "video.completed"); // deleted before it hears anything
+            VideoId kept = VideoId.random();
+            VideoId late = VideoId.random();
+            Instant t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+            TaskSpec spec = new TaskSpec("a fox nobody watched", "no-such-model", "720x1280", 4, MediaType.VIDEO, null);
+            publish(event(kept, 0, new TaskSubmitted(kept, "whgone", spec, null, t0)));
+            await().atMost(Duration.ofSeconds(30)).until(() -> copies(kept) == 1);
+
+            jdbc.update("delete from webhook_endpoint"); // every user's: the feed now has nobody to tell
+            publish(event(kept, 1, new UpstreamTaskAccepted(kept, "sandbox", "ext-kept", t0.plusMillis(1))),
+                    event(late, 0, new TaskSubmitted(late, "whlate", spec, null, t0)),
+                    event(late, 1, new UpstreamTaskAccepted(late, "sandbox", "ext-late", t0.plusMillis(1))));
+            long lastIndex = jdbc.queryForObject("select max(global_index) from domain_event_entry where aggregate_identifier = ?",
+                    Long.class, late.value());
+            await().atMost(Duration.ofSeconds(30)).until(() -> feedPosition() >= lastIndex);
+            assertThat(jdbc.queryForObject("select count(*) from webhook_task", Integer.class)).isZero();
+
+            subscribeReceiver(api.token("whlate"), "video.progress", "video.completed");
+            publish(event(late, 2, new ProgressUpdated(late, 40, "in_progress", t0.plusMillis(2), null)),
+                    event(late, 3, new TaskCompleted(late, null, null, 4, "720x1280", t0.plusMillis(3))));
+
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(acceptedTypes(late.value()))
+                    .containsExactly("video.progress", "video.completed"));
+            List<JsonNode> data = receiver.accepted().stream().filter(a -> a.videoId().equals(late.value()))
+                    .map(a -> a.body().get("data")).toList();
+            assertThat(data).extracting(d -> d.get("status").asText() + "@" + d.get("progress").asInt() + " "
+                    + d.get("externalTaskId").asText(null) + " " + d.get("prompt").asText() + " " + d.get("createdAt").asText())
+                    .containsExactly("PROCESSING@40 ext-late a fox nobody watched " + t0,
+                            "COMPLETED@100 ext-late a fox nobody watched " + t0);
+            assertThat(jdbc.queryForObject("select owner || ' ' || data from webhook_task where video_id = ?", String.class,
+                    late.value())).startsWith("whlate ").contains("\"status\":\"COMPLETED\"");
+            assertThat(acceptedTypes(kept.value())).isEmpty();
         }
     }
 
