@@ -123,6 +123,9 @@ SAMPLER=$!
     | grep -E '^(hikaricp_connections_(active|pending|max)|executor_(active|queued)_tasks)' > "$BENCH_OUT/pools-mid.txt" || true ) &
 MID=$!
 
+deadline_sampler "$APP_PID" "$BENCH_OUT/deadlines-late.tsv" &  # polls and archive jobs waiting for a scheduler thread
+DEADLINES=$!
+LOAD_T0=$(date +%s)
 log "load: $CLIENTS clients for ${DURATION}s (+2 s unmeasured ramp), provider ($PROVIDER) jobs of $JOB_DURATION"
 T_START=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
 before=$(cpu_snap "$APP_PID"); fake0=$(fake_jiffies)
@@ -135,7 +138,12 @@ T_END=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
 jcmd "$APP_PID" JFR.dump name=bench begin="$JFR_BEGIN" filename="$BENCH_OUT/app.jfr" >/dev/null 2>&1 || true
 jcmd "$APP_PID" JFR.stop name=bench >/dev/null 2>&1 || true
 wait "$SAMPLER" "$MID" || true
+DRAIN_T0=$(date +%s)
 D=$(drain load)
+kill "$DEADLINES" 2>/dev/null || true
+{ awk -v to="$DRAIN_T0" -v from="$LOAD_T0" '$1 < to || NR == 1' "$BENCH_OUT/deadlines-late.tsv" > "$WORK/late-load.tsv"
+  deadline_lateness "$WORK/late-load.tsv" "load-window" "$LOAD_T0"
+  deadline_lateness "$BENCH_OUT/deadlines-late.tsv" drain "$DRAIN_T0"; } > "$BENCH_OUT/lateness.txt"
 kill "$POOL_WATCHER" 2>/dev/null || true
 after=$(cpu_snap "$APP_PID"); fake1=$(fake_jiffies)
 python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/threads-after"
@@ -194,6 +202,9 @@ for stage in ("accepted", "completed"):
         n, p50, p99, inside = stages[stage]
         print(f"submit -> {stage}: {n} tasks, p50 {p50} ms, p99 {p99} ms; {inside} of them inside the load window")
 print(f"backlog drained {drain} s after the load stopped")
+for line in open(f"{out}/lateness.txt"):
+    if line.startswith(("load-window ", "drain ")):
+        print(f"deadlines, {line.strip()}")
 PYEOF
 cat "$BENCH_OUT/cpu.txt" "$BENCH_OUT/upstream-calls.txt" >&2
 head -40 "$BENCH_OUT/profile.txt" >&2 || true

@@ -50,15 +50,7 @@ app_start heap reelay --reelay.sandbox.job-duration=2h $provider
 for i in $(seq 1 "$CLIENTS"); do token "$APP_URL" "bench-$i"; done > "$WORK/tokens.txt"
 sql() { psql_db reelay "$@"; }
 
-# deadlines-late.tsv: epoch second, due and not picked, of those due more than 2 s ago, lateness of the oldest (s)
-echo "t due_unpicked late_over_2s oldest_late_s scheduled" > "$BENCH_OUT/deadlines-late.tsv"
-( while kill -0 "$APP_PID" 2>/dev/null; do
-    psql_db reelay -c "select extract(epoch from now())::bigint, count(*) filter (where not picked and execution_time <= now()),
-        count(*) filter (where not picked and execution_time < now() - interval '2 seconds'),
-        coalesce(round(extract(epoch from now() - min(execution_time) filter (where not picked and execution_time <= now()))::numeric, 2), 0),
-        count(*) from scheduled_tasks" 2>/dev/null | tr '|' ' ' >> "$BENCH_OUT/deadlines-late.tsv" || true
-    sleep 1
-  done ) &
+deadline_sampler "$APP_PID" "$BENCH_OUT/deadlines-late.tsv" &  # the lateness of due deadlines, once a second
 SAMPLER_PID=$!
 
 measure() { # measure <label>
@@ -120,9 +112,7 @@ reach_provider() { # reach_provider <label> <epoch s>: submission -> first creat
 }
 
 lateness() { # lateness <label> <epoch s>: the sampler's worst since then
-  awk -v from="$2" -v label="$1" 'NR > 1 && $1 >= from { n++; if ($4 > worst) worst = $4; if ($3 > 0) bad++ }
-    END { printf "%s samples=%d worst_oldest_late_s=%.2f samples_with_late_over_2s=%d\n", label, n, worst, bad }' \
-    "$BENCH_OUT/deadlines-late.tsv" | tee -a "$BENCH_OUT/lateness.txt" >&2
+  deadline_lateness "$BENCH_OUT/deadlines-late.tsv" "$1" "$2" | tee -a "$BENCH_OUT/lateness.txt" >&2
 }
 
 echo "point in_flight heap_used_after_gc_mb heap_committed_mb java_threads os_threads rss_mb" > "$BENCH_OUT/summary.tsv"

@@ -260,6 +260,24 @@ prometheus() {
   curl -fs -m 5 "$url/actuator/prometheus" -H "Authorization: Bearer $PROMETHEUS_TOKEN"
 }
 
+# deadline_sampler <app_pid> <file>: once a second, while the app runs, how many db-scheduler executions are due and
+# not picked, how many of those are more than 2 s late, the oldest one's lateness (s) and all scheduled ones. Run it in
+# the background; deadline_lateness <file> <label> <from epoch s> prints the worst since then.
+deadline_sampler() {
+  echo "t due_unpicked late_over_2s oldest_late_s scheduled" > "$2"
+  while kill -0 "$1" 2>/dev/null; do
+    psql_db reelay -c "select extract(epoch from now())::bigint, count(*) filter (where not picked and execution_time <= now()),
+        count(*) filter (where not picked and execution_time < now() - interval '2 seconds'),
+        coalesce(round(extract(epoch from now() - min(execution_time) filter (where not picked and execution_time <= now()))::numeric, 2), 0),
+        count(*) from scheduled_tasks" 2>/dev/null | tr '|' ' ' >> "$2" || true
+    sleep 1
+  done
+}
+deadline_lateness() {
+  awk -v from="$3" -v label="$2" 'NR > 1 && $1 >= from { n++; if ($4 > worst) worst = $4; if ($3 > 0) bad++ }
+    END { printf "%s samples=%d worst_oldest_late_s=%.2f samples_with_late_over_2s=%d\n", label, n, worst, bad }' "$1"
+}
+
 # ---------------------------------------------------------------- load generator
 LOADGEN_CLASSES="$WORK/loadgen"
 loadgen() {
