@@ -29,9 +29,9 @@ import java.util.Optional;
  */
 @Component
 @ProcessingGroup(WebhookFeed.GROUP)
-class WebhookFeed {
+public class WebhookFeed {
 
-    static final String GROUP = "client-webhooks";
+    public static final String GROUP = "client-webhooks";
     private static final String BATCH = WebhookFeed.class.getName() + ".batch";
 
     private final JdbcTemplate jdbc;
