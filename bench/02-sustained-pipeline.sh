@@ -141,8 +141,7 @@ wait "$SAMPLER" "$MID" || true
 DRAIN_T0=$(date +%s)
 D=$(drain load)
 kill "$DEADLINES" 2>/dev/null || true
-{ awk -v to="$DRAIN_T0" -v from="$LOAD_T0" '$1 < to || NR == 1' "$BENCH_OUT/deadlines-late.tsv" > "$WORK/late-load.tsv"
-  deadline_lateness "$WORK/late-load.tsv" "load-window" "$LOAD_T0"
+{ deadline_lateness "$BENCH_OUT/deadlines-late.tsv" load-window "$LOAD_T0" "$DRAIN_T0"
   deadline_lateness "$BENCH_OUT/deadlines-late.tsv" drain "$DRAIN_T0"; } > "$BENCH_OUT/lateness.txt"
 kill "$POOL_WATCHER" 2>/dev/null || true
 after=$(cpu_snap "$APP_PID"); fake1=$(fake_jiffies)

@@ -262,7 +262,7 @@ prometheus() {
 
 # deadline_sampler <app_pid> <file>: once a second, while the app runs, how many db-scheduler executions are due and
 # not picked, how many of those are more than 2 s late, the oldest one's lateness (s) and all scheduled ones. Run it in
-# the background; deadline_lateness <file> <label> <from epoch s> prints the worst since then.
+# the background; deadline_lateness <file> <label> <from epoch s> [<to epoch s>] prints the worst in that window.
 deadline_sampler() {
   echo "t due_unpicked late_over_2s oldest_late_s scheduled" > "$2"
   while kill -0 "$1" 2>/dev/null; do
@@ -274,7 +274,7 @@ deadline_sampler() {
   done
 }
 deadline_lateness() {
-  awk -v from="$3" -v label="$2" 'NR > 1 && $1 >= from { n++; if ($4 > worst) worst = $4; if ($3 > 0) bad++ }
+  awk -v from="$3" -v to="${4:-9999999999}" -v label="$2" 'NR > 1 && $1 >= from && $1 < to { n++; if ($4 > worst) worst = $4; if ($3 > 0) bad++ }
     END { printf "%s samples=%d worst_oldest_late_s=%.2f samples_with_late_over_2s=%d\n", label, n, worst, bad }' "$1"
 }
 

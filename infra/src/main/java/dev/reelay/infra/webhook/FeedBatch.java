@@ -54,11 +54,19 @@ final class FeedBatch {
             return expired;
         }
 
-        /** The task after one of its events; written back when the batch commits (deleted after an expiry). */
-        void became(TaskData after, boolean expiry) {
+        /**
+         * Follows one of the task's later events; false when it is none a client hears about. Written back when the
+         * batch commits (deleted after an expiry).
+         */
+        boolean follow(Object event) {
+            TaskData after = data.after(event);
+            if (after == null) {
+                return false;
+            }
             data = after;
             changed = true;
-            expired = expiry;
+            expired = event instanceof TaskExpired;
+            return true;
         }
     }
 
@@ -85,12 +93,11 @@ final class FeedBatch {
      */
     boolean anyEndpoint() {
         if (anyEndpoint == null) {
-            Map<String, Object> found = jdbc.queryForMap("select exists(select 1 from webhook_endpoint) as endpoints, "
-                    + "exists(select 1 from webhook_task) as copies");
-            anyEndpoint = (Boolean) found.get("endpoints");
-            if (!anyEndpoint && (Boolean) found.get("copies")) {
-                jdbc.update("delete from webhook_task");
-            }
+            // one statement: the delete runs only when there is no endpoint (a one-time filter, no scan otherwise)
+            anyEndpoint = jdbc.queryForObject("""
+                    with cleared as (delete from webhook_task where not exists (select 1 from webhook_endpoint))
+                    select exists(select 1 from webhook_endpoint)
+                    """, Boolean.class);
         }
         return anyEndpoint;
     }
@@ -125,10 +132,7 @@ final class FeedBatch {
                 task = new Task(submitted.owner(), TaskData.submitted(submitted));
                 task.changed = true;
             } else if (!task.expired) {
-                TaskData after = task.data.after(payload);
-                if (after != null) {
-                    task.became(after, payload instanceof TaskExpired);
-                }
+                task.follow(payload);
             }
         }
         return Optional.ofNullable(task);

@@ -3,7 +3,6 @@ package dev.reelay.infra.webhook;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.reelay.kernel.event.TaskEvent;
-import dev.reelay.kernel.event.TaskExpired;
 import dev.reelay.kernel.event.TaskSubmitted;
 import dev.reelay.query.BatchBuffers;
 import org.axonframework.config.ProcessingGroup;
@@ -68,11 +67,9 @@ public class WebhookFeed {
                 return;
             }
             task = found.get();
-            TaskData after = task.data().after(event);
-            if (after == null) {
+            if (!task.follow(event)) {
                 return;
             }
-            task.became(after, event instanceof TaskExpired);
         }
         Optional<WebhookEventType> type = WebhookEventType.of(event);
         if (type.isEmpty()) {
