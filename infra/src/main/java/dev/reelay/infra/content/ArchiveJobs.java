@@ -16,7 +16,7 @@ import java.io.Serializable;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 
 /**
  * The persistent archive job: runs outside any transaction, copies every variant, records them with one command
@@ -41,14 +41,15 @@ class ArchiveJobs {
                 .execute((instance, context) -> {
                     ArchiveRequest request = instance.getData();
                     int failuresSoFar = context.getExecution().consecutiveFailures;
+                    boolean lastAttempt = failuresSoFar + 1 >= attempts;
                     try {
-                        List<RecordContentArchived.Copy> copies = copyAll(archive, request);
+                        List<RecordContentArchived.Copy> copies = copyAll(archive, request, lastAttempt);
                         commands.sendAndWait(new RecordContentArchived(new VideoId(request.videoId()), copies,
                                 clock.instant()));
                         copies.forEach(copy -> meters.counter("reelay.content.archive", "outcome", "archived",
                                 "variant", copy.variant()).increment());
                     } catch (Exception e) {
-                        if (failuresSoFar + 1 >= attempts) {
+                        if (lastAttempt) {
                             commands.sendAndWait(new RecordContentArchiveFailure(new VideoId(request.videoId()),
                                     e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(),
                                     failuresSoFar + 1, clock.instant()));
@@ -62,19 +63,20 @@ class ArchiveJobs {
     }
 
     /**
-     * Copies the variants one after the other, in {@link #VARIANTS} order; a variant the provider does not have is
-     * left out, a missing video is an error (the job tries again).
+     * Copies every variant at once (see {@link ContentArchive#copy(String, List, String, String, String, boolean)}), in
+     * {@link #VARIANTS} order. A variant the provider does not have is left out; one it may have later (429, 5xx,
+     * timeout) fails this attempt, so the job tries again, except on the last attempt, which records what arrived. A
+     * missing video is an error (the job tries again, or records the failure on its last attempt).
      */
-    private static List<RecordContentArchived.Copy> copyAll(ContentArchive archive, ArchiveRequest request) throws IOException {
-        List<RecordContentArchived.Copy> copies = new ArrayList<>();
-        for (String variant : VARIANTS) {
-            Optional<ContentArchive.Archived> copied = archive.copy(request.videoId(), variant, request.providerId(),
-                    request.externalTaskId(), request.contentLocation());
-            if (copied.isEmpty() && variant.equals("video")) {
-                throw new IllegalStateException("the provider did not deliver the video");
-            }
-            copied.ifPresent(a -> copies.add(new RecordContentArchived.Copy(variant, a.location(), a.bytes(), a.sha256())));
+    private static List<RecordContentArchived.Copy> copyAll(ContentArchive archive, ArchiveRequest request,
+                                                            boolean lastAttempt) throws IOException {
+        Map<String, ContentArchive.Archived> copied = archive.copy(request.videoId(), VARIANTS, request.providerId(),
+                request.externalTaskId(), request.contentLocation(), lastAttempt);
+        if (!copied.containsKey("video")) {
+            throw new IllegalStateException("the provider did not deliver the video");
         }
+        List<RecordContentArchived.Copy> copies = new ArrayList<>();
+        copied.forEach((variant, a) -> copies.add(new RecordContentArchived.Copy(variant, a.location(), a.bytes(), a.sha256())));
         return copies;
     }
 }

@@ -2,16 +2,22 @@ package dev.reelay.infra.content;
 
 import org.springframework.core.io.Resource;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -45,37 +51,82 @@ public class ContentArchive {
     }
 
     /**
-     * Copies one variant from the provider; empty if the provider does not have it. The bytes are staged locally,
-     * stored, then read back from the store: an object whose sha256 differs from what was downloaded is an error
-     * (the archive job tries again), so the sha256 recorded in the events is that of bytes the store really holds.
+     * Copies one variant from the provider, for a read that finds no archived copy: empty if the provider does not
+     * have it or cannot give it now (a read does not wait for a retry). See {@link #copy(String, List, String, String,
+     * String, boolean)}.
      */
     public Optional<Archived> copy(String videoId, String variant, String providerId, String externalTaskId,
                                    String contentLocation) throws IOException {
-        String key = key(videoId, variant);
-        Path staged = store.staging().resolve(safe(videoId) + "-" + variant.toLowerCase(Locale.ROOT) + "-" + UUID.randomUUID());
-        try {
-            Optional<String> mediaType = downloader.download(providerId, externalTaskId, contentLocation, variant, staged);
-            if (mediaType.isEmpty()) {
-                return Optional.empty();
-            }
-            long bytes = Files.size(staged);
-            String downloaded;
-            try (InputStream in = Files.newInputStream(staged)) {
-                downloaded = sha256(in);
-            }
-            store.put(key, staged, mediaType.get());
-            String readBack;
-            try (InputStream in = store.open(key)) {
-                readBack = sha256(in);
-            }
-            if (!readBack.equals(downloaded)) {
-                throw new IOException("read-back of " + store.location(key) + " has sha256 " + readBack
-                        + ", the download had " + downloaded);
-            }
-            return Optional.of(new Archived(store.location(key), bytes, readBack, mediaType.get()));
-        } finally {
-            Files.deleteIfExists(staged);
+        return Optional.ofNullable(copy(videoId, List.of(variant), providerId, externalTaskId, contentLocation, true)
+                .get(variant));
+    }
+
+    /**
+     * Copies these variants from the provider, by variant in the order given; a variant the provider does not have
+     * is left out. A variant it may have later (429, 5xx, timeout: {@link ProviderContentDownloader.DownloadDeferred})
+     * fails the copy, or with {@code leaveOutDeferred} is left out too. The downloads run at the same time and hold
+     * no thread while the bytes travel, so the caller waits for the slowest of them, not for their sum. Each is staged locally, stored, then read back from the store: an
+     * object whose sha256 differs from what was downloaded is an error (the archive job tries again), so the sha256
+     * recorded in the events is that of bytes the store really holds.
+     */
+    public Map<String, Archived> copy(String videoId, List<String> variants, String providerId, String externalTaskId,
+                                      String contentLocation, boolean leaveOutDeferred) throws IOException {
+        Map<String, Path> staged = new LinkedHashMap<>();
+        for (String variant : variants) {
+            staged.put(variant, store.staging().resolve(safe(videoId) + "-" + variant.toLowerCase(Locale.ROOT) + "-" + UUID.randomUUID()));
         }
+        try {
+            // every download runs to its end, so one refusal does not cut the others short and the attempt learns
+            // about every variant
+            List<Fetched> fetched = Flux.fromIterable(variants)
+                    .flatMapSequential(variant -> downloader.download(providerId, externalTaskId, contentLocation,
+                                    variant, staged.get(variant))
+                            .map(mediaType -> new Fetched(mediaType, null))
+                            .defaultIfEmpty(new Fetched(null, null))
+                            .onErrorResume(ProviderContentDownloader.DownloadDeferred.class, e -> Mono.just(new Fetched(null, e))))
+                    .collectList()
+                    .block();
+            List<String> deferred = fetched.stream().filter(f -> f.deferred() != null).map(f -> f.deferred().getMessage()).toList();
+            if (!deferred.isEmpty() && !leaveOutDeferred) {
+                throw new ProviderContentDownloader.DownloadDeferred(String.join("; ", deferred), null);
+            }
+            Map<String, Archived> copies = new LinkedHashMap<>();
+            for (int i = 0; i < variants.size(); i++) {
+                String variant = variants.get(i);
+                if (fetched.get(i).mediaType() != null) {
+                    copies.put(variant, store(key(videoId, variant), staged.get(variant), fetched.get(i).mediaType()));
+                }
+            }
+            return copies;
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } finally {
+            for (Path file : staged.values()) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    /** One variant's download: its media type, or why it may arrive later, or neither (the provider lacks it). */
+    private record Fetched(String mediaType, RuntimeException deferred) {
+    }
+
+    private Archived store(String key, Path staged, String mediaType) throws IOException {
+        long bytes = Files.size(staged);
+        String downloaded;
+        try (InputStream in = Files.newInputStream(staged)) {
+            downloaded = sha256(in);
+        }
+        store.put(key, staged, mediaType);
+        String readBack;
+        try (InputStream in = store.open(key)) {
+            readBack = sha256(in);
+        }
+        if (!readBack.equals(downloaded)) {
+            throw new IOException("read-back of " + store.location(key) + " has sha256 " + readBack
+                    + ", the download had " + downloaded);
+        }
+        return new Archived(store.location(key), bytes, readBack, mediaType);
     }
 
     public void delete(String videoId) throws IOException {
