@@ -14,6 +14,10 @@
 #
 # Knobs: CLIENTS=16  DURATION=60  WARMUP_S=10  JOB_DURATION=2s  SAMPLE_HZ=4  DRAIN_TIMEOUT=300  MAX_REQUESTS=200000
 #        APP_ARGS (extra app arguments, e.g. processor settings)
+#        RATE=100: an offered load instead of a closed loop: the clients send RATE submissions/s between them on a
+#        fixed schedule (warm-up and load), each latency counted from when it was due; set CLIENTS so that
+#        CLIENTS / RATE is well above a create's latency (CLIENTS=32 for 100/s). The drain then says whether the
+#        pipeline kept up with it (a 2 s job and its poll: a few seconds).
 #        POOL_WATCH=1: HikariCP's leak detection at 5 s in the app, and a thread dump the first two times it fires
 #        (stall-pool-N-threads*.txt); off by default, as it schedules a task per connection borrowed
 # Bounded: warm-up + DURATION + drain (<= DRAIN_TIMEOUT) + start-up; ~3-6 min with the defaults.
@@ -106,7 +110,7 @@ POOL_WATCHER=$!
 jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true
 log "warm-up: ${WARMUP_S}s at $CLIENTS clients (not reported), then drain"
 loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
-  --concurrency "$CLIENTS" --duration "$WARMUP_S" --expect 201 --label warmup --out "$BENCH_OUT/warmup.json" >/dev/null
+  --concurrency "$CLIENTS" ${RATE:+--rate "$RATE"} --duration "$WARMUP_S" --expect 201 --label warmup --out "$BENCH_OUT/warmup.json" >/dev/null
 log "warm-up drained in $(drain warmup) s"
 HEAD0=$(psql_db reelay -c "select coalesce(max(global_index), 0) from domain_event_entry")
 
@@ -132,7 +136,7 @@ before=$(cpu_snap "$APP_PID"); fake0=$(fake_jiffies)
 python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/threads-before"
 JFR_BEGIN=$(date +%H:%M:%S)
 loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
-  --concurrency "$CLIENTS" --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
+  --concurrency "$CLIENTS" ${RATE:+--rate "$RATE"} --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
   --label "pipeline-c$CLIENTS" --out "$BENCH_OUT/load.json"
 T_END=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
 jcmd "$APP_PID" JFR.dump name=bench begin="$JFR_BEGIN" filename="$BENCH_OUT/app.jfr" >/dev/null 2>&1 || true
@@ -192,7 +196,8 @@ def pct(xs, p):
     return xs[min(len(xs) - 1, max(0, -(-int(p * 1000) * len(xs) // 1000) - 1))] if xs else float("nan")
 stages = {l.split()[0]: l.split()[1:] for l in open(f"{out}/stages.txt") if l.strip()}
 print(f"window {t_start} .. {t_end} ({duration} s of load), tasks submitted in it: {n_tasks}")
-print(f"submissions: {load['throughput_per_s']}/s, p50 {load['p50_ms']} ms, p99 {load['p99_ms']} ms, "
+offered = f"offered {load['rate_per_s']}/s, " if load.get('rate_per_s') else ""
+print(f"submissions: {offered}{load['throughput_per_s']}/s, p50 {load['p50_ms']} ms, p99 {load['p99_ms']} ms, "
       f"unexpected {load['errors_or_unexpected']}  (goal >= 100 tasks/s for 60 s, issue 16)")
 print(f"task-views lag over {len(lags)} samples: p50 {pct(lags, .5):.0f} ms, p95 {pct(lags, .95):.0f} ms, "
       f"p99 {pct(lags, .99):.0f} ms, max {max(lags) if lags else float('nan'):.0f} ms  (goal p99 <= 500 ms, issue 16)")

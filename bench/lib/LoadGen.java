@@ -26,7 +26,7 @@ import java.util.regex.Pattern;
  * java LoadGen --url http://127.0.0.1:8080/api/video/tasks --method POST --body '{"prompt":"p {n}"}' \
  *      --header 'Authorization: Bearer X' --concurrency 8 --duration 20 --warmup 2 --max-requests 100000 \
  *      --expect 201 --label submit-c8 --out result.json [--ids-out ids.txt] [--bearer-file tokens.txt]
- *      [--timeline-out timeline.tsv]
+ *      [--timeline-out timeline.tsv] [--rate 100]
  * </pre>
  * With {@code --timeline-out}, every request is written as one line: the epoch millisecond it was sent, its status
  * (0 for a transport error) and its latency in ms.
@@ -34,6 +34,9 @@ import java.util.regex.Pattern;
  * client, as in real traffic).
  * Each of {@code concurrency} threads sends one request at a time on a kept-alive connection. Requests that start
  * during the first {@code warmup} seconds are not measured. {@code {n}} in the body becomes a unique number.
+ * With {@code --rate R}, request {@code k} (of all threads) is sent at {@code (k - 1) / R} seconds, or as soon as a
+ * thread is free if all are busy: a fixed offered load instead of a closed loop; its latency counts from when it was
+ * due.
  * Prints one JSON object (and writes it to {@code --out}): throughput over the measured window and latency
  * percentiles of requests answered with the expected status.
  */
@@ -48,6 +51,7 @@ public class LoadGen {
         double duration = Double.parseDouble(one(opts, "duration", "10"));
         double warmup = Double.parseDouble(one(opts, "warmup", "0"));
         long maxRequests = Long.parseLong(one(opts, "max-requests", "1000000"));
+        double rate = Double.parseDouble(one(opts, "rate", "0"));
         int expect = Integer.parseInt(one(opts, "expect", "200"));
         String label = one(opts, "label", method + " " + url);
         String out = one(opts, "out", null);
@@ -87,6 +91,16 @@ public class LoadGen {
                         if (now >= end) break;
                         long k = issued.incrementAndGet();
                         if (k > maxRequests) break;
+                        // with --rate, request k is due at start + (k - 1) / rate: an open schedule, whatever the
+                        // answers take; its latency counts from when it was due, so a client that falls behind
+                        // reports the wait too (no coordinated omission)
+                        long due = rate > 0 ? start + (long) ((k - 1) * 1e9 / rate) : 0;
+                        if (rate > 0) {
+                            if (due >= end) break;
+                            while (System.nanoTime() < due) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(due - System.nanoTime());
+                            }
+                        }
                         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60));
                         for (String h : headers) {
                             int colon = h.indexOf(':');
@@ -101,7 +115,7 @@ public class LoadGen {
                         } else {
                             b.method(method, HttpRequest.BodyPublishers.noBody());
                         }
-                        long sent = System.nanoTime();
+                        long sent = rate > 0 ? Math.min(due, System.nanoTime()) : System.nanoTime();
                         long sentAt = System.currentTimeMillis();
                         try {
                             HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
@@ -152,6 +166,7 @@ public class LoadGen {
         StringBuilder json = new StringBuilder("{");
         field(json, "label", "\"" + label + "\"");
         field(json, "concurrency", concurrency);
+        field(json, "rate_per_s", rate);
         field(json, "warmup_s", warmup);
         field(json, "window_s", round(windowS));
         field(json, "measured_ok", sorted.length);
