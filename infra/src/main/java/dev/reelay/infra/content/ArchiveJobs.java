@@ -63,7 +63,7 @@ class ArchiveJobs {
     }
 
     /**
-     * Copies every variant at once (see {@link ContentArchive#copy(String, List, String, String, String, boolean)}), in
+     * Copies every variant (see {@link ContentArchive#copy(String, List, String, String, String, boolean)}), in
      * {@link #VARIANTS} order. A variant the provider does not have is left out; one it may have later (429, 5xx,
      * timeout) fails this attempt, so the job tries again, except on the last attempt, which records what arrived. A
      * missing video is an error (the job tries again, or records the failure on its last attempt).

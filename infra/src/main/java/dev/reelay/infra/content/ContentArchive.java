@@ -64,10 +64,10 @@ public class ContentArchive {
     /**
      * Copies these variants from the provider, by variant in the order given; a variant the provider does not have
      * is left out. A variant it may have later (429, 5xx, timeout: {@link ProviderContentDownloader.DownloadDeferred})
-     * fails the copy, or with {@code leaveOutDeferred} is left out too. The downloads run at the same time and hold
-     * no thread while the bytes travel, so the caller waits for the slowest of them, not for their sum. Each is staged locally, stored, then read back from the store: an
-     * object whose sha256 differs from what was downloaded is an error (the archive job tries again), so the sha256
-     * recorded in the events is that of bytes the store really holds.
+     * fails the copy, or with {@code leaveOutDeferred} is left out too. The downloads run one after the other, each
+     * to its end (a refusal does not cut the next one short). Each is staged locally, stored, then read back from the
+     * store: an object whose sha256 differs from what was downloaded is an error (the archive job tries again), so the
+     * sha256 recorded in the events is that of bytes the store really holds.
      */
     public Map<String, Archived> copy(String videoId, List<String> variants, String providerId, String externalTaskId,
                                       String contentLocation, boolean leaveOutDeferred) throws IOException {
@@ -76,10 +76,11 @@ public class ContentArchive {
             staged.put(variant, store.staging().resolve(safe(videoId) + "-" + variant.toLowerCase(Locale.ROOT) + "-" + UUID.randomUUID()));
         }
         try {
-            // every download runs to its end, so one refusal does not cut the others short and the attempt learns
-            // about every variant
+            // one after the other: downloading the three at once finished archive jobs sooner but cost more per task
+            // at a fixed offered load (docs/benchmarks.md, section 2, 2026-12-06 seventh session); every download
+            // runs to its end, so the attempt learns about every variant
             List<Fetched> fetched = Flux.fromIterable(variants)
-                    .flatMapSequential(variant -> downloader.download(providerId, externalTaskId, contentLocation,
+                    .concatMap(variant -> downloader.download(providerId, externalTaskId, contentLocation,
                                     variant, staged.get(variant))
                             .map(mediaType -> new Fetched(mediaType, null))
                             .defaultIfEmpty(new Fetched(null, null))

@@ -31,7 +31,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -39,9 +38,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Copy-on-complete against a provider over real HTTP (MockWebServer speaking the OpenAI videos format): the three
- * variants are downloaded at the same time, a variant the provider does not have (404) is left out at once, and one it
- * cannot give now (429 with Retry-After, 500) makes the job try again instead of being left out, until the last
+ * Copy-on-complete against a provider over real HTTP (MockWebServer speaking the OpenAI videos format): every
+ * variant is downloaded with the provider's key and recorded with the sha256 of its bytes, a variant the provider does
+ * not have (404) is left out at once, and one it cannot give now (429 with Retry-After, 500) makes the job try again instead of being left out, until the last
  * attempt, which records what arrived.
  */
 @ReelayIntegrationTest
@@ -90,18 +89,16 @@ class ArchiveDownloadsTest {
     }
 
     @Test
-    void theThreeVariantsAreDownloadedAtTheSameTime() throws Exception {
-        // the provider answers a variant only once all three requests of the job are in flight together: downloads
-        // one after the other would wait 10 s for the video and get a 404
-        String prompt = "together " + UUID.randomUUID();
-        PROVIDER.script(prompt, Map.of(), true);
+    void everyVariantIsDownloadedWithTheProvidersKeyAndRecordedWithTheSha256OfItsBytes() throws Exception {
+        String prompt = "all three " + UUID.randomUUID();
+        PROVIDER.script(prompt, Map.of());
 
         String videoId = submit(prompt);
 
         Map<String, JsonNode> archived = awaitArchived(videoId, 3);
         String job = PROVIDER.jobOf(prompt);
         assertThat(PROVIDER.contentRequests(job)).extracting(Seen::answer)
-                .containsExactlyInAnyOrder("video:200", "thumbnail:200", "spritesheet:200");
+                .containsExactly("video:200", "thumbnail:200", "spritesheet:200");
         assertThat(PROVIDER.contentRequests(job)).allSatisfy(seen ->
                 assertThat(seen.authorization()).isEqualTo("Bearer " + KEY));
         for (String variant : List.of("video", "thumbnail", "spritesheet")) {
@@ -115,7 +112,7 @@ class ArchiveDownloadsTest {
     void aVariantTheProviderCannotGiveNowIsTriedAgainAfterItsRetryAfterAndOneItLacksIsLeftOutAtOnce() {
         String prompt = "rate limited " + UUID.randomUUID();
         PROVIDER.script(prompt, Map.of("thumbnail", new ArrayDeque<>(List.of(429, 200)),
-                "spritesheet", new ArrayDeque<>(List.of(404, 404))), false);
+                "spritesheet", new ArrayDeque<>(List.of(404, 404))));
 
         String videoId = submit(prompt);
 
@@ -134,7 +131,7 @@ class ArchiveDownloadsTest {
     @Test
     void theLastAttemptRecordsWhatArrivedWhenAVariantKeepsFailing() {
         String prompt = "failing thumbnail " + UUID.randomUUID();
-        PROVIDER.script(prompt, Map.of("thumbnail", new ArrayDeque<>(List.of(500, 500, 500))), false);
+        PROVIDER.script(prompt, Map.of("thumbnail", new ArrayDeque<>(List.of(500, 500, 500))));
 
         String videoId = submit(prompt);
 
@@ -192,12 +189,11 @@ class ArchiveDownloadsTest {
 
     /**
      * A provider in the OpenAI videos format: a job completes at its first poll; its content answers per variant as
-     * scripted for the prompt (200 once the script is used up), and with {@code together} only once all three
-     * variants are being requested at the same time (404 after 10 s otherwise).
+     * scripted for the prompt (200 once the script is used up).
      */
     static final class Provider extends Dispatcher {
 
-        private record Script(Map<String, Deque<Integer>> statuses, CountDownLatch together) {
+        private record Script(Map<String, Deque<Integer>> statuses) {
         }
 
         final MockWebServer server = new MockWebServer();
@@ -216,8 +212,8 @@ class ArchiveDownloadsTest {
             }
         }
 
-        void script(String prompt, Map<String, Deque<Integer>> statuses, boolean together) {
-            scriptsByPrompt.put(prompt, new Script(new ConcurrentHashMap<>(statuses), together ? new CountDownLatch(3) : null));
+        void script(String prompt, Map<String, Deque<Integer>> statuses) {
+            scriptsByPrompt.put(prompt, new Script(new ConcurrentHashMap<>(statuses)));
         }
 
         String jobOf(String prompt) {
@@ -233,13 +229,13 @@ class ArchiveDownloadsTest {
         }
 
         @Override
-        public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
+        public MockResponse dispatch(RecordedRequest request) {
             String path = request.getPath() == null ? "" : request.getPath();
             if (request.getMethod().equals("POST") && path.equals("/v1/videos")) {
                 String prompt = read(request.getBody().readByteArray()).get("prompt").asText();
                 String job = "vid_" + jobs.incrementAndGet();
                 jobsByPrompt.put(prompt, job);
-                scriptsByJob.put(job, scriptsByPrompt.getOrDefault(prompt, new Script(Map.of(), null)));
+                scriptsByJob.put(job, scriptsByPrompt.getOrDefault(prompt, new Script(Map.of())));
                 return job(job, "queued", 0);
             }
             String[] parts = path.split("\\?")[0].split("/"); // ['', 'v1', 'videos', id, 'content'?]
@@ -252,14 +248,10 @@ class ArchiveDownloadsTest {
             return new MockResponse().setResponseCode(404);
         }
 
-        private MockResponse content(String job, String variant, RecordedRequest request) throws InterruptedException {
+        private MockResponse content(String job, String variant, RecordedRequest request) {
             long at = System.nanoTime();
-            Script script = scriptsByJob.getOrDefault(job, new Script(Map.of(), null));
+            Script script = scriptsByJob.getOrDefault(job, new Script(Map.of()));
             int status = 200;
-            if (script.together() != null) {
-                script.together().countDown();
-                status = script.together().await(10, TimeUnit.SECONDS) ? 200 : 404;
-            }
             Deque<Integer> scripted = script.statuses().get(variant);
             if (scripted != null) {
                 Integer next = scripted.poll();
