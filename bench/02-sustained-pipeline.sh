@@ -14,6 +14,8 @@
 #
 # Knobs: CLIENTS=16  DURATION=60  WARMUP_S=10  JOB_DURATION=2s  SAMPLE_HZ=4  DRAIN_TIMEOUT=300  MAX_REQUESTS=200000
 #        APP_ARGS (extra app arguments, e.g. processor settings)
+#        SQL_STATS=1: load pg_stat_statements and write sql-per-task.txt (statements and their execution time per
+#        task, from the load's start to the end of the drain, the costliest first)
 #        RATE=100: an offered load instead of a closed loop: the clients send RATE submissions/s between them on a
 #        fixed schedule (warm-up and load), each latency counted from when it was due; set CLIENTS so that
 #        CLIENTS / RATE is well above a create's latency (CLIENTS=32 for 100/s). The drain then says whether the
@@ -36,8 +38,10 @@ LEAK_ARGS=""
 [ -n "${POOL_WATCH:-}" ] && LEAK_ARGS="--spring.datasource.hikari.leak-detection-threshold=5000"
 
 machine_info
+[ "${SQL_STATS:-}" = 1 ] && PG_OPTS="${PG_OPTS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
 pg_start
 createdb_bench reelay
+[ "${SQL_STATS:-}" = 1 ] && psql_db reelay -c "create extension pg_stat_statements" >/dev/null
 
 if [ "$PROVIDER" = fake ]; then
   # the provider in a process of its own (lib/fake_provider.py), so the app's CPU is Reelay's own work
@@ -55,14 +59,15 @@ BODY='{"prompt":"pipeline task {n}: a paper boat drifting down a rain gutter, ma
 
 count_of() { psql_db reelay -c "select count(*) from domain_event_entry where payload_type like '%$1'"; }
 # Age in ms of the oldest event task-views has not passed yet (0 at the head); token_entry holds a JSON
-# GapAwareTrackingToken per segment, the slowest segment counts.
-LAG_SQL="with t as (select min(substring(convert_from(token, 'UTF8') from '\"index\":([0-9]+)')::bigint) as i
-                    from token_entry where processor_name = 'task-views' and token is not null)
-         select to_char(clock_timestamp() at time zone 'UTC', 'HH24:MI:SS.MS'),
+# GapAwareTrackingToken per segment, the slowest segment counts. That event is found through the primary key, the
+# token's index being an InitPlan parameter: joined to it instead, PostgreSQL scanned the whole event table 4 times a
+# second (1.2-4.6 ms of PostgreSQL time per task in 2026-12-06's runs, counted in the per-task CPU).
+LAG_SQL="select to_char(clock_timestamp() at time zone 'UTC', 'HH24:MI:SS.MS'),
                 coalesce(round(extract(epoch from clock_timestamp()
-                  - (select e.time_stamp::timestamptz from domain_event_entry e, t
-                     where e.global_index > t.i order by e.global_index limit 1)) * 1000), 0)
-         from t"
+                  - (select e.time_stamp::timestamptz from domain_event_entry e
+                     where e.global_index > (select min(substring(convert_from(token, 'UTF8') from '\"index\":([0-9]+)')::bigint)
+                                               from token_entry where processor_name = 'task-views' and token is not null)
+                     order by e.global_index limit 1)) * 1000), 0)"
 
 drained() {
   psql_db reelay -c "
@@ -132,6 +137,7 @@ DEADLINES=$!
 LOAD_T0=$(date +%s)
 log "load: $CLIENTS clients for ${DURATION}s (+2 s unmeasured ramp), provider ($PROVIDER) jobs of $JOB_DURATION"
 T_START=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
+[ "${SQL_STATS:-}" = 1 ] && psql_db reelay -c "select pg_stat_statements_reset()" >/dev/null
 before=$(cpu_snap "$APP_PID"); fake0=$(fake_jiffies)
 python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/threads-before"
 JFR_BEGIN=$(date +%H:%M:%S)
@@ -154,6 +160,16 @@ log "backlog drained $D s after the load stopped"
 
 N_TASKS=$(psql_db reelay -c "select count(*) from domain_event_entry where payload_type like '%.TaskSubmitted' and global_index > $HEAD0")
 cpu_report "$before" "$after" "$N_TASKS" | tee "$BENCH_OUT/cpu.txt" >&2
+if [ "${SQL_STATS:-}" = 1 ]; then
+  psql_db reelay -c "select round(sum(calls)::numeric / $N_TASKS, 1) as statements_per_task,
+                            round(sum(total_exec_time)::numeric / $N_TASKS, 2) as exec_ms_per_task
+                     from pg_stat_statements s join pg_database d on d.oid = s.dbid where d.datname = 'reelay'" \
+    > "$BENCH_OUT/sql-per-task.txt"
+  psql_db reelay -c "select round(calls::numeric / $N_TASKS, 2) as per_task, round(total_exec_time::numeric / $N_TASKS, 3) as ms,
+                            round(rows::numeric / greatest(calls, 1), 1) as rows_per_call, regexp_replace(left(query, 160), '\s+', ' ', 'g')
+                     from pg_stat_statements s join pg_database d on d.oid = s.dbid where d.datname = 'reelay'
+                     order by total_exec_time desc limit 40" >> "$BENCH_OUT/sql-per-task.txt"
+fi
 python3 "$BENCH_DIR/lib/thread_cpu.py" diff "$WORK/threads-before" "$WORK/threads-after" "$N_TASKS" > "$BENCH_OUT/thread-cpu.txt"
 if [ -n "$FAKE_PID" ]; then
   fake_cpu_line "$fake0" "$fake1" "$N_TASKS" task | tee -a "$BENCH_OUT/cpu.txt" >&2
