@@ -2,6 +2,7 @@ package dev.reelay.infra.content;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.reelay.infra.provider.ProviderSettings;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import okhttp3.mockwebserver.Dispatcher;
@@ -56,17 +57,9 @@ class ArchiveDownloadsTest {
         registry.add("reelay.sandbox.enabled", () -> "false");
         registry.add("reelay.content.archive-first-backoff", () -> "300ms");
         registry.add("reelay.content.archive-attempts", () -> String.valueOf(ATTEMPTS));
-        String p = "reelay.providers[0].";
-        registry.add(p + "id", () -> "videos");
-        registry.add(p + "format", () -> "openai-videos");
-        registry.add(p + "base-url", () -> "http://127.0.0.1:" + PROVIDER.server.getPort() + "/v1");
-        registry.add(p + "api-key", () -> KEY);
-        registry.add(p + "priority", () -> "1");
-        registry.add(p + "models[0]", () -> "sora-2");
-        registry.add(p + "poll-initial", () -> "500ms");
-        registry.add(p + "poll-min", () -> "500ms");
-        registry.add(p + "poll-max", () -> "1s");
-        registry.add(p + "read-timeout", () -> "2s");
+        ProviderSettings.provider(registry, 0, "videos", "openai-videos",
+                "http://127.0.0.1:" + PROVIDER.server.getPort() + "/v1", KEY, 1);
+        registry.add("reelay.providers[0].models[0]", () -> "sora-2");
     }
 
     @AfterAll

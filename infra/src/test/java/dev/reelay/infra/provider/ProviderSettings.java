@@ -2,8 +2,8 @@ package dev.reelay.infra.provider;
 
 import org.springframework.test.context.DynamicPropertyRegistry;
 
-/** The settings the provider tests share: no sandbox, quick retries, and providers that poll fast. */
-final class ProviderSettings {
+/** The settings the provider tests (and the archive's) share: no sandbox, quick retries, providers that poll fast. */
+public final class ProviderSettings {
 
     private ProviderSettings() {
     }
@@ -18,7 +18,7 @@ final class ProviderSettings {
     }
 
     /** Provider {@code index}: polled every half second, a 2 s read timeout. */
-    static void provider(DynamicPropertyRegistry registry, int index, String id, String format, String baseUrl, String key,
+    public static void provider(DynamicPropertyRegistry registry, int index, String id, String format, String baseUrl, String key,
                          int priority) {
         String p = "reelay.providers[" + index + "].";
         registry.add(p + "id", () -> id);
