@@ -1,6 +1,7 @@
 package dev.reelay.infra.support;
 
 import dev.reelay.infra.ReelayApplication;
+import org.awaitility.core.ConditionFactory;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -32,7 +33,11 @@ public record AppProcess(Process process, int port, Path log) implements AutoClo
         AppProcess app = new AppProcess(process, port, log);
         HttpApi api = new HttpApi(port);
         try {
-            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            // the wait is for another process: an uncaught exception in some other thread of this JVM (a cached test
+            // context's scheduler, say) is not its failure, so Awaitility must not turn it into one (it does by default)
+            ConditionFactory waiting = await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
+                    .dontCatchUncaughtExceptions();
+            waiting.until(() -> {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("the app died while starting; the end of " + log + ":\n" + tail(log));
                 }
