@@ -13,7 +13,6 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 
 import java.io.IOException;
@@ -27,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -137,7 +137,7 @@ class ProviderContentDownloader {
                     }))
                     .onErrorResume(TooLarge.class, e -> Mono.empty())
                     .onErrorMap(e -> !(e instanceof DownloadDeferred), e -> new DownloadDeferred(variant.toLowerCase(Locale.ROOT)
-                            + ": " + (e instanceof java.util.concurrent.TimeoutException ? "no answer within " + timeout
+                            + ": " + (e instanceof TimeoutException ? "no answer within " + timeout
                             : e.getClass().getSimpleName()), e))
                     .doFinally(signal -> deleteQuietly(temp));
         });
@@ -165,8 +165,7 @@ class ProviderContentDownloader {
                     if (response.statusCode().value() != 200) {
                         int refused = response.statusCode().value();
                         return response.releaseBody()
-                                .then(Mono.fromRunnable(() -> gate.holdIfAsked(providerId, refused,
-                                        response.headers().asHttpHeaders(), clock)).subscribeOn(Schedulers.boundedElastic()))
+                                .then(gate.holdIfAsked(providerId, refused, response.headers().asHttpHeaders(), clock))
                                 .then(refused == 408 || refused == 429 || refused >= 500
                                         ? Mono.<String>error(new DownloadDeferred(variant.toLowerCase(Locale.ROOT)
                                                 + ": HTTP " + refused, null))

@@ -14,7 +14,6 @@ import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientRequestException;
 import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.PrematureCloseException;
 
@@ -145,8 +144,7 @@ final class HttpExchange {
                         if (gate == null) {
                             return Mono.<T>error(failure);
                         }
-                        return Mono.fromRunnable(() -> gate.holdIfAsked(id, answer.status(), answer.headers(), clock))
-                                .subscribeOn(Schedulers.boundedElastic())
+                        return gate.holdIfAsked(id, answer.status(), answer.headers(), clock)
                                 .onErrorResume(e -> Mono.empty())
                                 .then(Mono.<T>error(failure));
                     })

@@ -118,16 +118,18 @@ public class ProviderGate {
 
     /**
      * Opens (or widens) the provider's window after an answer that asks every caller to come back later: a 429 or
-     * 503 with {@code Retry-After} (or {@code retry-after-ms}). Any other answer leaves the window as it is.
+     * 503 with {@code Retry-After} (or {@code retry-after-ms}). Any other answer leaves the window as it is and
+     * completes at once, without a trip to a blocking thread.
      */
-    public void holdIfAsked(String providerId, int status, HttpHeaders headers, Clock clock) {
+    public Mono<Void> holdIfAsked(String providerId, int status, HttpHeaders headers, Clock clock) {
         if (status != 429 && status != 503) {
-            return;
+            return Mono.empty();
         }
         Duration retryAfter = RetryAfter.of(headers, clock.instant());
-        if (retryAfter != null && !retryAfter.isZero()) {
-            hold(providerId, retryAfter);
+        if (retryAfter == null || retryAfter.isZero()) {
+            return Mono.empty();
         }
+        return Mono.<Void>fromRunnable(() -> hold(providerId, retryAfter)).subscribeOn(Schedulers.boundedElastic());
     }
 
     void hold(String providerId, Duration retryAfter) {
