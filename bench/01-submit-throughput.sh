@@ -16,6 +16,8 @@
 #        create, half of it polls, 2026-12-05).
 #        IDLE_S=10: seconds of no load after the warm-up, to measure the app's own background CPU (heartbeats,
 #        pollers); each step also reports its app CPU per submission net of that rate (cpu-app-c*.txt)
+#        PROFILE=0: no JFR recording and no thread dumps or scrapes during the top step (both cost the app CPU that
+#        counts as Reelay's; PROFILE=1, the default, keeps them for profile-c*.txt and threads-c*-summary.txt)
 #        SQL_STATS=1: load pg_stat_statements and write sql-per-submission.txt (statements per submission over the
 #        measured steps, app and background together); it costs PostgreSQL CPU, so not for the CPU numbers
 # Bounded: about 3 x (DURATION + drain <= 120 s + DURATION) + start-up; ~4-6 min with the defaults.
@@ -29,6 +31,7 @@ MAX_REQUESTS="${MAX_REQUESTS:-200000}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-120}"
 PROVIDER="${PROVIDER:-fake}"
 
+PROFILE="${PROFILE:-1}"
 SQL_STATS="${SQL_STATS:-0}"
 [ "$SQL_STATS" = 1 ] && PG_OPTS="${PG_OPTS:-} -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
 
@@ -122,7 +125,7 @@ sample_during() { # sample_during <label> <start after s> <samples>
 # JFR starts before the warm-up: starting it instruments classes and throws compiled code away, which costs every
 # thread several times its CPU until the JIT has compiled it again (started at the top step, it tripled that step's
 # CPU per submission). Only the top step's window is dumped (app-c<top>.jfr); profile-c<top>.txt summarises it.
-jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true
+[ "$PROFILE" = 1 ] && { jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; }
 log "warm-up: ${WARMUP_S}s at 8 clients (not reported)"
 loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
   --concurrency 8 --duration "$WARMUP_S" --expect 201 --label warmup --out "$BENCH_OUT/warmup.json" >/dev/null
@@ -140,7 +143,7 @@ TOP="$(echo "$CLIENTS" | awk '{print $NF}')"
 for c in $CLIENTS; do
   log "app: $c clients for ${DURATION}s (+2 s unmeasured ramp)"
   SAMPLER=""
-  if [ "$c" = "$TOP" ]; then
+  if [ "$c" = "$TOP" ] && [ "$PROFILE" = 1 ]; then
     sample_during "c$c" $((DURATION / 3)) 5 &
     SAMPLER=$!
     JFR_BEGIN=$(date +%H:%M:%S)
@@ -151,7 +154,7 @@ for c in $CLIENTS; do
   loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
     --concurrency "$c" --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
     --label "submit-c$c" --out "$BENCH_OUT/app-c$c.json"
-  if [ "$c" = "$TOP" ]; then
+  if [ "$c" = "$TOP" ] && [ "$PROFILE" = 1 ]; then
     jcmd "$APP_PID" JFR.dump name=bench begin="$JFR_BEGIN" filename="$BENCH_OUT/app-c$c.jfr" >/dev/null 2>&1 || true
     jcmd "$APP_PID" JFR.stop name=bench >/dev/null 2>&1 || true
     wait "$SAMPLER" || true
