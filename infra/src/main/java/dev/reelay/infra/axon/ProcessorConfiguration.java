@@ -22,6 +22,7 @@ import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.StreamableMessageSource;
+import org.axonframework.serialization.Serializer;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -153,14 +154,14 @@ class ProcessorConfiguration {
     }
 
     /**
-     * A user's account stream grows with every task: load it from a snapshot taken every 100 events, from the cached
-     * account when the cache holds it ({@link CachedAggregateSnapshotter}).
+     * A user's account stream grows with every task: load it from a snapshot taken every 100 events (more when the
+     * snapshot is large), from the cached account when the cache holds it ({@link CachedAggregateSnapshotter}).
      */
     @Bean
     SnapshotTriggerDefinition accountSnapshotTrigger(Snapshotter snapshotter, @Qualifier("accountCache") Cache accountCache,
-                                                     EventStore eventStore,
-                                                     TransactionManager transactionManager, MeterRegistry meters) {
-        return new CachedAggregateSnapshotter(accountCache, eventStore, transactionManager, snapshotter, meters)
-                .everyEvents(100);
+                                                     EventStore eventStore, TransactionManager transactionManager,
+                                                     Serializer serializer, MeterRegistry meters) {
+        return new CachedAggregateSnapshotter(accountCache, eventStore, transactionManager, serializer, snapshotter,
+                meters).everyEvents(100);
     }
 }
