@@ -22,6 +22,7 @@ import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.EventStore;
 import org.axonframework.messaging.StreamableMessageSource;
+import org.axonframework.modelling.command.CommandTargetResolver;
 import org.axonframework.serialization.Serializer;
 import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.context.annotation.Bean;
@@ -122,6 +123,12 @@ class ProcessorConfiguration {
             return event.getPayload() instanceof TaskEvent task ? task.videoId().value()
                     : perAggregate.getSequenceIdentifierFor(event);
         };
+    }
+
+    /** Both aggregates' commands find their target through members looked up once per command class. */
+    @Bean
+    CommandTargetResolver commandTargetResolver() {
+        return new MemberCachingTargetResolver();
     }
 
     /**

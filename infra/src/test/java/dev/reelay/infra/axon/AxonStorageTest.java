@@ -6,6 +6,8 @@ import dev.reelay.infra.cluster.ClusterNodes;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import dev.reelay.kernel.account.AccountId;
+import dev.reelay.kernel.command.CancelTask;
+import dev.reelay.kernel.command.ReserveForTask;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.axonframework.common.caching.Cache;
@@ -149,6 +151,9 @@ class AxonStorageTest {
         taskCache.remove(videoId);
         assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{}").status()).isEqualTo(200);
         assertThat(api.get("/api/video/tasks/" + videoId, token).json().at("/data/status").asText()).isEqualTo("CANCELLED");
+        // both aggregates' commands found their target through the resolver that keeps each class's members
+        assertThat(context.getBean(MemberCachingTargetResolver.class).knows(CancelTask.class)).isTrue();
+        assertThat(context.getBean(MemberCachingTargetResolver.class).knows(ReserveForTask.class)).isTrue();
     }
 
     /** A task a command loaded or created stays in the task cache, and the next command on it starts from there. */
