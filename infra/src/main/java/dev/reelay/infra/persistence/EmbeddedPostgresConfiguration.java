@@ -96,7 +96,7 @@ class EmbeddedPostgresConfiguration {
         HikariDataSource dataSource = new HikariDataSource();
         dataSource.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres"));
         dataSource.setUsername("postgres");
-        dataSource.setMaximumPoolSize(20);
+        dataSource.setMaximumPoolSize(10); // as the postgres profile's default (application.yml)
         dataSource.setPoolName("reelay-embedded");
         return dataSource;
     }
