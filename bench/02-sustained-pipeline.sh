@@ -14,6 +14,8 @@
 #
 # Knobs: CLIENTS=16  DURATION=60  WARMUP_S=10  JOB_DURATION=2s  SAMPLE_HZ=4  DRAIN_TIMEOUT=300  MAX_REQUESTS=200000
 #        APP_ARGS (extra app arguments, e.g. processor settings)
+#        PROFILE=0: no JFR recording and no thread dump mid-load (both cost the app CPU counted as Reelay's;
+#        benchmark 1 measured ~1 ms per create); PROFILE=1, the default, keeps them for profile.txt
 #        SQL_STATS=1: load pg_stat_statements and write sql-per-task.txt (statements and their execution time per
 #        task, from the load's start to the end of the drain, the costliest first)
 #        RATE=100: an offered load instead of a closed loop: the clients send RATE submissions/s between them on a
@@ -112,7 +114,8 @@ drain() {
 POOL_WATCHER=$!
 
 # JFR starts before the warm-up (starting it throws compiled code away); the load window is dumped (app.jfr)
-jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true
+PROFILE="${PROFILE:-1}"
+[ "$PROFILE" = 1 ] && { jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; }
 log "warm-up: ${WARMUP_S}s at $CLIENTS clients (not reported), then drain"
 loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
   --concurrency "$CLIENTS" ${RATE:+--rate "$RATE"} --duration "$WARMUP_S" --expect 201 --label warmup --out "$BENCH_OUT/warmup.json" >/dev/null
@@ -127,7 +130,7 @@ HEAD0=$(psql_db reelay -c "select coalesce(max(global_index), 0) from domain_eve
   done > "$BENCH_OUT/lag-samples.txt" ) &
 SAMPLER=$!
 ( sleep $((DURATION / 2))
-  jcmd "$APP_PID" Thread.print > "$BENCH_OUT/threads-mid.txt" 2>/dev/null || true
+  [ "$PROFILE" = 1 ] && { jcmd "$APP_PID" Thread.print > "$BENCH_OUT/threads-mid.txt" 2>/dev/null || true; }
   prometheus "$APP_URL" 2>/dev/null \
     | grep -E '^(hikaricp_connections_(active|pending|max)|executor_(active|queued)_tasks)' > "$BENCH_OUT/pools-mid.txt" || true ) &
 MID=$!
@@ -145,8 +148,10 @@ loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-f
   --concurrency "$CLIENTS" ${RATE:+--rate "$RATE"} --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
   --label "pipeline-c$CLIENTS" --out "$BENCH_OUT/load.json"
 T_END=$(date -u +%Y-%m-%dT%H:%M:%S.%NZ)
-jcmd "$APP_PID" JFR.dump name=bench begin="$JFR_BEGIN" filename="$BENCH_OUT/app.jfr" >/dev/null 2>&1 || true
-jcmd "$APP_PID" JFR.stop name=bench >/dev/null 2>&1 || true
+if [ "$PROFILE" = 1 ]; then
+  jcmd "$APP_PID" JFR.dump name=bench begin="$JFR_BEGIN" filename="$BENCH_OUT/app.jfr" >/dev/null 2>&1 || true
+  jcmd "$APP_PID" JFR.stop name=bench >/dev/null 2>&1 || true
+fi
 wait "$SAMPLER" "$MID" || true
 DRAIN_T0=$(date +%s)
 D=$(drain load)
@@ -199,7 +204,7 @@ psql_db reelay -F ' ' -c "select payload_type, count(*) from domain_event_entry 
   > "$BENCH_OUT/events-written.txt"
 psql_db reelay -F ' ' -c "select operation, coalesce(http_status, -1), count(*) from upstream_call group by 1, 2 order by 1, 2" \
   > "$BENCH_OUT/upstream-calls.txt"
-python3 "$BENCH_DIR/lib/jfr_summary.py" "$BENCH_OUT/app.jfr" 30 > "$BENCH_OUT/profile.txt" 2>&1 || true
+[ -f "$BENCH_OUT/app.jfr" ] && { python3 "$BENCH_DIR/lib/jfr_summary.py" "$BENCH_OUT/app.jfr" 30 > "$BENCH_OUT/profile.txt" 2>&1 || true; }
 [ -f "$BENCH_OUT/threads-mid.txt" ] && python3 "$BENCH_DIR/lib/threaddump_summary.py" "$BENCH_OUT/threads-mid.txt" \
   > "$BENCH_OUT/threads-mid-summary.txt" 2>&1 || true
 
