@@ -34,8 +34,9 @@ class IdempotencyKeys {
         this.objectMapper = objectMapper;
     }
 
+    /** {@code requestFingerprint} is only built for a request that names a key (most do not). */
     ResponseEntity<String> once(IdempotencyStore.RouteFamily family, String owner, String idempotencyKey,
-                                String requestFingerprint, Supplier<ResponseEntity<?>> action) {
+                                Supplier<String> requestFingerprint, Supplier<ResponseEntity<?>> action) {
         if (idempotencyKey == null) {
             return serialize(action.get());
         }
@@ -43,7 +44,7 @@ class IdempotencyKeys {
             throw TaskRejectedException.invalidField("Idempotency-Key", "PATTERN",
                     "Idempotency-Key must be 1-255 visible ASCII characters");
         }
-        String hash = sha256(requestFingerprint);
+        String hash = sha256(requestFingerprint.get());
         IdempotencyStore.Claim claim = store.claim(owner, family, idempotencyKey, hash);
         switch (claim.outcome()) {
             case REPLAY -> {

@@ -55,7 +55,7 @@ class TaskWrites {
                                   Function<Created, ResponseEntity<?>> answer) {
         TaskSpec spec = validator.validate(raw);
         String owner = caller.value();
-        return idempotencyKeys.once(family, owner, idempotencyKey, "create|" + spec, () -> {
+        return idempotencyKeys.once(family, owner, idempotencyKey, () -> "create|" + spec, () -> {
             VideoId videoId = VideoId.random();
             Instant now = clock.instant();
             sendAndShow(new SubmitTask(videoId, owner, spec, now), videoId);
@@ -70,8 +70,8 @@ class TaskWrites {
         String validPrompt = validator.validPrompt(prompt);
         String validModel = validator.validRemixModel(model);
         String owner = caller.value();
-        String fingerprint = "remix|" + source + "|" + validPrompt + "|" + validModel;
-        return idempotencyKeys.once(family, owner, idempotencyKey, fingerprint, () -> {
+        return idempotencyKeys.once(family, owner, idempotencyKey,
+                () -> "remix|" + source + "|" + validPrompt + "|" + validModel, () -> {
             VideoId remixId = VideoId.random();
             Instant now = clock.instant();
             RemixTask.Accepted accepted = sendAndShow(
