@@ -16,16 +16,24 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.TestPropertySource;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -374,6 +382,77 @@ class TaskCreationValidationTest {
         ObjectNode body = valid();
         body.put("referenceImage", dataUrl("image/png", pngHeaded(6 * MB)));
         assertProblem(rejected(() -> postJson(token, body)), 413, "PAYLOAD_TOO_LARGE");
+    }
+
+    /**
+     * A body declared over the 8 MB request limit, sent whole: the client reads the 413 and then the end of the
+     * connection, not a reset. Tomcat closes after a 413; before it did, the filter had left the body unread, and a
+     * close with unread bytes resets the connection, which can take the answer with it.
+     */
+    @Test
+    void aBodyJustOverTheRequestLimitSentWholeGetsIts413AndAnOrderlyClose() throws Exception {
+        String token = token();
+        int length = 8 * MB + 64 * 1024;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try (Socket socket = new Socket("127.0.0.1", port)) {
+                socket.setSoTimeout(30_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST " + TASKS + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + token
+                        + "\r\nContent-Type: application/json\r\nContent-Length: " + length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                byte[] chunk = new byte[64 * 1024];
+                Arrays.fill(chunk, (byte) 'a');
+                for (int sent = 0; sent < length; sent += chunk.length) {
+                    out.write(chunk, 0, Math.min(chunk.length, length - sent));
+                }
+                out.flush();
+                BufferedInputStream in = new BufferedInputStream(socket.getInputStream());
+                String head = readHead(in);
+                assertThat(head).startsWith("HTTP/1.1 413");
+                skipBody(in, head);
+                assertThat(in.read()).as("an orderly end of the connection").isEqualTo(-1);
+            }
+        }
+    }
+
+    private static String readHead(InputStream in) throws IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new EOFException("connection closed after: " + head);
+            }
+            head.append((char) b);
+        }
+        return head.toString();
+    }
+
+    private static void skipBody(InputStream in, String head) throws IOException {
+        Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+        if (length.find()) {
+            in.readNBytes(Integer.parseInt(length.group(1)));
+            return;
+        }
+        // chunked: sizes in hex, each chunk followed by CRLF, ended by a zero-size chunk and a blank line
+        while (true) {
+            String size = readLine(in).trim();
+            int n = Integer.parseInt(size.split(";")[0], 16);
+            if (n == 0) {
+                readLine(in);
+                return;
+            }
+            in.readNBytes(n);
+            readLine(in);
+        }
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        StringBuilder line = new StringBuilder();
+        int b;
+        while ((b = in.read()) >= 0 && b != '\n') {
+            line.append((char) b);
+        }
+        return line.toString();
     }
 
     @Test
