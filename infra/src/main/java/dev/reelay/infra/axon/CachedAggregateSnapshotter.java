@@ -37,8 +37,8 @@ import java.io.Serializable;
  * or the snapshot is asked for outside that moment, Axon's snapshotter does it the usual way.
  * <p>
  * An account's snapshot grows with its tasks in flight, and writing it every 100 events cost more than the events
- * themselves once a user had a few hundred (benchmark 1: 6 % of the request threads' CPU, every user with ~1,500 in
- * flight). So the trigger waits longer after a large snapshot: at least one event per {@value #BYTES_PER_EVENT} bytes
+ * themselves once a user had a few hundred (benchmark 1: 6 % of the request threads' samples, every user with
+ * 850–1,550 in flight). So the trigger waits longer after a large snapshot: at least one event per {@value #BYTES_PER_EVENT} bytes
  * of the last snapshot taken from memory. What a snapshot costs stays within what the events it spans cost to write,
  * and loading an account reads at most about as many event bytes after its snapshot as the snapshot holds.
  */
