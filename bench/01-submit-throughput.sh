@@ -18,6 +18,7 @@
 #        pollers); each step also reports its app CPU per submission net of that rate (cpu-app-c*.txt)
 #        PROFILE=0: no JFR recording and no thread dumps or scrapes during the top step (both cost the app CPU that
 #        counts as Reelay's; PROFILE=1, the default, keeps them for profile-c*.txt and threads-c*-summary.txt)
+#        TIMELINE=1: write every measured request (sent at, status, latency ms) to timeline-c<n>.tsv
 #        SQL_STATS=1: load pg_stat_statements and write sql-per-submission.txt (statements per submission over the
 #        measured steps, app and background together); it costs PostgreSQL CPU, so not for the CPU numbers
 # Bounded: about 3 x (DURATION + drain <= 120 s + DURATION) + start-up; ~4-6 min with the defaults.
@@ -153,7 +154,8 @@ for c in $CLIENTS; do
   python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/threads-before-c$c"
   loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
     --concurrency "$c" --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
-    --label "submit-c$c" --out "$BENCH_OUT/app-c$c.json"
+    --label "submit-c$c" --out "$BENCH_OUT/app-c$c.json" \
+    ${TIMELINE:+--timeline-out "$BENCH_OUT/timeline-c$c.tsv"}
   if [ "$c" = "$TOP" ] && [ "$PROFILE" = 1 ]; then
     jcmd "$APP_PID" JFR.dump name=bench begin="$JFR_BEGIN" filename="$BENCH_OUT/app-c$c.jfr" >/dev/null 2>&1 || true
     jcmd "$APP_PID" JFR.stop name=bench >/dev/null 2>&1 || true
