@@ -18,6 +18,10 @@
 #        pollers); each step also reports its app CPU per submission net of that rate (cpu-app-c*.txt)
 #        PROFILE=0: no JFR recording and no thread dumps or scrapes during the top step (both cost the app CPU that
 #        counts as Reelay's; PROFILE=1, the default, keeps them for profile-c*.txt and threads-c*-summary.txt)
+#        RATE=400: each step offers RATE submissions/s between its clients (an open schedule: a request's latency
+#        counts from when it was due, so falling behind shows) instead of a closed loop. A closed loop at saturation
+#        measures the most it can take, and its latency is queueing by construction (mean = clients / rate); an
+#        offered rate measures the latency a client sees at that rate
 #        TIMELINE=1: write every measured request (sent at, status, latency ms) to timeline-c<n>.tsv
 #        SQL_STATS=1: load pg_stat_statements and write sql-per-submission.txt (statements per submission over the
 #        measured steps, app and background together); it costs PostgreSQL CPU, so not for the CPU numbers
@@ -153,7 +157,7 @@ for c in $CLIENTS; do
   before=$(cpu_snap "$APP_PID"); fake0=$(fake_jiffies)
   python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/threads-before-c$c"
   loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
-    --concurrency "$c" --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
+    --concurrency "$c" ${RATE:+--rate "$RATE"} --duration "$DURATION" --warmup 2 --max-requests "$MAX_REQUESTS" --expect 201 \
     --label "submit-c$c" --out "$BENCH_OUT/app-c$c.json" \
     ${TIMELINE:+--timeline-out "$BENCH_OUT/timeline-c$c.tsv"}
   if [ "$c" = "$TOP" ] && [ "$PROFILE" = 1 ]; then
