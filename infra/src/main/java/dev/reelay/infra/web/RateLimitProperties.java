@@ -9,7 +9,8 @@ import org.springframework.validation.annotation.Validated;
 /**
  * {@code reelay.rate-limit}: token buckets on creating tasks. A bucket holds {@code burst} tokens and gains
  * {@code refill-per-minute} a minute, so a caller gets at most {@code burst + refill-per-minute} creates in any
- * 60 s window and {@code refill-per-minute} a minute sustained, counted across all nodes (the buckets are in PostgreSQL).
+ * 60 s window and {@code refill-per-minute} a minute sustained, counted across all nodes (the buckets are in PostgreSQL;
+ * a burst of 100 or more lets each node spend 1 % of it before writing back, so up to that much more per node).
  */
 @Validated
 @ConfigurationProperties("reelay.rate-limit")
