@@ -58,8 +58,8 @@ class TaskWrites {
         return idempotencyKeys.once(family, owner, idempotencyKey, () -> "create|" + spec, () -> {
             VideoId videoId = VideoId.random();
             Instant now = clock.instant();
+            // the quota hold and the slot are not waited for: GET /api/video/quota waits for the account (issue 16)
             sendAndShow(new SubmitTask(videoId, owner, spec, now), videoId);
-            visibility.awaitAccountVisible(owner); // the quota hold and the slot, for GET /api/video/quota
             return answer.apply(new Created(videoId, spec, now));
         });
     }
@@ -76,7 +76,6 @@ class TaskWrites {
             Instant now = clock.instant();
             RemixTask.Accepted accepted = sendAndShow(
                     new RemixTask(source, remixId, owner, admin, validPrompt, validModel, now), remixId);
-            visibility.awaitAccountVisible(owner);
             return answer.apply(new Remixed(accepted, now));
         });
     }

@@ -1,7 +1,6 @@
 package dev.reelay.infra.consistency;
 
 import dev.reelay.command.web.WriteVisibility;
-import dev.reelay.kernel.account.AccountId;
 import dev.reelay.kernel.task.VideoId;
 import dev.reelay.query.consistency.ReadModelCatchUp;
 import io.micrometer.core.instrument.Counter;
@@ -75,12 +74,6 @@ class ReadYourWritesConfiguration {
         @Override
         public void awaitVisible(VideoId videoId) {
             measure("task " + videoId, () -> catchUp.await(videoId.value(), properties.writeWait()));
-        }
-
-        @Override
-        public void awaitAccountVisible(String owner) {
-            measure("the account of " + owner,
-                    () -> catchUp.awaitAccount(AccountId.of(owner).value(), owner, properties.writeWait()));
         }
 
         private void measure(String what, BooleanSupplier wait) {

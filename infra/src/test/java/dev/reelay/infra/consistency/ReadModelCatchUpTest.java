@@ -79,16 +79,16 @@ class ReadModelCatchUpTest {
     }
 
     @Test
-    void anAccountWaitEndsOnTheAccountsProjectionsWordOrOnItsRowWhenThereIsNoWord() {
+    void anAccountReadEndsOnTheAccountsProjectionsWordOrOnItsRowWhenThereIsNoWord() {
         written("account-ann", 4);
-        assertThat(catchUp.awaitAccount("account-ann", "ann", SHORT)).as("neither word nor row").isFalse();
+        assertThat(catchUp.awaitAccountHead("account-ann", "ann", SHORT)).as("neither word nor row").isFalse();
         catchUp.changed(ProjectionGroups.ACCOUNTS, "account-ann", 4);
-        assertThat(catchUp.awaitAccount("account-ann", "ann", SHORT)).as("this node's word").isTrue();
+        assertThat(catchUp.awaitAccountHead("account-ann", "ann", SHORT)).as("this node's word").isTrue();
 
         // another node's projection: no word here, the row says it
         written("account-bob", 2);
         jdbc.update("insert into account_balance (owner, updated_at, last_seq) values ('bob', now(), 2)");
-        assertThat(catchUp.awaitAccount("account-bob", "bob", Duration.ofSeconds(5))).isTrue();
+        assertThat(catchUp.awaitAccountHead("account-bob", "bob", Duration.ofSeconds(5))).isTrue();
     }
 
     @Test
@@ -102,11 +102,19 @@ class ReadModelCatchUpTest {
         catchUp.appended("task-5", 3);
         catchUp.appended("task-5", 2); // a slower commit of an earlier event does not lower what is waited for
         assertThat(catchUp.await("task-5", SHORT)).as("views one event behind this node's later append").isFalse();
+    }
 
-        written("account-cy", 6);
+    /** The balance read waits for the account's last event in the event store, whatever this node appended. */
+    @Test
+    void anAccountReadWaitsForTheEventStoresHeadNotForWhatThisNodeAppended() {
+        written("account-cy", 6); // another node appended the last event
         catchUp.appended("account-cy", 5);
         catchUp.changed(ProjectionGroups.ACCOUNTS, "account-cy", 5);
-        assertThat(catchUp.awaitAccount("account-cy", "cy", SHORT)).isTrue();
+        assertThat(catchUp.awaitAccountHead("account-cy", "cy", SHORT)).as("the row one event behind the head").isFalse();
+
+        jdbc.update("insert into account_balance (owner, updated_at, last_seq) values ('cy', now(), 6)");
+        assertThat(catchUp.awaitAccountHead("account-cy", "cy", SHORT)).as("the row at the head").isTrue();
+        assertThat(catchUp.awaitAccountHead("account-nobody", "nobody", SHORT)).as("an account without events").isTrue();
     }
 
     @Test

@@ -1,11 +1,13 @@
 package dev.reelay.query.accounts;
 
+import dev.reelay.kernel.account.AccountId;
 import dev.reelay.kernel.account.Owner;
 import dev.reelay.kernel.api.SeedEnvelope;
 import dev.reelay.kernel.task.TaskRejectedException;
+import dev.reelay.query.consistency.ConsistencyBound;
+import dev.reelay.query.consistency.ReadModelCatchUp;
 import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
 import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
-import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
@@ -20,19 +22,27 @@ import java.util.List;
 /**
  * A user's guardrails as they stand: the quota of the current period (limit, held, captured, available, when it
  * resets) and the concurrency slots (limit, active, waiting). Users see their own; admins anyone's.
+ * <p>
+ * A create does not wait for the account's row (issue 16); this read does (ADR 0009): bounded, until the row shows the
+ * account's last event in the event store, whichever node appended it. So the caller's own creates and limit changes
+ * are in it, on any node. The wait holds no connection: the row is read in one statement after it.
  */
 @RestController
-@Transactional(readOnly = true)
 class AccountController {
 
     private final NamedParameterJdbcTemplate jdbc;
     private final AccountDefaults defaults;
     private final Clock clock;
+    private final ReadModelCatchUp catchUp;
+    private final ConsistencyBound bound;
 
-    AccountController(NamedParameterJdbcTemplate jdbc, AccountDefaults defaults, Clock clock) {
+    AccountController(NamedParameterJdbcTemplate jdbc, AccountDefaults defaults, Clock clock, ReadModelCatchUp catchUp,
+                      ConsistencyBound bound) {
         this.jdbc = jdbc;
         this.defaults = defaults;
         this.clock = clock;
+        this.catchUp = catchUp;
+        this.bound = bound;
     }
 
     /** {@code ownLimits}: the user has limits of their own rather than the configured defaults. */
@@ -72,6 +82,7 @@ class AccountController {
     }
 
     private Balance balance(Owner owner) {
+        catchUp.awaitAccountHead(AccountId.of(owner.value()).value(), owner.value(), bound.writeWait());
         List<Row> rows = jdbc.query("select * from account_balance where owner = :owner",
                 new MapSqlParameterSource("owner", owner.value()), (rs, i) -> new Row(
                         instant(rs.getTimestamp("period_start")), instant(rs.getTimestamp("period_end")),

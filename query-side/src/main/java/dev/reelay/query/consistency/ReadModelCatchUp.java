@@ -15,9 +15,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Tells when the read models a client reads after a write have caught up with the aggregate it wrote (ADR 0009): a
- * task's row (which also moves the lists and the stats rollup in the same transaction) and its lineage rows, or a
- * user's account row. It polls the shared database, so it sees a projection running on any node. A projection on this
- * node says what it committed ({@link #changed}: its group, the aggregate, the event's sequence number), and that is
+ * task's row (which also moves the lists and the stats rollup in the same transaction) and its lineage rows; and,
+ * for a read of the balance, when a user's account row has caught up with the account's last event. It polls the
+ * shared database, so it sees a projection running on any node. A projection on this node says what it committed ({@link #changed}: its group, the aggregate, the event's sequence number), and that is
  * enough: a committed row is in the shared database, visible to every node. So a wait whose projections run here ends
  * on their word without a query; the database is asked only when a pause passes without word, which is how another
  * node's projections are seen (after the event store's fetch delay, 1 s, anyway). Issue 16: polling cost ~10 checks
@@ -110,16 +110,23 @@ public class ReadModelCatchUp {
     }
 
     /**
-     * True once the owner's account row ({@code account_balance}: quota, slots, own limits) shows the last event of
-     * the account aggregate {@code accountId} that this node appended (as {@link #await}); false when {@code bound}
-     * passed first.
+     * True once the owner's account row ({@code account_balance}: quota, slots, own limits) shows the account's last
+     * event in the event store, whichever node appended it; false when {@code bound} passed first. What a read of the
+     * balance waits for: writes do not wait for the account row (issue 16), so the read that needs the row does, and
+     * only when the row is behind (else it costs a lookup on the event store's unique index and one of the row).
      */
-    public boolean awaitAccount(String accountId, String owner, Duration bound) {
-        MapSqlParameterSource params = new MapSqlParameterSource("owner", owner);
-        return awaitHead(accountId, writtenHead(accountId), bound, head -> seenHere(ProjectionGroups.ACCOUNTS, accountId, head), head -> {
-            List<Long> rows = jdbc.queryForList("select last_seq from account_balance where owner = :owner", params, Long.class);
-            return !rows.isEmpty() && rows.get(0) >= head;
-        });
+    public boolean awaitAccountHead(String accountId, String owner, Duration bound) {
+        long head = head(accountId);
+        // a read asks the row at once when this node has no word (a write has its own projections' word first)
+        return head < 0 || seenHere(ProjectionGroups.ACCOUNTS, accountId, head) || accountRowShows(owner, head)
+                || awaitHead(accountId, head, bound, at -> seenHere(ProjectionGroups.ACCOUNTS, accountId, at),
+                        at -> accountRowShows(owner, at));
+    }
+
+    private boolean accountRowShows(String owner, long head) {
+        List<Long> rows = jdbc.queryForList("select last_seq from account_balance where owner = :owner",
+                new MapSqlParameterSource("owner", owner), Long.class);
+        return !rows.isEmpty() && rows.get(0) >= head;
     }
 
     private interface CaughtUp {
