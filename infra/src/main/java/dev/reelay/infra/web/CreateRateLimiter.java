@@ -167,8 +167,9 @@ class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
                     .addLimit(Bandwidth.builder().capacity(limit.burst())
                             .refillGreedy(limit.refillPerMinute(), Duration.ofMinutes(1)).build())
                     .build();
-            Optimization optimization = localSpending(limit, timeMeter);
-            this.spendsLocally = limit.burst() >= LOCAL_SHARE_OF_BURST;
+            long localTokens = limit.burst() / LOCAL_SHARE_OF_BURST;
+            this.spendsLocally = localTokens > 0;
+            Optimization optimization = localSpending(localTokens, timeMeter);
             this.proxies = Caffeine.newBuilder().maximumSize(PROXIES_KEPT)
                     .expireAfterAccess(Duration.ofMinutes(10))
                     .<String, BucketProxy>removalListener((key, proxy, cause) -> writeBack(proxy))
@@ -214,10 +215,9 @@ class CreateRateLimiter implements HandlerInterceptor, WebMvcConfigurer {
      * make too. Issue 16: at limits raised for heavy traffic from one address, the row's transaction per create was
      * ~20 ms of each create's wait.
      */
-    static Optimization localSpending(RateLimitProperties.Limit limit, TimeMeter time) {
-        long local = limit.burst() / LOCAL_SHARE_OF_BURST;
-        return local == 0 ? Optimizations.batching()
-                : new DelayOptimization(new DelayParameters(local, LOCAL_SPEND_FOR), NopeOptimizationListener.INSTANCE, time);
+    private static Optimization localSpending(long localTokens, TimeMeter time) {
+        return localTokens == 0 ? Optimizations.batching() : new DelayOptimization(
+                new DelayParameters(localTokens, LOCAL_SPEND_FOR), NopeOptimizationListener.INSTANCE, time);
     }
 
     /** Bucket4j's time from the node's clock, so tests move time instead of sleeping. */

@@ -17,8 +17,8 @@ import java.util.concurrent.TimeUnit;
  * Tells when the read models a client reads after a write have caught up with the aggregate it wrote (ADR 0009): a
  * task's row (which also moves the lists and the stats rollup in the same transaction) and its lineage rows; and,
  * for a read of the balance, when a user's account row has caught up with the account's last event. It polls the
- * shared database, so it sees a projection running on any node. A projection on this node says what it committed ({@link #changed}: its group, the aggregate, the event's sequence number), and that is
- * enough: a committed row is in the shared database, visible to every node. So a wait whose projections run here ends
+ * shared database, so it sees a projection running on any node. A projection on this node says what it committed
+ * ({@link #changed}: its group, the aggregate, the event's sequence number), and that is enough: a committed row is in the shared database, visible to every node. So a wait whose projections run here ends
  * on their word without a query; the database is asked only when a pause passes without word, which is how another
  * node's projections are seen (after the event store's fetch delay, 1 s, anyway). Issue 16: polling cost ~10 checks
  * per create under load with fixed pauses, still ~4.7 with wake-ups on commit.
@@ -110,17 +110,14 @@ public class ReadModelCatchUp {
     }
 
     /**
-     * True once the owner's account row ({@code account_balance}: quota, slots, own limits) shows the account's last
-     * event in the event store, whichever node appended it; false when {@code bound} passed first. What a read of the
-     * balance waits for: writes do not wait for the account row (issue 16), so the read that needs the row does, and
-     * only when the row is behind (else it costs a lookup on the event store's unique index and one of the row).
+     * True once the owner's account row ({@code account_balance}: quota, slots, own limits) shows the account's event
+     * {@code head} (its last in the event store, {@link #head}, whichever node appended it); false when {@code bound}
+     * passed first. What a read of the balance that found the row behind waits for: writes do not wait for the
+     * account row (issue 16), the read that needs it does.
      */
-    public boolean awaitAccountHead(String accountId, String owner, Duration bound) {
-        long head = head(accountId);
-        // a read asks the row at once when this node has no word (a write has its own projections' word first)
-        return head < 0 || seenHere(ProjectionGroups.ACCOUNTS, accountId, head) || accountRowShows(owner, head)
-                || awaitHead(accountId, head, bound, at -> seenHere(ProjectionGroups.ACCOUNTS, accountId, at),
-                        at -> accountRowShows(owner, at));
+    public boolean awaitAccount(String accountId, String owner, long head, Duration bound) {
+        return awaitHead(accountId, head, bound, at -> seenHere(ProjectionGroups.ACCOUNTS, accountId, at),
+                at -> accountRowShows(owner, at));
     }
 
     private boolean accountRowShows(String owner, long head) {
