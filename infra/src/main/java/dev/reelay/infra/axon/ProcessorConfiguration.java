@@ -41,6 +41,18 @@ class ProcessorConfiguration {
 
     static final int ACCOUNTS_KEPT = 10_000;
     static final int TASKS_KEPT = 10_000;
+    /**
+     * Under load the pooled processors are rung at most this often (issue 16, benchmark 1 at an offered 400 creates/s:
+     * p99 48 ms with 25 ms, 61 with 100, 63 rung at once, 136-149 polling every 500 ms; docs/benchmarks.md).
+     */
+    static final Duration ARRIVALS_RUNG_EVERY = Duration.ofMillis(25);
+    /**
+     * A pooled processor's segment that skipped the events it saw (the saga's segments other than a task's, the archiver
+     * for all but completions) stores its token this long after (Axon: 5 s): a restart reads fewer events again, and a
+     * load that stopped shows every processor at the head 2 s later rather than 5. An idle segment extends its claim as
+     * often (six token rows, one update each every 2 s).
+     */
+    static final Duration CLAIM_EXTENDED_EVERY = Duration.ofSeconds(2);
 
     @Bean
     ConfigurerModule effectfulProcessorsStartAtHead() {
@@ -53,6 +65,23 @@ class ProcessorConfiguration {
             // a task's account events (queued, admitted) belong to another aggregate than its own: sequence by task
             configurer.eventProcessing().registerSequencingPolicy(ProjectionGroups.TASK_VIEWS, config -> byTask());
         };
+    }
+
+    /** Tells the pooled processors of new events as they arrive ({@link EventArrivals}). */
+    @Bean(destroyMethod = "close")
+    EventArrivals eventArrivals() {
+        return new EventArrivals(ARRIVALS_RUNG_EVERY);
+    }
+
+    /**
+     * The pooled processors (the upstream saga, the content archiver) read the event store through
+     * {@link EventArrivals}: their coordinators are rung when events arrive instead of polling every 500 ms.
+     */
+    @Bean
+    ConfigurerModule pooledProcessorsAreToldOfNewEvents(EventArrivals arrivals) {
+        return configurer -> configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(
+                (config, builder) -> builder.messageSource(arrivals.around(config.eventStore()))
+                        .claimExtensionThreshold(CLAIM_EXTENDED_EVERY.toMillis()));
     }
 
     /**

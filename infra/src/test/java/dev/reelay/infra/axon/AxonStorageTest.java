@@ -103,6 +103,8 @@ class AxonStorageTest {
     Cache taskCache;
     @Autowired
     ConnectionProvider connections;
+    @Autowired
+    EventArrivals arrivals;
 
     /** Lets the transaction that holds a saga in {@link #holding} finish. */
     private final CountDownLatch release = new CountDownLatch(1);
@@ -124,6 +126,16 @@ class AxonStorageTest {
         assertThat(read.get(0).getMetaData()).containsEntry("principal", "storage-user");
         // task-views places a task's own events by this type without reading their payloads (ProcessorConfiguration)
         assertThat(read).extracting(DomainEventMessage::getType).containsOnly(ProcessorConfiguration.TASK_AGGREGATE);
+    }
+
+    /**
+     * The upstream saga's and the content archiver's coordinators read the event store through {@link EventArrivals}
+     * and wait for its ring instead of polling every 500 ms (issue 16).
+     */
+    @Test
+    void thePooledProcessorsAreRungWhenEventsArriveInsteadOfPolling() {
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(arrivals.listening()).as("one stream per pooled processor's coordinator").isEqualTo(2));
     }
 
     /** Tasks and accounts are made by their constructors, not as a Spring prototype bean per load (issue 16). */
