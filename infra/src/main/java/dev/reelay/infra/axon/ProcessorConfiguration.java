@@ -17,10 +17,12 @@ import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.async.SequencingPolicy;
 import org.axonframework.eventhandling.async.SequentialPerAggregatePolicy;
+import org.axonframework.eventhandling.pooled.PooledStreamingEventProcessor;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
 import org.axonframework.eventsourcing.eventstore.EventStore;
+import org.axonframework.lifecycle.Phase;
 import org.axonframework.messaging.StreamableMessageSource;
 import org.axonframework.modelling.command.CommandTargetResolver;
 import org.axonframework.serialization.Serializer;
@@ -42,10 +44,13 @@ class ProcessorConfiguration {
     static final int ACCOUNTS_KEPT = 10_000;
     static final int TASKS_KEPT = 10_000;
     /**
-     * Under load the pooled processors are rung at most this often (issue 16, benchmark 1 at an offered 400 creates/s:
-     * p99 48 ms with 25 ms, 61 with 100, 63 rung at once, 136-149 polling every 500 ms; docs/benchmarks.md).
+     * Under load the pooled processors are rung at most this often (issue 16). Benchmark 1 at an offered 400
+     * creates/s, p99 against app + PG CPU per create, single runs: rung at once 63-67 ms, 4.3-4.4 ms; every 25 ms
+     * 48-174 ms, 4.1-4.2 ms; every 50 ms 84-128 ms, 4.1 ms; every 100 ms 61-86 ms, 3.7-3.9 ms; polling every 500 ms
+     * (before) 136-240 ms, 3.7 ms. Shorter slices mean smaller batches for the saga and the read models, longer ones
+     * the saga's beat back (docs/benchmarks.md, tenth session).
      */
-    static final Duration ARRIVALS_RUNG_EVERY = Duration.ofMillis(25);
+    static final Duration ARRIVALS_RUNG_EVERY = Duration.ofMillis(50);
     /**
      * A pooled processor's segment that skipped the events it saw (the saga's segments other than a task's, the archiver
      * for all but completions) stores its token this long after (Axon: 5 s): a restart reads fewer events again, and a
@@ -54,34 +59,40 @@ class ProcessorConfiguration {
      */
     static final Duration CLAIM_EXTENDED_EVERY = Duration.ofSeconds(2);
 
+    /**
+     * The pooled processors (the upstream saga, the content archiver) start at the head and are rung by
+     * {@link EventArrivals} when events arrive instead of polling every 500 ms. Registered by name: a default for
+     * every pooled processor would also take the place of Axon's own default for sagas (which starts them at the
+     * head) for any saga added later without a configuration of its own.
+     */
     @Bean
-    ConfigurerModule effectfulProcessorsStartAtHead() {
+    ConfigurerModule effectfulProcessorsStartAtHead(EventArrivals arrivals) {
         return configurer -> {
-            configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(
-                    UpstreamSaga.GROUP, (config, builder) -> builder.initialToken(StreamableMessageSource::createHeadToken));
+            configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(UpstreamSaga.GROUP,
+                    (config, builder) -> rungOnArrival(arrivals, config, builder)
+                            .initialToken(StreamableMessageSource::createHeadToken));
             // archiving old completions again on a redeploy would only chase expired provider links
-            configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(
-                    ContentArchiver.GROUP, (config, builder) -> builder.initialToken(StreamableMessageSource::createHeadToken));
+            configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(ContentArchiver.GROUP,
+                    (config, builder) -> rungOnArrival(arrivals, config, builder)
+                            .initialToken(StreamableMessageSource::createHeadToken));
+            // the head stops being followed with the processors, before the event store shuts down
+            configurer.onShutdown(Phase.INBOUND_EVENT_CONNECTORS, arrivals::close);
             // a task's account events (queued, admitted) belong to another aggregate than its own: sequence by task
             configurer.eventProcessing().registerSequencingPolicy(ProjectionGroups.TASK_VIEWS, config -> byTask());
         };
     }
 
+    private static PooledStreamingEventProcessor.Builder rungOnArrival(EventArrivals arrivals,
+                                                                       org.axonframework.config.Configuration config,
+                                                                       PooledStreamingEventProcessor.Builder builder) {
+        return builder.messageSource(arrivals.around(config.eventStore()))
+                .claimExtensionThreshold(CLAIM_EXTENDED_EVERY.toMillis());
+    }
+
     /** Tells the pooled processors of new events as they arrive ({@link EventArrivals}). */
     @Bean(destroyMethod = "close")
     EventArrivals eventArrivals() {
-        return new EventArrivals(ARRIVALS_RUNG_EVERY);
-    }
-
-    /**
-     * The pooled processors (the upstream saga, the content archiver) read the event store through
-     * {@link EventArrivals}: their coordinators are rung when events arrive instead of polling every 500 ms.
-     */
-    @Bean
-    ConfigurerModule pooledProcessorsAreToldOfNewEvents(EventArrivals arrivals) {
-        return configurer -> configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(
-                (config, builder) -> builder.messageSource(arrivals.around(config.eventStore()))
-                        .claimExtensionThreshold(CLAIM_EXTENDED_EVERY.toMillis()));
+        return new EventArrivals(ARRIVALS_RUNG_EVERY, EventArrivals.IDLE_RING);
     }
 
     /**
