@@ -1,15 +1,11 @@
 package dev.reelay.infra.axon;
 
 import dev.reelay.infra.support.TestDatabase;
-import org.axonframework.common.transaction.NoTransactionManager;
 import org.axonframework.eventsourcing.AggregateCacheEntry;
 import org.axonframework.eventsourcing.EventSourcedAggregate;
 import org.axonframework.eventsourcing.NoSnapshotTriggerDefinition;
-import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
-import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.modelling.command.AggregateIdentifier;
 import org.axonframework.modelling.command.inspection.AnnotatedAggregateMetaModelFactory;
-import org.axonframework.serialization.json.JacksonSerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -29,18 +25,7 @@ class AtTheEventStoresHeadTest {
     void freshDatabase() {
         DataSource database = TestDatabase.newMigratedDatabase();
         jdbc = new JdbcTemplate(database);
-        check = new AtTheEventStoresHead(JdbcEventStorageEngine.builder()
-                .connectionProvider(database::getConnection)
-                .transactionManager(NoTransactionManager.INSTANCE)
-                .snapshotSerializer(JacksonSerializer.defaultSerializer())
-                .eventSerializer(JacksonSerializer.defaultSerializer())
-                .schema(EventSchema.builder().eventTable("domain_event_entry").snapshotTable("snapshot_event_entry")
-                        .globalIndexColumn("global_index").timestampColumn("time_stamp")
-                        .eventIdentifierColumn("event_identifier").aggregateIdentifierColumn("aggregate_identifier")
-                        .sequenceNumberColumn("sequence_number").typeColumn("type").payloadTypeColumn("payload_type")
-                        .payloadRevisionColumn("payload_revision").payloadColumn("payload").metaDataColumn("meta_data")
-                        .build())
-                .build());
+        check = new AtTheEventStoresHead(JdbcEngines.on(database));
     }
 
     static final class Probe {

@@ -2,13 +2,9 @@ package dev.reelay.infra.axon;
 
 import dev.reelay.infra.support.TestDatabase;
 import org.axonframework.common.stream.BlockingStream;
-import org.axonframework.common.transaction.NoTransactionManager;
 import org.axonframework.eventhandling.GenericDomainEventMessage;
 import org.axonframework.eventhandling.TrackedEventMessage;
 import org.axonframework.eventsourcing.eventstore.EmbeddedEventStore;
-import org.axonframework.eventsourcing.eventstore.jdbc.EventSchema;
-import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
-import org.axonframework.serialization.json.JacksonSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -42,18 +38,7 @@ class EventArrivalsTest {
 
     /** A node's event store on the shared database. */
     EmbeddedEventStore node() {
-        EmbeddedEventStore store = EmbeddedEventStore.builder().storageEngine(JdbcEventStorageEngine.builder()
-                .connectionProvider(database::getConnection)
-                .transactionManager(NoTransactionManager.INSTANCE)
-                .snapshotSerializer(JacksonSerializer.defaultSerializer())
-                .eventSerializer(JacksonSerializer.defaultSerializer())
-                .schema(EventSchema.builder().eventTable("domain_event_entry").snapshotTable("snapshot_event_entry")
-                        .globalIndexColumn("global_index").timestampColumn("time_stamp")
-                        .eventIdentifierColumn("event_identifier").aggregateIdentifierColumn("aggregate_identifier")
-                        .sequenceNumberColumn("sequence_number").typeColumn("type").payloadTypeColumn("payload_type")
-                        .payloadRevisionColumn("payload_revision").payloadColumn("payload").metaDataColumn("meta_data")
-                        .build())
-                .build()).build();
+        EmbeddedEventStore store = EmbeddedEventStore.builder().storageEngine(JdbcEngines.on(database)).build();
         opened.add(store::shutDown);
         return store;
     }
