@@ -140,7 +140,6 @@ class AxonStorageTest {
         assertThat(arrivals.following()).isTrue();
     }
 
-    /** Tasks and accounts are made by their constructors, not as a Spring prototype bean per load (issue 16). */
     /**
      * The engines' connections come from the Spring transaction, not from Axon's default wrapper, which closed each one
      * a second time after it was back in the pool ({@code UnitOfWorkConnectionsTest} shows what that did).
@@ -152,6 +151,7 @@ class AxonStorageTest {
         assertThat(context.getBeansOfType(ConnectionProvider.class)).hasSize(1);
     }
 
+    /** Tasks and accounts are made by their constructors, not as a Spring prototype bean per load (issue 16). */
     @Test
     void aggregatesAreMadeByTheirConstructorsNotAsSpringBeans() {
         assertThat(context.getBeansOfType(SpringPrototypeAggregateFactory.class)).isEmpty();
