@@ -116,20 +116,17 @@ final class EventArrivals implements AutoCloseable {
                 following = true;
                 failing = false;
                 while (!closed) {
-                    if (head.hasNextAvailable((int) idleMillis, TimeUnit.MILLISECONDS)) {
-                        while (head.hasNextAvailable()) {
-                            head.nextAvailable(); // payloads stay unread: only their arrival counts
-                        }
-                        lastRing = ringAfterInterval(lastRing);
-                        if (!head.hasNextAvailable()) {
-                            // once more: this stream may read the table itself (a token with other gaps than the
-                            // store's cache) and have seen a commit before the store's producer, whose cache the
-                            // coordinators read, had fetched it
-                            lastRing = ringAfterInterval(lastRing);
-                        }
-                    } else {
-                        // idle (the coordinators look as often as they polled: claims, unclaimed segments), or the
-                        // store's producer fetched what this stream reads from the table itself
+                    // woken by arrivals, by the store's producer fetching what this stream reads from the table
+                    // itself, or idle (the coordinators look as often as they polled: claims, unclaimed segments)
+                    boolean arrived = head.hasNextAvailable((int) idleMillis, TimeUnit.MILLISECONDS);
+                    while (head.hasNextAvailable()) {
+                        head.nextAvailable(); // payloads stay unread: only their arrival counts
+                    }
+                    lastRing = ringAfterInterval(lastRing);
+                    if (arrived && !head.hasNextAvailable()) {
+                        // once more: this stream may read the table itself (a token with other gaps than the store's
+                        // cache) and have seen a commit before the store's producer, whose cache the coordinators
+                        // read, had fetched it
                         lastRing = ringAfterInterval(lastRing);
                     }
                 }

@@ -12,13 +12,17 @@ final class JdbcEngines {
     private JdbcEngines() {
     }
 
+    /** Axon's engine on the application's tables. */
     static JdbcEventStorageEngine on(DataSource database) {
+        return builder(database).schema(StorageConfiguration.EVENT_TABLES).build();
+    }
+
+    /** Everything but the schema: for a test that builds its own engine from the builder. */
+    static JdbcEventStorageEngine.Builder builder(DataSource database) {
         return JdbcEventStorageEngine.builder()
                 .connectionProvider(database::getConnection)
                 .transactionManager(NoTransactionManager.INSTANCE)
                 .snapshotSerializer(JacksonSerializer.defaultSerializer())
-                .eventSerializer(JacksonSerializer.defaultSerializer())
-                .schema(StorageConfiguration.EVENT_TABLES)
-                .build();
+                .eventSerializer(JacksonSerializer.defaultSerializer());
     }
 }

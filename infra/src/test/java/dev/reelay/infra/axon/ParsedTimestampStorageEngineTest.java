@@ -1,7 +1,6 @@
 package dev.reelay.infra.axon;
 
 import dev.reelay.infra.support.TestDatabase;
-import org.axonframework.common.transaction.NoTransactionManager;
 import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.GapAwareTrackingToken;
 import org.axonframework.eventhandling.GenericDomainEventMessage;
@@ -9,7 +8,6 @@ import org.axonframework.eventhandling.TrackedEventMessage;
 import org.axonframework.eventhandling.TrackingToken;
 import org.axonframework.eventsourcing.eventstore.jdbc.JdbcEventStorageEngine;
 import org.axonframework.messaging.MetaData;
-import org.axonframework.serialization.json.JacksonSerializer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -41,16 +39,8 @@ class ParsedTimestampStorageEngineTest {
         jdbc = new JdbcTemplate(database);
     }
 
-    private JdbcEventStorageEngine.Builder builder() {
-        return JdbcEventStorageEngine.builder()
-                .connectionProvider(database::getConnection)
-                .transactionManager(NoTransactionManager.INSTANCE)
-                .snapshotSerializer(JacksonSerializer.defaultSerializer())
-                .eventSerializer(JacksonSerializer.defaultSerializer());
-    }
-
     private JdbcEventStorageEngine axons() {
-        return builder().schema(StorageConfiguration.EVENT_TABLES).build();
+        return JdbcEngines.on(database);
     }
 
     /**
@@ -84,7 +74,7 @@ class ParsedTimestampStorageEngineTest {
 
     @Test
     void readsTheSameEventsAndTokensAsAxonsEngineGapsIncluded() {
-        ParsedTimestampStorageEngine ours = ParsedTimestampStorageEngine.build(builder(), StorageConfiguration.EVENT_TABLES);
+        ParsedTimestampStorageEngine ours = ParsedTimestampStorageEngine.build(JdbcEngines.builder(database), StorageConfiguration.EVENT_TABLES);
         // events appended by the engine itself (Axon's timestamp format, now: gaps behind them are kept)
         ours.appendEvents(new GenericDomainEventMessage<>("Probe", "agg-1", 0, "first", MetaData.with("principal", "a")),
                 new GenericDomainEventMessage<>("Probe", "agg-1", 1, "second"));

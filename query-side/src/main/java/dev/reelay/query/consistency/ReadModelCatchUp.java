@@ -18,10 +18,11 @@ import java.util.concurrent.TimeUnit;
  * task's row (which also moves the lists and the stats rollup in the same transaction) and its lineage rows; and,
  * for a read of the balance, when a user's account row has caught up with the account's last event. It polls the
  * shared database, so it sees a projection running on any node. A projection on this node says what it committed
- * ({@link #changed}: its group, the aggregate, the event's sequence number), and that is enough: a committed row is in the shared database, visible to every node. So a wait whose projections run here ends
- * on their word without a query; the database is asked only when a pause passes without word, which is how another
- * node's projections are seen (after the event store's fetch delay, 1 s, anyway). Issue 16: polling cost ~10 checks
- * per create under load with fixed pauses, still ~4.7 with wake-ups on commit.
+ * ({@link #changed}: its group, the aggregate, the event's sequence number), and that is enough: a committed row is
+ * in the shared database, visible to every node. So a wait whose projections run here ends on their word without a
+ * query; the database is asked only when a pause passes without word, which is how another node's projections are
+ * seen (after the event store's fetch delay, 1 s, anyway). Issue 16: polling cost ~10 checks per create under load
+ * with fixed pauses, still ~4.7 with wake-ups on commit.
  */
 @Component
 public class ReadModelCatchUp {
