@@ -37,7 +37,7 @@ for mode in $MODES; do
   port="$(free_port)"
   launched=$(date +%s.%N)
   # shellcheck disable=SC2046
-  REELAY_DATA_DIR="$data" java ${APP_JAVA_OPTS:-} -jar "$REELAY_JAR" --server.port="$port" --server.address=127.0.0.1 \
+  REELAY_DATA_DIR="$data" java ${APP_JAVA_OPTS} -jar "$REELAY_JAR" --server.port="$port" --server.address=127.0.0.1 \
     --reelay.embedded-db.durable=$durable --reelay.sandbox.job-duration=1h $(sandbox_provider_args 10m 1s 20s) \
     --reelay.rate-limit.per-user.burst=100000000 --reelay.rate-limit.per-address.burst=100000000 \
     --reelay.guardrails.max-concurrent=100000 --reelay.guardrails.quota.video-seconds=1000000000 \

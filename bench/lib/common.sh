@@ -9,7 +9,8 @@
 #   APP_EXTRA_ARGS more Spring arguments for every app the benchmark starts (e.g. --reelay.consistency.write-wait=0s)
 #   PG_BIN         PostgreSQL server binaries (default /usr/lib/postgresql/15/bin)
 #   BENCH_OUT      where results go (default /tmp/reelay-bench-results/<script>-<utc time>)
-#   APP_JAVA_OPTS  extra JVM options for the app (default: none, i.e. JVM defaults)
+#   APP_JAVA_OPTS  JVM options for the app (default: the container image's G1 pause target, -XX:MaxGCPauseMillis=20;
+#                  set it to "" for the JVM's defaults, as every run before 2026-12-06 15:00 UTC had)
 #   PG_OPTS        extra "-c name=value" options for the PostgreSQL server
 #   KEEP_WORK=1    keep the temp dir (database, logs) after exit
 #   APP_PORT       the port of the next app_launch (default: a free one), e.g. to start a stopped node again where
@@ -21,6 +22,7 @@ BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 REPO_DIR="$(cd "$BENCH_DIR/.." && pwd)"
 REELAY_JAR="${REELAY_JAR:-$REPO_DIR/infra/target/infra-0.1.0-SNAPSHOT.jar}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+APP_JAVA_OPTS="${APP_JAVA_OPTS--XX:MaxGCPauseMillis=20}"
 SCRIPT_NAME="$(basename "$0" .sh)"
 BENCH_OUT="${BENCH_OUT:-/tmp/reelay-bench-results/${SCRIPT_NAME}-$(date -u +%Y%m%dT%H%M%SZ)}"
 mkdir -p "$BENCH_OUT"
@@ -195,7 +197,7 @@ app_launch() {
   local port; port="${APP_PORT:-$(free_port)}"
   mkdir -p "$WORK/data-$name"
   # shellcheck disable=SC2086
-  java ${APP_JAVA_OPTS:-} -jar "$REELAY_JAR" \
+  java ${APP_JAVA_OPTS} -jar "$REELAY_JAR" \
     --server.port="$port" --server.address=127.0.0.1 \
     --reelay.embedded-db.enabled=false \
     --spring.datasource.url="jdbc:postgresql://127.0.0.1:$PG_PORT/$db" \
