@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The documents a reader starts from keep up with the code: every error code a client can receive is in the error
- * table, every failure code a task can end with is in the event catalog, and every ADR is linked from the README.
+ * table, every failure code a task can end with is in the event catalog, every ADR is linked from the README, and
+ * every way of starting the app sets the collector option the deployment guide gives.
  */
 class DocumentationDriftTest {
 
@@ -42,6 +43,19 @@ class DocumentationDriftTest {
     void everyTaskFailureCodeIsInTheEventCatalog() throws IOException {
         String catalog = Files.readString(ROOT.resolve("docs/event-catalog.md"));
         assertThat(TASK_FAILURES).allSatisfy(code -> assertThat(catalog).contains(code.name()));
+    }
+
+    /**
+     * The JVM cannot take its collector settings from the jar, so one option is written in several places: the
+     * container image, the dev launcher, the benchmarks' default, the README's production command (issue 16).
+     */
+    @Test
+    void everyWayOfStartingTheAppSetsTheGuidesPauseTarget() throws IOException {
+        String option = "-XX:MaxGCPauseMillis=20";
+        assertThat(Files.readString(ROOT.resolve("docs/deployment.md"))).contains(option);
+        for (String file : List.of("infra/pom.xml", "reelay", "bench/lib/common.sh", "README.md")) {
+            assertThat(Files.readString(ROOT.resolve(file))).as(file).contains(option);
+        }
     }
 
     @Test
