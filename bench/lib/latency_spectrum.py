@@ -8,17 +8,16 @@ once) shows as a peak many times the median; GC pauses and noise do not.
 
 usage: latency_spectrum.py RESULT_DIR/timeline-c32.tsv[.gz] ...
 """
-import gzip
 import sys
 
 import numpy as np
 
+import timelines
+
 
 def main(paths):
     for path in paths:
-        opener = gzip.open if path.endswith('.gz') else open
-        with opener(path, 'rt') as f:
-            rows = np.loadtxt(f)
+        rows = timelines.read(path)
         sent = rows[:, 0] - rows[:, 0].min()
         latency = rows[:, 2]
         bins = int(sent.max() // 10) + 1

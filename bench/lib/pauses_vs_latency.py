@@ -10,13 +10,13 @@ Reads a TIMELINE=1 timeline (sent-at epoch ms, status, latency ms per request) a
 
 usage: pauses_vs_latency.py TIMELINE.tsv[.gz] SAFEPOINT.log[.gz]
 """
-import bisect
-import gzip
 import re
 import sys
 from datetime import datetime
 
 import numpy as np
+
+import timelines
 
 LINE = re.compile(r'^\[(?P<utc>[^\]]+)\]\[[^\]]+\] Safepoint "(?P<kind>[^"]+)".*Total: (?P<total>\d+) ns')
 BIG_PAUSE_MS = 5.0
@@ -26,7 +26,7 @@ WARMUP_MS = 2000
 def pauses(path, start_ms, end_ms):
     """(begin ms, end ms, kind) of every safepoint that ended within the load."""
     found = []
-    with (gzip.open if path.endswith('.gz') else open)(path, 'rt') as f:
+    with timelines.opened(path) as f:
         for line in f:
             m = LINE.match(line)
             if not m:
@@ -39,9 +39,7 @@ def pauses(path, start_ms, end_ms):
 
 
 def main(timeline, log):
-    opener = gzip.open if timeline.endswith('.gz') else open
-    with opener(timeline, 'rt') as f:
-        rows = np.loadtxt(f)
+    rows = timelines.read(timeline)
     # the load generator measures from 2 s after the start (its --warmup): so does this
     rows = rows[rows[:, 0] >= rows[:, 0].min() + WARMUP_MS]
     sent, latency = rows[:, 0], rows[:, 2]
@@ -53,15 +51,10 @@ def main(timeline, log):
     for kind in sorted({k for _, _, k in found}):
         of_kind = np.array([e - b for b, e, k in found if k == kind])
         print(f"  {kind}: {len(of_kind)}, sum {of_kind.sum():.0f} ms, max {of_kind.max():.2f} ms")
-    big = sorted((b, e) for b, e, _ in found if e - b >= BIG_PAUSE_MS)
-    begins = [b for b, _ in big]
-
-    def overlaps(i):
-        # safepoints follow one another, so the last pause begun before the request ended is the only candidate
-        j = bisect.bisect_right(begins, done[i])
-        return j > 0 and big[j - 1][1] >= sent[i]
-
-    hit = np.array([overlaps(i) for i in range(len(sent))])
+    big = np.array(sorted((b, e) for b, e, _ in found if e - b >= BIG_PAUSE_MS)).reshape(-1, 2)
+    # safepoints follow one another, so the last pause begun before a request ended is its only candidate
+    last = np.searchsorted(big[:, 0], done, side='right') - 1
+    hit = (last >= 0) & (big[np.maximum(last, 0), 1] >= sent) if len(big) else np.zeros(len(sent), bool)
     print(f"pauses >= {BIG_PAUSE_MS:.0f} ms: {len(big)}; requests overlapping one: {hit.mean() * 100:.1f} % of all")
     for threshold in (50, 100, 200):
         slow = latency >= threshold
