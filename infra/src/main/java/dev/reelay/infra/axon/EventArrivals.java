@@ -41,7 +41,7 @@ final class EventArrivals implements AutoCloseable {
     private static final int RETRY_SECONDS = 1;
 
     private final long intervalNanos;
-    private final long idleMillis;
+    private final int idleMillis;
     private final Set<Runnable> callbacks = ConcurrentHashMap.newKeySet();
     private final Object lock = new Object();
     /** The store followed, and its follower: set by the first stream that asks for a callback. */
@@ -56,7 +56,7 @@ final class EventArrivals implements AutoCloseable {
      */
     EventArrivals(Duration interval, Duration idle) {
         this.intervalNanos = interval.toNanos();
-        this.idleMillis = idle.toMillis();
+        this.idleMillis = Math.toIntExact(idle.toMillis());
     }
 
     /** {@code events}, whose streams take an availability callback that this rings. */
@@ -118,7 +118,7 @@ final class EventArrivals implements AutoCloseable {
                 while (!closed) {
                     // woken by arrivals, by the store's producer fetching what this stream reads from the table
                     // itself, or idle (the coordinators look as often as they polled: claims, unclaimed segments)
-                    boolean arrived = head.hasNextAvailable((int) idleMillis, TimeUnit.MILLISECONDS);
+                    boolean arrived = head.hasNextAvailable(idleMillis, TimeUnit.MILLISECONDS);
                     while (head.hasNextAvailable()) {
                         head.nextAvailable(); // payloads stay unread: only their arrival counts
                     }

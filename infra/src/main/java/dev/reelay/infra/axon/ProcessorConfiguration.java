@@ -17,7 +17,6 @@ import org.axonframework.eventhandling.DomainEventMessage;
 import org.axonframework.eventhandling.EventMessage;
 import org.axonframework.eventhandling.async.SequencingPolicy;
 import org.axonframework.eventhandling.async.SequentialPerAggregatePolicy;
-import org.axonframework.eventhandling.pooled.PooledStreamingEventProcessor;
 import org.axonframework.eventsourcing.SnapshotTriggerDefinition;
 import org.axonframework.eventsourcing.Snapshotter;
 import org.axonframework.eventsourcing.eventstore.EventStorageEngine;
@@ -66,27 +65,26 @@ class ProcessorConfiguration {
      * head) for any saga added later without a configuration of its own.
      */
     @Bean
-    ConfigurerModule effectfulProcessorsStartAtHead(EventArrivals arrivals) {
+    ConfigurerModule pooledProcessorsStartAtTheHeadAndAreRungOnArrival(EventArrivals arrivals) {
         return configurer -> {
-            configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(UpstreamSaga.GROUP,
-                    (config, builder) -> rungOnArrival(arrivals, config, builder)
-                            .initialToken(StreamableMessageSource::createHeadToken));
-            // archiving old completions again on a redeploy would only chase expired provider links
-            configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(ContentArchiver.GROUP,
-                    (config, builder) -> rungOnArrival(arrivals, config, builder)
-                            .initialToken(StreamableMessageSource::createHeadToken));
+            // the saga acts on new tasks only; archiving old completions again on a redeploy would only chase expired
+            // provider links
+            for (String group : List.of(UpstreamSaga.GROUP, ContentArchiver.GROUP)) {
+                configurer.eventProcessing().registerPooledStreamingEventProcessorConfiguration(group,
+                        (config, builder) -> builder.messageSource(arrivals.around(config.eventStore()))
+                                .claimExtensionThreshold(CLAIM_EXTENDED_EVERY.toMillis())
+                                .initialToken(StreamableMessageSource::createHeadToken));
+            }
             // the head stops being followed with the processors, before the event store shuts down
             configurer.onShutdown(Phase.INBOUND_EVENT_CONNECTORS, arrivals::close);
-            // a task's account events (queued, admitted) belong to another aggregate than its own: sequence by task
-            configurer.eventProcessing().registerSequencingPolicy(ProjectionGroups.TASK_VIEWS, config -> byTask());
         };
     }
 
-    private static PooledStreamingEventProcessor.Builder rungOnArrival(EventArrivals arrivals,
-                                                                       org.axonframework.config.Configuration config,
-                                                                       PooledStreamingEventProcessor.Builder builder) {
-        return builder.messageSource(arrivals.around(config.eventStore()))
-                .claimExtensionThreshold(CLAIM_EXTENDED_EVERY.toMillis());
+    /** A task's account events (queued, admitted) belong to another aggregate than its own: sequenced by task. */
+    @Bean
+    ConfigurerModule taskViewsSequencedByTask() {
+        return configurer -> configurer.eventProcessing()
+                .registerSequencingPolicy(ProjectionGroups.TASK_VIEWS, config -> byTask());
     }
 
     /** Tells the pooled processors of new events as they arrive ({@link EventArrivals}). */
