@@ -77,6 +77,14 @@ class DatabaseOutageTest {
             accepted.add(created.json().at("/data/videoId").asText());
         }
 
+        // each task has its job at the provider before the cut: the test's provider is the in-process sandbox, which
+        // keeps its jobs in this same database, so a submission caught by the outage would find the provider down too
+        // and fail the task as retryable after its few retries (what a real provider outage does, not this test's)
+        for (String videoId : accepted) {
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
+                    assertThat(api.get("/api/video/tasks/" + videoId, token).json().at("/data/externalTaskId").asText())
+                            .isNotBlank());
+        }
         relay.cut();
         try {
             for (HttpApi.Response during : List.of(
