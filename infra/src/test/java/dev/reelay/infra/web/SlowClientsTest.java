@@ -108,12 +108,18 @@ class SlowClientsTest {
 
         // the clients beyond the per-address bound are refused at once; the four within it keep trickling
         await().atMost(Duration.ofSeconds(10)).until(() -> outcomes.size() >= SLOW_CLIENTS - 4);
+        // reads for up to 2.5 s, while the slow clients within the bound are still connected (they are cut 5 s after
+        // they connected, so on a slow machine the window can be shorter; a read that ends after the cut still counts)
         List<Long> latencies = new ArrayList<>();
+        int readsWhileConnected = 0;
         long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(2_500);
-        while (System.nanoTime() < until) {
+        while (System.nanoTime() < until && outcomes.size() < SLOW_CLIENTS) {
             latencies.add(millisToGet(api, token));
+            if (outcomes.size() < SLOW_CLIENTS) {
+                readsWhileConnected++;
+            }
         }
-        assertThat(outcomes).as("slow clients still connected while the reads were measured").hasSizeLessThan(SLOW_CLIENTS);
+        assertThat(readsWhileConnected).as("reads answered while slow clients were still connected").isPositive();
         assertThat(latencies).allSatisfy(ms -> assertThat(ms).isLessThan(2_000));
 
         await().atMost(Duration.ofSeconds(30)).until(() -> outcomes.size() == SLOW_CLIENTS);
