@@ -132,6 +132,8 @@ class AxonStorageTest {
                 .containsExactlyElementsOf(storedIds);
         assertThat(read).extracting(DomainEventMessage::getSequenceNumber)
                 .containsExactlyElementsOf(LongStream.range(0, read.size()).boxed().toList());
+        assertThat(jdbc.queryForObject("select count(*) from domain_event_entry where aggregate_identifier = ?",
+                Integer.class, videoId)).isGreaterThanOrEqualTo(read.size());
         assertThat(read.get(0).getPayloadType().getSimpleName()).isEqualTo("TaskSubmitted");
         assertThat(read.get(0).getMetaData()).containsEntry("principal", "storage-user");
         // task-views places a task's own events by this type without reading their payloads (ProcessorConfiguration)
