@@ -46,6 +46,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -118,11 +119,11 @@ class AxonStorageTest {
                 .isInstanceOf(IsoInstantDeserializer.class);
         String videoId = submit("storage-user", "a heron over a still lake");
 
-        List<Long> stored = jdbc.queryForList("select global_index from domain_event_entry where aggregate_identifier = ?"
-                + " order by sequence_number", Long.class, videoId);
-        List<String> storedIds = jdbc.queryForList("select event_identifier from domain_event_entry"
-                + " where aggregate_identifier = ? and sequence_number < ? order by sequence_number", String.class,
-                videoId, stored.size());
+        List<Map.Entry<Long, String>> rows = jdbc.query("select global_index, event_identifier from domain_event_entry"
+                + " where aggregate_identifier = ? order by sequence_number",
+                (row, n) -> Map.entry(row.getLong(1), row.getString(2)), videoId);
+        List<Long> stored = rows.stream().map(Map.Entry::getKey).toList();
+        List<String> storedIds = rows.stream().map(Map.Entry::getValue).toList();
         assertThat(stored).isNotEmpty().isSorted().doesNotHaveDuplicates().allMatch(index -> index > 0);
         // the upstream saga may append the task's acceptance between the two reads: what was stored comes back first,
         // in its order, and nothing is read that the table did not hold
