@@ -102,7 +102,7 @@ class ProviderWindowAcrossNodesTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> FAKE.refusedAt.get() != null);
         Seen refused = FAKE.refusedAt.get();
         // the window holds from the moment a node has read the 429 (the fake saw it go out a little earlier)
-        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10)).until(() -> jdbc.queryForObject(
+        await().atMost(Duration.ofSeconds(RETRY_AFTER_S)).pollInterval(Duration.ofMillis(10)).until(() -> jdbc.queryForObject(
                 "select count(*) from provider_gate where provider_id = 'shared' and not_before > now()", Integer.class) == 1);
         for (int i = 0; i < 8; i++) {
             tasks.add(create(i % 2 == 0 ? nodeB : nodeA, token));

@@ -114,7 +114,12 @@ class GuardrailsTest {
         setLimits(owner, "{\"quotaVideoSeconds\":10}");
         String token = api().token(owner);
 
-        String cancelled = created(submit(token, "held then cancelled", "sora-2", "720x1280", 8));
+        String heldPrompt = "held then cancelled " + owner;
+        String cancelled = created(submit(token, heldPrompt, "sora-2", "720x1280", 8));
+        // the sandbox finishes a job 3 s after it starts; this one must still be running when it is cancelled below,
+        // however slow the steps in between are, so its job is made long as soon as it exists
+        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.update(
+                "update sandbox_job set duration_ms = 600000 where prompt = ?", heldPrompt) == 1);
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(quota(token).at("/quota/held").decimalValue()).isEqualByComparingTo("8");
             assertThat(quota(token).at("/quota/available").decimalValue()).isEqualByComparingTo("2");

@@ -38,6 +38,11 @@ class ProviderGateTest {
     static final FakeProvider CAPPED = new FakeProvider();
     /** Time measured between a request's arrival at the fake and the next one: a few ms of jitter, never a second. */
     static final long SLACK_MS = 15;
+    /**
+     * The {@code Retry-After} of the refused create, in seconds: long enough that the window's row is seen open by the
+     * test on a slow machine (it is written only after Reelay has read the 429).
+     */
+    static final int WINDOW_S = 4;
     /** How much later than its slot a call may land at the fake provider on this loaded 2-core machine. */
     static final long LANDING_MS = 250;
 
@@ -89,12 +94,12 @@ class ProviderGateTest {
 
     @Test
     void afterA429WithRetryAfterNoTaskCallsTheProviderBeforeTheWindowEnds() {
-        LIMITED.rateLimitNextCreate(2);
+        LIMITED.rateLimitNextCreate(WINDOW_S);
         String first = submit("sora-2");
         await().atMost(Duration.ofSeconds(10)).until(() -> LIMITED.seen.stream().anyMatch(s -> s.status() == 429));
         long refusedAt = LIMITED.seen.stream().filter(s -> s.status() == 429).findFirst().orElseThrow().nanos();
         // the window holds from the moment Reelay has read the 429 (the fake saw it go out a little earlier)
-        await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10)).until(() -> jdbc.queryForObject(
+        await().atMost(Duration.ofSeconds(WINDOW_S)).pollInterval(Duration.ofMillis(10)).until(() -> jdbc.queryForObject(
                 "select count(*) from provider_gate where provider_id = 'limited' and not_before > now()", Integer.class) == 1);
         String second = submit("sora-2");
         String third = submit("sora-2");
@@ -105,7 +110,7 @@ class ProviderGateTest {
         List<Seen> after = LIMITED.seen.stream().filter(s -> s.nanos() > refusedAt).toList();
         assertThat(after).as("the three creates and their polls").hasSizeGreaterThanOrEqualTo(3);
         assertThat(after).allSatisfy(s -> assertThat((s.nanos() - refusedAt) / 1_000_000)
-                .as("%s %s after the 429", s.method(), s.path()).isGreaterThanOrEqualTo(2000 - SLACK_MS));
+                .as("%s %s after the 429", s.method(), s.path()).isGreaterThanOrEqualTo(WINDOW_S * 1000L - SLACK_MS));
         assertThat(LIMITED.seen.stream().filter(s -> s.method().equals("POST")).count())
                 .as("one refused create, then one create per task").isEqualTo(4);
     }
