@@ -5,7 +5,10 @@ Prints: samples per thread group, top self frames, and top inclusive frames of t
 (dev.reelay, Axon, Hibernate, db-scheduler, Spring, Jackson, Netty, PostgreSQL JDBC).
        jfr_summary.py recording.jfr --callers FRAME [depth=14] [top=8]
 Prints: the share of samples with FRAME (a substring of a frame's name) on the stack, and the commonest call paths
-that lead to it (depth frames above its first occurrence), to say who pays for a frame the summary shows."""
+that lead to it (depth frames above its first occurrence), to say who pays for a frame the summary shows.
+       jfr_summary.py recording.jfr --groups [top=14]
+Prints, per thread group: the library of each sample's innermost frame outside the JDK (which library's code was
+running), and the top Reelay frames on its stacks, to say what a group's share is spent on when no frame stands out."""
 import collections
 import re
 import subprocess
@@ -85,8 +88,43 @@ def callers(path, frame, depth=14, top=8):
             print(f"      {f}")
 
 
+LIBRARIES = (("dev.reelay.", "reelay"), ("org.postgresql.", "pgjdbc"), ("com.fasterxml.jackson.", "jackson"),
+             ("org.axonframework.", "axon"), ("com.zaxxer.hikari.", "hikari"), ("org.springframework.security.", "spring-security"),
+             ("org.springframework.", "spring"), ("io.netty.", "netty"), ("reactor.", "reactor"), ("org.apache.", "tomcat"),
+             ("io.micrometer.", "micrometer"), ("ch.qos.logback.", "logback"), ("com.github.kagkarlsson.", "db-scheduler"),
+             ("com.nimbusds.", "nimbus"), ("io.github.bucket4j.", "bucket4j"), ("org.hibernate.", "hibernate"))
+JDK = ("java.", "javax.", "jdk.", "sun.")
+
+
+def library_of(frame):
+    return next((name for prefix, name in LIBRARIES if frame.startswith(prefix)), "other")
+
+
+def groups(path, top=14):
+    n = 0
+    per_group = collections.Counter()
+    running = collections.defaultdict(collections.Counter)
+    reelay = collections.defaultdict(collections.Counter)
+    for thread, frames in samples(path):
+        n += 1
+        g = group_of(thread)
+        per_group[g] += 1
+        running[g][next((library_of(f) for f in frames if not f.startswith(JDK)), "jdk only")] += 1
+        for f in set(f for f in frames if f.startswith("dev.reelay.")):
+            reelay[g][f] += 1
+    print(f"{n} CPU samples")
+    for g, c in per_group.most_common():
+        print(f"\n{g}: {c} samples ({100.0 * c / n:.1f}%)")
+        print("  innermost library outside the JDK: "
+              + ", ".join(f"{lib} {100.0 * k / c:.0f}%" for lib, k in running[g].most_common(10)))
+        for f, k in reelay[g].most_common(top):
+            print(f"  {100.0 * k / c:5.1f}%  {f}")
+
+
 if __name__ == "__main__":
-    if len(sys.argv) > 3 and sys.argv[2] == "--callers":
+    if len(sys.argv) > 2 and sys.argv[2] == "--groups":
+        groups(sys.argv[1], *(int(a) for a in sys.argv[3:4]))
+    elif len(sys.argv) > 3 and sys.argv[2] == "--callers":
         callers(sys.argv[1], sys.argv[3], *(int(a) for a in sys.argv[4:6]))
     else:
         main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 25)
