@@ -49,11 +49,12 @@ class WebhookRestartTest {
                 videoId = api.postJson("/api/video/tasks", token, "{\"prompt\":\"outlives its node\",\"model\":\"sora-2\"}")
                         .json().at("/data/videoId").asText();
                 // the first attempt failed; the message now waits 3 s for its retry (on a slow machine, perhaps a
-                // later one: every attempt fails while the receiver answers 503)
+                // later one: every attempt fails while the receiver answers 503). By then the task's next message may
+                // have failed its first attempt too: at least one waiting, not exactly one
                 await().atMost(Duration.ofSeconds(20)).until(() -> !receiver.arrivals().isEmpty());
                 await().atMost(Duration.ofSeconds(15)).until(() -> jdbc.queryForObject(
                         "select count(*) from webhook_delivery where status = 'PENDING' and attempts >= 1 and lease_until is null",
-                        Integer.class) == 1);
+                        Integer.class) >= 1);
             }
             assertThat(receiver.accepted()).isEmpty();
             receiver.answers = n -> WebhookReceiver.Answer.ok();
