@@ -2,7 +2,7 @@
 """Summarise CPU samples of a JFR recording (JDK only, no async-profiler needed).
 Usage: jfr_summary.py recording.jfr [top=25]
 Prints: samples per thread group, top self frames, and top inclusive frames of the application's libraries
-(dev.reelay, Axon, Hibernate, db-scheduler, Spring, Jackson, Netty, PostgreSQL JDBC).
+(the prefixes in LIBRARIES: dev.reelay, Axon, Spring, Jackson, Netty, Tomcat, PostgreSQL JDBC, …).
        jfr_summary.py recording.jfr --callers FRAME [depth=14] [top=8]
 Prints: the share of samples with FRAME (a substring of a frame's name) on the stack, and the commonest call paths
 that lead to it (depth frames above its first occurrence), to say who pays for a frame the summary shows.
@@ -14,10 +14,17 @@ import re
 import subprocess
 import sys
 
-INTERESTING = ("dev.reelay.", "org.axonframework.", "org.hibernate.", "com.github.kagkarlsson.",
-               "org.springframework.", "com.fasterxml.jackson.", "io.netty.", "reactor.", "org.postgresql.",
-               "com.zaxxer.hikari.", "com.nimbusds.", "org.apache.catalina.", "org.apache.coyote.",
-               "ch.qos.logback.", "io.micrometer.")
+# The app's libraries by package prefix, most specific first: the inclusive frames of the summary and the library of
+# each sample in --groups
+LIBRARIES = (("dev.reelay.", "reelay"), ("org.axonframework.", "axon"), ("org.hibernate.", "hibernate"),
+             ("com.github.kagkarlsson.", "db-scheduler"), ("org.springframework.security.", "spring-security"),
+             ("org.springframework.", "spring"), ("com.fasterxml.jackson.", "jackson"), ("io.netty.", "netty"),
+             ("reactor.", "reactor"), ("org.postgresql.", "pgjdbc"), ("com.zaxxer.hikari.", "hikari"),
+             ("com.nimbusds.", "nimbus"), ("org.apache.catalina.", "tomcat"), ("org.apache.coyote.", "tomcat"),
+             ("org.apache.tomcat.", "tomcat"),
+             ("ch.qos.logback.", "logback"), ("io.micrometer.", "micrometer"), ("io.github.bucket4j.", "bucket4j"))
+INTERESTING = tuple(prefix for prefix, _ in LIBRARIES)
+JDK = ("java.", "javax.", "jdk.", "sun.")
 
 
 def group_of(thread):
@@ -88,14 +95,6 @@ def callers(path, frame, depth=14, top=8):
             print(f"      {f}")
 
 
-LIBRARIES = (("dev.reelay.", "reelay"), ("org.postgresql.", "pgjdbc"), ("com.fasterxml.jackson.", "jackson"),
-             ("org.axonframework.", "axon"), ("com.zaxxer.hikari.", "hikari"), ("org.springframework.security.", "spring-security"),
-             ("org.springframework.", "spring"), ("io.netty.", "netty"), ("reactor.", "reactor"), ("org.apache.", "tomcat"),
-             ("io.micrometer.", "micrometer"), ("ch.qos.logback.", "logback"), ("com.github.kagkarlsson.", "db-scheduler"),
-             ("com.nimbusds.", "nimbus"), ("io.github.bucket4j.", "bucket4j"), ("org.hibernate.", "hibernate"))
-JDK = ("java.", "javax.", "jdk.", "sun.")
-
-
 def library_of(frame):
     return next((name for prefix, name in LIBRARIES if frame.startswith(prefix)), "other")
 
@@ -110,7 +109,7 @@ def groups(path, top=14):
         g = group_of(thread)
         per_group[g] += 1
         running[g][next((library_of(f) for f in frames if not f.startswith(JDK)), "jdk only")] += 1
-        for f in set(f for f in frames if f.startswith("dev.reelay.")):
+        for f in dict.fromkeys(f for f in frames if f.startswith("dev.reelay.")):  # once per sample, in stack order
             reelay[g][f] += 1
     print(f"{n} CPU samples")
     for g, c in per_group.most_common():
