@@ -94,8 +94,13 @@ class SandboxRoundTripTest {
     void aCancelledTaskIsDeletedUpstream() {
         HttpApi api = new HttpApi(port);
         String token = api.token("dave");
-        String videoId = api.postJson("/api/video/tasks", token, "{\"prompt\":\"short-lived\",\"model\":\"sora-2\"}")
+        String prompt = "short-lived " + java.util.UUID.randomUUID();
+        String videoId = api.postJson("/api/video/tasks", token, "{\"prompt\":\"" + prompt + "\",\"model\":\"sora-2\"}")
                 .json().at("/data/videoId").asText();
+        // the sandbox finishes a job 3 s after it starts; this one must still be running when it is cancelled below,
+        // however slow the steps in between are, so its job is made long as soon as it exists
+        await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.update(
+                "update sandbox_job set duration_ms = 600000 where prompt = ?", prompt) == 1);
         await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
                 "select count(*) from upstream_binding where video_id = ?", Integer.class, videoId) == 1);
         assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{}").status()).isEqualTo(200);
