@@ -10,10 +10,15 @@
 #        (cpu-app-c*.txt, "provider fake"), so the app's CPU is Reelay's own work, HTTP client included.
 #   sandbox: Reelay's in-process sandbox over loopback HTTP, as before 2026-12-03; its share is inside the app's CPU.
 #
-# Knobs: CLIENTS="1 8 32"  DURATION=20 (s per step)  WARMUP_S=120 (the JIT is still compiling a lot after 60 s)  MAX_REQUESTS=200000 (per step)
-#        Keep the warm-up and the steps under 10 min in all: the provider's poll-initial is 10m, after which the app
-#        polls the warm-up's tasks and the figures are no longer a create's alone (WARMUP_S=600 measured 22 ms per
-#        create, half of it polls, 2026-12-05).
+# Knobs: CLIENTS="1 8 32"  DURATION=20 (s per step)  MAX_REQUESTS=200000 (per step)
+#        WARMUP_S=120: the least warm-up at 8 clients; then, with JIT_SETTLE=1 (the default), 20 s more at a time until
+#        the JIT compilers used less than JIT_SETTLED_PCT=3 % of a core over the last 20 s, WARMUP_MAX_S=900 in all at
+#        most (warmup-jit.txt: each slice's compiler CPU). On 2 slow cores C2 was still compiling the create path 3 min
+#        into the load and took 10-30 % of the app's CPU in the steps; it settled after ~5 min, and a create then cost
+#        half as much (docs/benchmarks.md, 2026-12-06, fourteenth session). JIT_SETTLE=0: the fixed WARMUP_S alone, as
+#        every run before that session.
+#        The provider's first poll is 1 h after a create (10 min before that session), so a long warm-up's tasks are
+#        not polled during the steps.
 #        IDLE_S=10: seconds of no load after the warm-up, to measure the app's own background CPU (heartbeats,
 #        pollers); each step also reports its app CPU per submission net of that rate (cpu-app-c*.txt)
 #        PROFILE=0: no JFR recording and no thread dumps or scrapes during the top step (both cost the app CPU that
@@ -25,13 +30,16 @@
 #        TIMELINE=1: write every measured request (sent at, status, latency ms) to timeline-c<n>.tsv
 #        SQL_STATS=1: load pg_stat_statements and write sql-per-submission.txt (statements per submission over the
 #        measured steps, app and background together); it costs PostgreSQL CPU, so not for the CPU numbers
-# Bounded: about 3 x (DURATION + drain <= 120 s + DURATION) + start-up; ~4-6 min with the defaults.
+# Bounded: the warm-up (WARMUP_MAX_S at most) + 3 x (DURATION + drain <= 120 s + DURATION) + start-up; 8-20 min with the defaults.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/cluster.sh"
 
 CLIENTS="${CLIENTS:-1 8 32}"
 DURATION="${DURATION:-20}"
 WARMUP_S="${WARMUP_S:-120}"
+JIT_SETTLE="${JIT_SETTLE:-1}"
+JIT_SETTLED_PCT="${JIT_SETTLED_PCT:-3}"
+WARMUP_MAX_S="${WARMUP_MAX_S:-900}"
 MAX_REQUESTS="${MAX_REQUESTS:-200000}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-120}"
 PROVIDER="${PROVIDER:-fake}"
@@ -49,11 +57,11 @@ createdb_bench pgb
 if [ "$PROVIDER" = fake ]; then
   CREATE_DELAY_MS=0 JOB_MS=3600000 fake_start
   # shellcheck disable=SC2046
-  app_start submit reelay $(fake_provider_args bench 10m 1s 20s)
+  app_start submit reelay $(fake_provider_args bench 1h 1s 20s)
 else
   FAKE_PID=""
   # shellcheck disable=SC2046
-  app_start submit reelay --reelay.sandbox.job-duration=1h $(sandbox_provider_args 10m 1s 20s)
+  app_start submit reelay --reelay.sandbox.job-duration=2h $(sandbox_provider_args 1h 1s 20s)
 fi
 # the scrapes during the top step need an admin token: minted once here, not in each sampling subshell
 PROMETHEUS_TOKEN=$(token "$APP_URL" bench-scraper admin)
@@ -131,9 +139,38 @@ sample_during() { # sample_during <label> <start after s> <samples>
 # thread several times its CPU until the JIT has compiled it again (started at the top step, it tripled that step's
 # CPU per submission). Only the top step's window is dumped (app-c<top>.jfr); profile-c<top>.txt summarises it.
 [ "$PROFILE" = 1 ] && { jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; }
-log "warm-up: ${WARMUP_S}s at 8 clients (not reported)"
-loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
-  --concurrency 8 --duration "$WARMUP_S" --expect 201 --label warmup --out "$BENCH_OUT/warmup.json" >/dev/null
+# jit_jiffies: CPU so far (jiffies) of the app's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre")
+jit_jiffies() {
+  local t sum=0
+  for t in /proc/"$APP_PID"/task/*; do
+    case "$(cat "$t/comm" 2>/dev/null)" in
+      C[12]\ Compiler*) sum=$((sum + $(awk '{print $14+$15}' "$t/stat" 2>/dev/null || echo 0))) ;;
+    esac
+  done
+  echo "$sum"
+}
+warmup_slice() { # warmup_slice <seconds> <slice number>
+  loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
+    --concurrency 8 --duration "$1" --expect 201 --label warmup --out "$BENCH_OUT/warmup-$2.json" >/dev/null
+}
+log "warm-up: ${WARMUP_S}s at 8 clients (not reported)$([ "$JIT_SETTLE" = 1 ] && echo ", then until the JIT settles (< ${JIT_SETTLED_PCT} % of a core over 20 s, ${WARMUP_MAX_S}s at most)")"
+HZ=$(getconf CLK_TCK)
+echo "slice seconds jit_cpu_s jit_pct_of_a_core" > "$BENCH_OUT/warmup-jit.txt"
+warmed=0; slice=1; seconds="$WARMUP_S"
+while true; do
+  j0=$(jit_jiffies); t0=$(date +%s.%N)
+  warmup_slice "$seconds" "$slice"
+  j1=$(jit_jiffies); t1=$(date +%s.%N)
+  warmed=$((warmed + seconds))
+  pct=$(echo "scale=1; 100 * ($j1 - $j0) / $HZ / ($t1 - $t0)" | bc)
+  echo "$slice $seconds $(echo "scale=2; ($j1 - $j0) / $HZ" | bc) $pct" >> "$BENCH_OUT/warmup-jit.txt"
+  [ "$JIT_SETTLE" = 1 ] || break
+  if (( $(echo "$pct < $JIT_SETTLED_PCT" | bc) )); then break; fi
+  if [ $((warmed + 20)) -gt "$WARMUP_MAX_S" ]; then log "warm-up: the JIT had not settled after ${warmed}s (${pct} % of a core)"; break; fi
+  slice=$((slice + 1)); seconds=20
+done
+echo "warmed up for ${warmed}s; the JIT's last slice ${pct} % of a core" >> "$BENCH_OUT/warmup-jit.txt"
+log "warm-up: ${warmed}s in all; the JIT compilers used ${pct} % of a core in its last slice"
 log "warm-up drained in $(drain warmup) s"
 IDLE_S="${IDLE_S:-10}"
 before=$(cpu_snap "$APP_PID"); sleep "$IDLE_S"; after=$(cpu_snap "$APP_PID")
