@@ -13,10 +13,10 @@
 # Knobs: CLIENTS="1 8 32"  DURATION=20 (s per step)  MAX_REQUESTS=200000 (per step)
 #        WARMUP_S=120: the least warm-up at 8 clients; then, with JIT_SETTLE=1 (the default), 20 s more at a time until
 #        the JIT compilers used less than JIT_SETTLED_PCT=3 % of a core over the last 20 s, WARMUP_MAX_S=900 in all at
-#        most (warmup-jit.txt: each slice's compiler CPU). On 2 slow cores C2 was still compiling the create path 3 min
-#        into the load and took 10-30 % of the app's CPU in the steps; it settled after ~5 min, and a create then cost
-#        half as much (docs/benchmarks.md, 2026-12-06, fourteenth session). JIT_SETTLE=0: the fixed WARMUP_S alone, as
-#        every run before that session.
+#        most (warmup-jit.txt: each slice's compiler CPU; warmup-slices.jsonl: each slice's load). On 2 slow cores C2
+#        was still compiling the create path 3 min into the load and took 8-30 % of the app's CPU in the steps; it
+#        settled after 5-7 min, and a create then cost 28-42 % less (docs/benchmarks.md, 2026-12-06, fourteenth
+#        session, two pairs of runs). JIT_SETTLE=0: the fixed WARMUP_S alone, as the runs before that session.
 #        The provider's first poll is 1 h after a create (10 min before that session), so a long warm-up's tasks are
 #        not polled during the steps.
 #        IDLE_S=10: seconds of no load after the warm-up, to measure the app's own background CPU (heartbeats,
@@ -40,6 +40,10 @@ WARMUP_S="${WARMUP_S:-120}"
 JIT_SETTLE="${JIT_SETTLE:-1}"
 JIT_SETTLED_PCT="${JIT_SETTLED_PCT:-3}"
 WARMUP_MAX_S="${WARMUP_MAX_S:-900}"
+for knob in WARMUP_S WARMUP_MAX_S; do
+  [[ "${!knob}" =~ ^[0-9]+$ ]] || { echo "$knob must be whole seconds, not '${!knob}'" >&2; exit 1; }
+done
+[ "$WARMUP_MAX_S" -ge "$WARMUP_S" ] || { echo "WARMUP_MAX_S ($WARMUP_MAX_S) is below WARMUP_S ($WARMUP_S)" >&2; exit 1; }
 MAX_REQUESTS="${MAX_REQUESTS:-200000}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-120}"
 PROVIDER="${PROVIDER:-fake}"
@@ -139,37 +143,43 @@ sample_during() { # sample_during <label> <start after s> <samples>
 # thread several times its CPU until the JIT has compiled it again (started at the top step, it tripled that step's
 # CPU per submission). Only the top step's window is dumped (app-c<top>.jfr); profile-c<top>.txt summarises it.
 [ "$PROFILE" = 1 ] && { jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; }
-# jit_jiffies: CPU so far (jiffies) of the app's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre")
-jit_jiffies() {
-  local t sum=0
+# jit_threads: "<tid> <jiffies>" for each of the app's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre");
+# the jiffies are utime + stime, read after the ")" that closes the thread's name (the name holds a space).
+jit_threads() {
+  local t
   for t in /proc/"$APP_PID"/task/*; do
     case "$(cat "$t/comm" 2>/dev/null)" in
-      C[12]\ Compiler*) sum=$((sum + $(awk '{print $14+$15}' "$t/stat" 2>/dev/null || echo 0))) ;;
+      C[12]\ Compiler*) echo "${t##*/} $(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}')" ;;
     esac
   done
-  echo "$sum"
 }
+# jit_delta <before> <after>: the compiler threads' jiffies between two jit_threads listings, per thread (a thread the
+# JVM starts in between counts from 0; one it stops in between is missing from the delta, an undercount)
+jit_delta() { awk 'NR == FNR { before[$1] = $2; next } { d += $2 - ($1 in before ? before[$1] : 0) } END { print d + 0 }' "$1" "$2"; }
 warmup_slice() { # warmup_slice <seconds> <slice number>
   loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
-    --concurrency 8 --duration "$1" --expect 201 --label warmup --out "$BENCH_OUT/warmup-$2.json" >/dev/null
+    --concurrency 8 --duration "$1" --expect 201 --label "warmup-$2" --out "$WORK/warmup-$2.json" >/dev/null
+  cat "$WORK/warmup-$2.json" >> "$BENCH_OUT/warmup-slices.jsonl"
 }
 log "warm-up: ${WARMUP_S}s at 8 clients (not reported)$([ "$JIT_SETTLE" = 1 ] && echo ", then until the JIT settles (< ${JIT_SETTLED_PCT} % of a core over 20 s, ${WARMUP_MAX_S}s at most)")"
 HZ=$(getconf CLK_TCK)
+[ -n "$(jit_threads)" ] || log "warm-up: no JIT compiler thread found in the app (-Xint? another compiler?): it cannot wait for the JIT"
 echo "slice seconds jit_cpu_s jit_pct_of_a_core" > "$BENCH_OUT/warmup-jit.txt"
-warmed=0; slice=1; seconds="$WARMUP_S"
+warmed=0; slice=1; seconds="$WARMUP_S"; settled=no
 while true; do
-  j0=$(jit_jiffies); t0=$(date +%s.%N)
+  jit_threads > "$WORK/jit-before"; t0=$(date +%s.%N)
   warmup_slice "$seconds" "$slice"
-  j1=$(jit_jiffies); t1=$(date +%s.%N)
+  jit_threads > "$WORK/jit-after"; t1=$(date +%s.%N)
   warmed=$((warmed + seconds))
-  pct=$(echo "scale=1; 100 * ($j1 - $j0) / $HZ / ($t1 - $t0)" | bc)
-  echo "$slice $seconds $(echo "scale=2; ($j1 - $j0) / $HZ" | bc) $pct" >> "$BENCH_OUT/warmup-jit.txt"
+  jiffies=$(jit_delta "$WORK/jit-before" "$WORK/jit-after")
+  pct=$(printf '%.1f' "$(echo "100 * $jiffies / $HZ / ($t1 - $t0)" | bc -l)")
+  printf '%s %s %.2f %s\n' "$slice" "$seconds" "$(echo "$jiffies / $HZ" | bc -l)" "$pct" >> "$BENCH_OUT/warmup-jit.txt"
   [ "$JIT_SETTLE" = 1 ] || break
-  if (( $(echo "$pct < $JIT_SETTLED_PCT" | bc) )); then break; fi
+  if (( $(echo "$pct < $JIT_SETTLED_PCT" | bc -l) )); then settled=yes; break; fi
   if [ $((warmed + 20)) -gt "$WARMUP_MAX_S" ]; then log "warm-up: the JIT had not settled after ${warmed}s (${pct} % of a core)"; break; fi
   slice=$((slice + 1)); seconds=20
 done
-echo "warmed up for ${warmed}s; the JIT's last slice ${pct} % of a core" >> "$BENCH_OUT/warmup-jit.txt"
+echo "warmed up for ${warmed}s; the JIT's last slice ${pct} % of a core; settled: $([ "$JIT_SETTLE" = 1 ] && echo "$settled" || echo "not waited for")" >> "$BENCH_OUT/warmup-jit.txt"
 log "warm-up: ${warmed}s in all; the JIT compilers used ${pct} % of a core in its last slice"
 log "warm-up drained in $(drain warmup) s"
 IDLE_S="${IDLE_S:-10}"

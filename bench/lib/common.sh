@@ -88,6 +88,7 @@ machine_info() {
     echo "java: $(java -version 2>&1 | head -1)"
     echo "postgres: $("$PG_BIN/postgres" --version)"
     echo "jar: $REELAY_JAR ($(stat -c %y "$REELAY_JAR" 2>/dev/null | cut -d. -f1))"
+    echo "app_java_opts: ${APP_JAVA_OPTS:-none}"
     echo "git_head: $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo n/a)"
     echo "note: ${BENCH_NOTE:-none} (other processes' CPU shows as 'everything else' in the cpu lines)"
     echo "other_java_processes_at_start: $(pgrep -c java || true)"
