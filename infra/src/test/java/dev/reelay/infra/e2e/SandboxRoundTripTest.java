@@ -3,6 +3,7 @@ package dev.reelay.infra.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
+import dev.reelay.infra.support.SandboxJobLength;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -97,10 +98,7 @@ class SandboxRoundTripTest {
         String prompt = "short-lived " + java.util.UUID.randomUUID();
         String videoId = api.postJson("/api/video/tasks", token, "{\"prompt\":\"" + prompt + "\",\"model\":\"sora-2\"}")
                 .json().at("/data/videoId").asText();
-        // the sandbox finishes a job 3 s after it starts; this one must still be running when it is cancelled below,
-        // however slow the steps in between are, so its job is made long as soon as it exists
-        await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.update(
-                "update sandbox_job set duration_ms = 600000 where prompt = ?", prompt) == 1);
+        SandboxJobLength.keepRunning(jdbc, prompt, Duration.ofSeconds(30)); // still running when cancelled below
         await().atMost(Duration.ofSeconds(30)).until(() -> jdbc.queryForObject(
                 "select count(*) from upstream_binding where video_id = ?", Integer.class, videoId) == 1);
         assertThat(api.postJson("/api/video/tasks/" + videoId + "/cancel", token, "{}").status()).isEqualTo(200);

@@ -3,6 +3,7 @@ package dev.reelay.infra.guardrails;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
+import dev.reelay.infra.support.SandboxJobLength;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -116,10 +117,7 @@ class GuardrailsTest {
 
         String heldPrompt = "held then cancelled " + owner;
         String cancelled = created(submit(token, heldPrompt, "sora-2", "720x1280", 8));
-        // the sandbox finishes a job 3 s after it starts; this one must still be running when it is cancelled below,
-        // however slow the steps in between are, so its job is made long as soon as it exists
-        await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.update(
-                "update sandbox_job set duration_ms = 600000 where prompt = ?", heldPrompt) == 1);
+        SandboxJobLength.keepRunning(jdbc, heldPrompt, Duration.ofSeconds(10)); // still running when cancelled below
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             assertThat(quota(token).at("/quota/held").decimalValue()).isEqualByComparingTo("8");
             assertThat(quota(token).at("/quota/available").decimalValue()).isEqualByComparingTo("2");
