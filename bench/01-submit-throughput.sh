@@ -143,37 +143,25 @@ sample_during() { # sample_during <label> <start after s> <samples>
 # thread several times its CPU until the JIT has compiled it again (started at the top step, it tripled that step's
 # CPU per submission). Only the top step's window is dumped (app-c<top>.jfr); profile-c<top>.txt summarises it.
 [ "$PROFILE" = 1 ] && { jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; }
-# jit_threads: "<tid> <jiffies>" for each of the app's JIT compiler threads ("C1 CompilerThre", "C2 CompilerThre");
-# the jiffies are utime + stime, read after the ")" that closes the thread's name (the name holds a space).
-jit_threads() {
-  local t
-  for t in /proc/"$APP_PID"/task/*; do
-    case "$(cat "$t/comm" 2>/dev/null)" in
-      C[12]\ Compiler*) echo "${t##*/} $(sed 's/.*) //' "$t/stat" 2>/dev/null | awk '{print $12 + $13}')" ;;
-    esac
-  done
-}
-# jit_delta <before> <after>: the compiler threads' jiffies between two jit_threads listings, per thread (a thread the
-# JVM starts in between counts from 0; one it stops in between is missing from the delta, an undercount)
-jit_delta() { awk 'NR == FNR { before[$1] = $2; next } { d += $2 - ($1 in before ? before[$1] : 0) } END { print d + 0 }' "$1" "$2"; }
 warmup_slice() { # warmup_slice <seconds> <slice number>
   loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
     --concurrency 8 --duration "$1" --expect 201 --label "warmup-$2" --out "$WORK/warmup-$2.json" >/dev/null
   cat "$WORK/warmup-$2.json" >> "$BENCH_OUT/warmup-slices.jsonl"
 }
 log "warm-up: ${WARMUP_S}s at 8 clients (not reported)$([ "$JIT_SETTLE" = 1 ] && echo ", then until the JIT settles (< ${JIT_SETTLED_PCT} % of a core over 20 s, ${WARMUP_MAX_S}s at most)")"
-HZ=$(getconf CLK_TCK)
-[ -n "$(jit_threads)" ] || log "warm-up: no JIT compiler thread found in the app (-Xint? another compiler?): it cannot wait for the JIT"
 echo "slice seconds jit_cpu_s jit_pct_of_a_core" > "$BENCH_OUT/warmup-jit.txt"
 warmed=0; slice=1; seconds="$WARMUP_S"; settled=no
 while true; do
-  jit_threads > "$WORK/jit-before"; t0=$(date +%s.%N)
+  # the JIT compiler threads' CPU over the slice, per thread from /proc (lib/thread_cpu.py's "JIT compilers" group)
+  python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/jit-before"; t0=$(date +%s.%N)
+  [ "$slice" -gt 1 ] || grep -q "$(printf '\tC[12] Compiler')" "$WORK/jit-before" \
+    || log "warm-up: no JIT compiler thread found in the app (-Xint? another compiler?): it cannot wait for the JIT"
   warmup_slice "$seconds" "$slice"
-  jit_threads > "$WORK/jit-after"; t1=$(date +%s.%N)
+  python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/jit-after"; t1=$(date +%s.%N)
   warmed=$((warmed + seconds))
-  jiffies=$(jit_delta "$WORK/jit-before" "$WORK/jit-after")
-  pct=$(printf '%.1f' "$(echo "100 * $jiffies / $HZ / ($t1 - $t0)" | bc -l)")
-  printf '%s %s %.2f %s\n' "$slice" "$seconds" "$(echo "$jiffies / $HZ" | bc -l)" "$pct" >> "$BENCH_OUT/warmup-jit.txt"
+  jit_s=$(python3 "$BENCH_DIR/lib/thread_cpu.py" seconds "$WORK/jit-before" "$WORK/jit-after" "JIT compilers")
+  pct=$(printf '%.1f' "$(echo "100 * $jit_s / ($t1 - $t0)" | bc -l)")
+  echo "$slice $seconds $jit_s $pct" >> "$BENCH_OUT/warmup-jit.txt"
   [ "$JIT_SETTLE" = 1 ] || break
   if (( $(echo "$pct < $JIT_SETTLED_PCT" | bc -l) )); then settled=yes; break; fi
   if [ $((warmed + 20)) -gt "$WARMUP_MAX_S" ]; then log "warm-up: the JIT had not settled after ${warmed}s (${pct} % of a core)"; break; fi

@@ -3,6 +3,7 @@
 samples do not show).
 Usage: thread_cpu.py snap <pid> <file>                  writes tid, name, utime+stime jiffies of every thread
        thread_cpu.py diff <before> <after> <units>      CPU-ms per unit per thread group, largest first
+       thread_cpu.py seconds <before> <after> <group>   CPU seconds of one thread group ("JIT compilers", "GC", ...)
 Threads are grouped by name with digits folded (http-nio-8080-exec-12 -> http-nio-#-exec-#); a thread that ended
 inside the window is missing from the after file and not counted."""
 import collections
@@ -41,12 +42,18 @@ def group(name):
     return name
 
 
-def diff(before, after, units):
-    hz = os.sysconf("SC_CLK_TCK")
+def by_group(before, after):
+    """Jiffies per thread group between two snaps; a thread started in between counts from 0."""
     b, a = load(before), load(after)
     groups = collections.Counter()
     for tid, (name, jiffies) in a.items():
         groups[group(name)] += jiffies - b.get(tid, (name, 0))[1]
+    return groups
+
+
+def diff(before, after, units):
+    hz = os.sysconf("SC_CLK_TCK")
+    groups = by_group(before, after)
     total = sum(groups.values())
     print(f"{'group':40} {'CPU-s':>8} {'ms/unit':>8} {'share':>6}")
     for name, jiffies in groups.most_common():
@@ -59,5 +66,7 @@ def diff(before, after, units):
 if __name__ == "__main__":
     if sys.argv[1] == "snap":
         snap(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "seconds":
+        print(f"{by_group(sys.argv[2], sys.argv[3])[sys.argv[4]] / os.sysconf('SC_CLK_TCK'):.2f}")
     else:
         diff(sys.argv[2], sys.argv[3], int(sys.argv[4]))
