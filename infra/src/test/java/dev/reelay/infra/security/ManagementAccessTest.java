@@ -1,9 +1,11 @@
 package dev.reelay.infra.security;
 
+import ch.qos.logback.classic.LoggerContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -62,6 +64,11 @@ class ManagementAccessTest {
         assertThat(names).contains("http.server.requests");
         assertThat(names).as("one observation per security filter costs CPU on every request (issue 16)")
                 .noneMatch(name -> name.startsWith("spring.security."));
+        assertThat(names).as("looked up at every request's start, read by nothing (issue 16)")
+                .doesNotContain("http.server.requests.active");
+        assertThat(names).doesNotContain("logback.events");
+        assertThat(((LoggerContext) LoggerFactory.getILoggerFactory()).getTurboFilterList())
+                .as("a turbo filter runs on every level check of every logger, logged or not (issue 16)").isEmpty();
     }
 
     @Test
