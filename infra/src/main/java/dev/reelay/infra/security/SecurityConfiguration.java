@@ -12,6 +12,7 @@ import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.annotation.web.configurers.AbstractHttpConfigurer;
 import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.config.observation.SecurityObservationSettings;
+import org.springframework.security.config.web.PathPatternRequestMatcherBuilderFactoryBean;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter;
 import org.springframework.security.oauth2.server.resource.authentication.JwtGrantedAuthoritiesConverter;
 import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
@@ -45,6 +46,17 @@ class SecurityConfiguration {
     @Bean
     static SecurityObservationSettings noSecurityFilterObservations() {
         return SecurityObservationSettings.noObservations();
+    }
+
+    /**
+     * Every chain's {@code securityMatcher(...)} and {@code requestMatchers(...)} patterns match the request's path
+     * as path patterns, without asking Spring MVC which handler the request would reach: a request meets about 17
+     * patterns on its way through the three chains, and MVC's matcher looked each one up (issue 16). Reelay has one
+     * servlet at {@code /}, so a pattern means the same path either way; the patterns are unchanged.
+     */
+    @Bean
+    static PathPatternRequestMatcherBuilderFactoryBean pathPatternMatchers() {
+        return new PathPatternRequestMatcherBuilderFactoryBean();
     }
 
     /**

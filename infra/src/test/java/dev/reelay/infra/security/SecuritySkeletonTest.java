@@ -3,9 +3,13 @@ package dev.reelay.infra.security;
 import dev.reelay.infra.support.HttpApi;
 import dev.reelay.infra.support.ReelayIntegrationTest;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.autoconfigure.security.oauth2.resource.OAuth2ResourceServerProperties;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.security.web.DefaultSecurityFilterChain;
+import org.springframework.security.web.SecurityFilterChain;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,6 +20,8 @@ class SecuritySkeletonTest {
 
     @LocalServerPort
     int port;
+    @Autowired
+    List<SecurityFilterChain> chains;
 
     HttpApi api() {
         return new HttpApi(port);
@@ -99,6 +105,19 @@ class SecuritySkeletonTest {
         assertThat(asUser.status()).isEqualTo(403);
         assertThat(asUser.contentType()).startsWith("application/problem+json");
         assertThat(api().get("/api/admin/anything", api().token("root", "admin")).status()).isEqualTo(404);
+        assertThat(api().get("/api/admin/", api().token("bob")).status()).isEqualTo(403);
+        assertThat(api().get("/api/admin", api().token("bob")).status()).isEqualTo(403);
+        assertThat(api().get("/api/administrators", api().token("bob")).status())
+                .as("only the path segment /api/admin is the admin's").isEqualTo(404);
+    }
+
+    @Test
+    void theChainsMatchByPathPatternNotByAskingSpringMvc() {
+        List<String> matchers = chains.stream()
+                .map(chain -> ((DefaultSecurityFilterChain) chain).getRequestMatcher().toString()).toList();
+        assertThat(matchers).anyMatch(m -> m.contains("/console/**")).anyMatch(m -> m.contains("/webhooks/**"));
+        assertThat(matchers).as("MVC's matcher looks up the handler for every pattern of every request (issue 16)")
+                .noneMatch(m -> m.contains("Mvc"));
     }
 
     @Test
