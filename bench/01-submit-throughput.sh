@@ -36,14 +36,7 @@
 
 CLIENTS="${CLIENTS:-1 8 32}"
 DURATION="${DURATION:-20}"
-WARMUP_S="${WARMUP_S:-120}"
-JIT_SETTLE="${JIT_SETTLE:-1}"
-JIT_SETTLED_PCT="${JIT_SETTLED_PCT:-3}"
-WARMUP_MAX_S="${WARMUP_MAX_S:-900}"
-for knob in WARMUP_S WARMUP_MAX_S; do
-  [[ "${!knob}" =~ ^[0-9]+$ ]] || { echo "$knob must be whole seconds, not '${!knob}'" >&2; exit 1; }
-done
-[ "$WARMUP_MAX_S" -ge "$WARMUP_S" ] || { echo "WARMUP_MAX_S ($WARMUP_MAX_S) is below WARMUP_S ($WARMUP_S)" >&2; exit 1; }
+warm_up_knobs 120
 MAX_REQUESTS="${MAX_REQUESTS:-200000}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-120}"
 PROVIDER="${PROVIDER:-fake}"
@@ -148,27 +141,7 @@ warmup_slice() { # warmup_slice <seconds> <slice number>
     --concurrency 8 --duration "$1" --expect 201 --label "warmup-$2" --out "$WORK/warmup-$2.json" >/dev/null
   cat "$WORK/warmup-$2.json" >> "$BENCH_OUT/warmup-slices.jsonl"
 }
-log "warm-up: ${WARMUP_S}s at 8 clients (not reported)$([ "$JIT_SETTLE" = 1 ] && echo ", then until the JIT settles (< ${JIT_SETTLED_PCT} % of a core over 20 s, ${WARMUP_MAX_S}s at most)")"
-echo "slice seconds jit_cpu_s jit_pct_of_a_core" > "$BENCH_OUT/warmup-jit.txt"
-warmed=0; slice=1; seconds="$WARMUP_S"; settled=no
-while true; do
-  # the JIT compiler threads' CPU over the slice, per thread from /proc (lib/thread_cpu.py's "JIT compilers" group)
-  python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/jit-before"; t0=$(date +%s.%N)
-  [ "$slice" -gt 1 ] || grep -q "$(printf '\tC[12] Compiler')" "$WORK/jit-before" \
-    || log "warm-up: no JIT compiler thread found in the app (-Xint? another compiler?): it cannot wait for the JIT"
-  warmup_slice "$seconds" "$slice"
-  python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/jit-after"; t1=$(date +%s.%N)
-  warmed=$((warmed + seconds))
-  jit_s=$(python3 "$BENCH_DIR/lib/thread_cpu.py" seconds "$WORK/jit-before" "$WORK/jit-after" "JIT compilers")
-  pct=$(printf '%.1f' "$(echo "100 * $jit_s / ($t1 - $t0)" | bc -l)")
-  echo "$slice $seconds $jit_s $pct" >> "$BENCH_OUT/warmup-jit.txt"
-  [ "$JIT_SETTLE" = 1 ] || break
-  if (( $(echo "$pct < $JIT_SETTLED_PCT" | bc -l) )); then settled=yes; break; fi
-  if [ $((warmed + 20)) -gt "$WARMUP_MAX_S" ]; then log "warm-up: the JIT had not settled after ${warmed}s (${pct} % of a core)"; break; fi
-  slice=$((slice + 1)); seconds=20
-done
-echo "warmed up for ${warmed}s; the JIT's last slice ${pct} % of a core; settled: $([ "$JIT_SETTLE" = 1 ] && echo "$settled" || echo "not waited for")" >> "$BENCH_OUT/warmup-jit.txt"
-log "warm-up: ${warmed}s in all; the JIT compilers used ${pct} % of a core in its last slice"
+warm_up "8 clients" warmup_slice
 log "warm-up drained in $(drain warmup) s"
 IDLE_S="${IDLE_S:-10}"
 before=$(cpu_snap "$APP_PID"); sleep "$IDLE_S"; after=$(cpu_snap "$APP_PID")

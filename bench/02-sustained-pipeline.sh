@@ -12,7 +12,11 @@
 #     there inside the window;
 #   - how long the backlog took to drain after the load stopped, and the CPU per task.
 #
-# Knobs: CLIENTS=16  DURATION=60  WARMUP_S=10  JOB_DURATION=2s  SAMPLE_HZ=4  DRAIN_TIMEOUT=300  MAX_REQUESTS=200000
+# Knobs: CLIENTS=16  DURATION=60  JOB_DURATION=2s  SAMPLE_HZ=4  DRAIN_TIMEOUT=300  MAX_REQUESTS=200000
+#        WARMUP_S=60: the least warm-up at CLIENTS (and RATE); then, with JIT_SETTLE=1 (the default), 20 s more at a
+#        time until the JIT compilers used less than JIT_SETTLED_PCT=3 % of a core over the last 20 s, WARMUP_MAX_S=900
+#        in all at most (lib/common.sh's warm_up; warmup-jit.txt, warmup-slices.jsonl). JIT_SETTLE=0: the fixed
+#        WARMUP_S alone, as the runs before 2026-12-07, whose CPU per task included the JIT still compiling
 #        APP_ARGS (extra app arguments, e.g. processor settings)
 #        PROFILE=0: no JFR recording and no thread dump mid-load (both cost the app CPU counted as Reelay's;
 #        benchmark 1 measured ~1 ms per create); PROFILE=1, the default, keeps them for profile.txt
@@ -24,13 +28,13 @@
 #        pipeline kept up with it (a 2 s job and its poll: a few seconds).
 #        POOL_WATCH=1: HikariCP's leak detection at 5 s in the app, and a thread dump the first two times it fires
 #        (stall-pool-N-threads*.txt); off by default, as it schedules a task per connection borrowed
-# Bounded: warm-up + DURATION + drain (<= DRAIN_TIMEOUT) + start-up; ~3-6 min with the defaults.
+# Bounded: warm-up (<= WARMUP_MAX_S) + DURATION + drain (<= DRAIN_TIMEOUT) + start-up; ~5-15 min with the defaults.
 . "$(dirname "$0")/lib/common.sh"
 . "$(dirname "$0")/lib/cluster.sh"
 
 CLIENTS="${CLIENTS:-16}"
 DURATION="${DURATION:-60}"
-WARMUP_S="${WARMUP_S:-60}"
+warm_up_knobs 60
 PROVIDER="${PROVIDER:-fake}"
 JOB_DURATION="${JOB_DURATION:-2s}"
 SAMPLE_HZ="${SAMPLE_HZ:-4}"
@@ -116,9 +120,12 @@ POOL_WATCHER=$!
 # JFR starts before the warm-up (starting it throws compiled code away); the load window is dumped (app.jfr)
 PROFILE="${PROFILE:-1}"
 [ "$PROFILE" = 1 ] && { jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; }
-log "warm-up: ${WARMUP_S}s at $CLIENTS clients (not reported), then drain"
-loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
-  --concurrency "$CLIENTS" ${RATE:+--rate "$RATE"} --duration "$WARMUP_S" --expect 201 --label warmup --out "$BENCH_OUT/warmup.json" >/dev/null
+warmup_slice() { # warmup_slice <seconds> <slice number>
+  loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
+    --concurrency "$CLIENTS" ${RATE:+--rate "$RATE"} --duration "$1" --expect 201 --label "warmup-$2" --out "$WORK/warmup-$2.json" >/dev/null
+  cat "$WORK/warmup-$2.json" >> "$BENCH_OUT/warmup-slices.jsonl"
+}
+warm_up "$CLIENTS clients${RATE:+, $RATE/s}" warmup_slice
 log "warm-up drained in $(drain warmup) s"
 HEAD0=$(psql_db reelay -c "select coalesce(max(global_index), 0) from domain_event_entry")
 
