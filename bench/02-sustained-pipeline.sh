@@ -13,10 +13,13 @@
 #   - how long the backlog took to drain after the load stopped, and the CPU per task.
 #
 # Knobs: CLIENTS=16  DURATION=60  JOB_DURATION=2s  SAMPLE_HZ=4  DRAIN_TIMEOUT=300  MAX_REQUESTS=200000
-#        WARMUP_S=60: the least warm-up at CLIENTS (and RATE); then, with JIT_SETTLE=1 (the default), 20 s more at a
-#        time until the JIT compilers used less than JIT_SETTLED_PCT=3 % of a core over the last 20 s, WARMUP_MAX_S=900
-#        in all at most (lib/common.sh's warm_up; warmup-jit.txt, warmup-slices.jsonl). JIT_SETTLE=0: the fixed
-#        WARMUP_S alone, as the runs before 2026-12-07, whose CPU per task included the JIT still compiling
+#        WARMUP_S=60: the warm-up at CLIENTS (and RATE). JIT_SETTLE=1: then 20 s more at a time until the JIT
+#        compilers used less than JIT_SETTLED_PCT=3 % of a core over the last 20 s, WARMUP_MAX_S=900 in all at most
+#        (lib/common.sh's warm_up; warmup-jit.txt, warmup-slices.jsonl). Off by default, and only with a RATE the
+#        pipeline keeps up with: a closed loop submits faster than tasks complete, and on 2 cores the JIT took 640 s
+#        to settle under it (its one C2 thread shares the cores with 15-20 runnable app threads): 63,042 tasks, whose
+#        backlog took 267 s of the 300 s DRAIN_TIMEOUT to drain (docs/benchmarks.md, 2026-12-07). Without it the CPU
+#        per task includes compiling.
 #        APP_ARGS (extra app arguments, e.g. processor settings)
 #        PROFILE=0: no JFR recording and no thread dump mid-load (both cost the app CPU counted as Reelay's;
 #        benchmark 1 measured ~1 ms per create); PROFILE=1, the default, keeps them for profile.txt
@@ -34,6 +37,7 @@
 
 CLIENTS="${CLIENTS:-16}"
 DURATION="${DURATION:-60}"
+JIT_SETTLE="${JIT_SETTLE:-0}"
 warm_up_knobs 60
 PROVIDER="${PROVIDER:-fake}"
 JOB_DURATION="${JOB_DURATION:-2s}"
