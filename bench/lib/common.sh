@@ -295,16 +295,16 @@ loadgen() {
 json_get() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.argv[2]]; print(v)' "$1" "$2"; }
 
 # ---------------------------------------------------------------- warm-up until the JIT settles
-# A benchmark's warm-up: WARMUP_S seconds of load at least, then, with JIT_SETTLE=1 (the default), 20 s more at a time
+# A benchmark's warm-up: WARMUP_S seconds of load at least, then, with JIT_SETTLE=1, 20 s more at a time
 # until the app's JIT compiler threads (lib/thread_cpu.py's "JIT compilers" group, per thread from /proc) used less
 # than JIT_SETTLED_PCT (3) % of a core over the last slice, WARMUP_MAX_S (900) in all at most. JIT_SETTLE=0: WARMUP_S
 # alone. On 2 slow cores C2 was still compiling 3 min into the load and took 8-30 % of the app's CPU in the measured
 # steps (docs/benchmarks.md, 2026-12-06, fourteenth session). Each slice's compiler CPU goes to warmup-jit.txt.
 
-# warm_up_knobs <default WARMUP_S>: the knobs' defaults, checked before anything starts
+# warm_up_knobs <default WARMUP_S> <default JIT_SETTLE>: the knobs' defaults, checked before anything starts
 warm_up_knobs() {
   WARMUP_S="${WARMUP_S:-$1}"
-  JIT_SETTLE="${JIT_SETTLE:-1}"
+  JIT_SETTLE="${JIT_SETTLE:-$2}"
   JIT_SETTLED_PCT="${JIT_SETTLED_PCT:-3}"
   WARMUP_MAX_S="${WARMUP_MAX_S:-900}"
   local knob
@@ -317,12 +317,13 @@ warm_up_knobs() {
 # warm_up <what> <slice command>: runs "<slice command> <seconds> <slice number>" as above; logs <what> (the load)
 warm_up() {
   local what="$1" slice_cmd="$2" warmed=0 slice=1 seconds="$WARMUP_S" settled=no jit_s pct t0 t1
+  # one snap between two slices: the after of one is the before of the next
+  python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/jit-before"; t0=$(date +%s.%N)
+  grep -q "$(printf '\tC[12] Compiler')" "$WORK/jit-before" \
+    || log "warm-up: no JIT compiler thread found in the app (-Xint? another compiler?): it cannot wait for the JIT"
   log "warm-up: ${WARMUP_S}s at $what (not reported)$([ "$JIT_SETTLE" = 1 ] && echo ", then until the JIT settles (< ${JIT_SETTLED_PCT} % of a core over 20 s, ${WARMUP_MAX_S}s at most)")"
   echo "slice seconds jit_cpu_s jit_pct_of_a_core" > "$BENCH_OUT/warmup-jit.txt"
   while true; do
-    python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/jit-before"; t0=$(date +%s.%N)
-    [ "$slice" -gt 1 ] || grep -q "$(printf '\tC[12] Compiler')" "$WORK/jit-before" \
-      || log "warm-up: no JIT compiler thread found in the app (-Xint? another compiler?): it cannot wait for the JIT"
     "$slice_cmd" "$seconds" "$slice"
     python3 "$BENCH_DIR/lib/thread_cpu.py" snap "$APP_PID" "$WORK/jit-after"; t1=$(date +%s.%N)
     warmed=$((warmed + seconds))
@@ -333,6 +334,7 @@ warm_up() {
     if (( $(echo "$pct < $JIT_SETTLED_PCT" | bc -l) )); then settled=yes; break; fi
     if [ $((warmed + 20)) -gt "$WARMUP_MAX_S" ]; then log "warm-up: the JIT had not settled after ${warmed}s (${pct} % of a core)"; break; fi
     slice=$((slice + 1)); seconds=20
+    mv "$WORK/jit-after" "$WORK/jit-before"; t0=$t1
   done
   echo "warmed up for ${warmed}s; the JIT's last slice ${pct} % of a core; settled: $([ "$JIT_SETTLE" = 1 ] && echo "$settled" || echo "not waited for")" >> "$BENCH_OUT/warmup-jit.txt"
   log "warm-up: ${warmed}s in all; the JIT compilers used ${pct} % of a core in its last slice"
