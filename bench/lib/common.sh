@@ -288,7 +288,9 @@ loadgen() {
     mkdir -p "$LOADGEN_CLASSES"
     javac -d "$LOADGEN_CLASSES" "$BENCH_DIR/lib/LoadGen.java"
   fi
-  java -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$LOADGEN_CLASSES" LoadGen "$@"
+  # LOADGEN_CLIENT=jdk: the JDK's HttpClient, as every run before 2026-12-07 (LoadGen.java: the socket client is the default)
+  java -Xss512k -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$LOADGEN_CLASSES" LoadGen \
+    ${LOADGEN_CLIENT:+--client "$LOADGEN_CLIENT"} "$@"
 }
 
 # json_get <file> <key> : one value from a flat JSON object
