@@ -268,7 +268,8 @@ public class LoadGen {
         private final String host;
         private final int port;
         private final boolean bodyMethod;
-        private final byte[] head;
+        private final boolean head;
+        private final byte[] requestHead;
         private Socket socket;
         private OutputStream out;
         private InputStream in;
@@ -277,6 +278,7 @@ public class LoadGen {
             this.host = target.getHost();
             this.port = target.getPort() > 0 ? target.getPort() : 80;
             this.bodyMethod = !method.equals("GET") && !method.equals("HEAD") && !method.equals("DELETE");
+            this.head = method.equals("HEAD");
             String path = (target.getRawPath() == null || target.getRawPath().isEmpty() ? "/" : target.getRawPath())
                     + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
             StringBuilder h = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\n")
@@ -284,7 +286,7 @@ public class LoadGen {
             for (String[] header : headers) {
                 h.append(header[0]).append(": ").append(header[1]).append("\r\n");
             }
-            this.head = h.toString().getBytes(StandardCharsets.ISO_8859_1);
+            this.requestHead = h.toString().getBytes(StandardCharsets.ISO_8859_1);
         }
 
         @Override
@@ -298,7 +300,7 @@ public class LoadGen {
                 in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             }
             try {
-                out.write(head);
+                out.write(requestHead);
                 if (payload != null) {
                     out.write(("Content-Type: application/json\r\nContent-Length: " + payload.length + "\r\n\r\n")
                             .getBytes(StandardCharsets.ISO_8859_1));
@@ -337,7 +339,7 @@ public class LoadGen {
                 }
             }
             byte[] body;
-            if (status == 204 || status == 304 || (status >= 100 && status < 200)) {
+            if (head || status == 204 || status == 304 || (status >= 100 && status < 200)) {
                 body = new byte[0];
             } else if (chunked) {
                 java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
