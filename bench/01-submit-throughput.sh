@@ -11,7 +11,11 @@
 #   sandbox: Reelay's in-process sandbox over loopback HTTP, as before 2026-12-03; its share is inside the app's CPU.
 #
 # Knobs: CLIENTS="1 8 32"  DURATION=20 (s per step)  MAX_REQUESTS=200000 (per step)
-#        WARMUP_S=120: the least warm-up at 8 clients; then, with JIT_SETTLE=1 (the default), 20 s more at a time until
+#        WARMUP_CLIENTS=8: the warm-up's clients, each a user of its own. A 32-client step after it still compiles
+#        (135 compilations in the 20 s step, 67 of them C2's, 0.32-0.47 ms of JIT per create): no method compiled
+#        over and over, C2's long tail. Warmed at 32 clients instead, the JIT took 9-10 % of a core in every 20 s
+#        slice for 340 s and did not settle (docs/benchmarks.md, 2026-12-07, sixteenth session): 8 stays the default.
+#        WARMUP_S=120: the least warm-up; then, with JIT_SETTLE=1 (the default), 20 s more at a time until
 #        the JIT compilers used less than JIT_SETTLED_PCT=3 % of a core over the last 20 s, WARMUP_MAX_S=900 in all at
 #        most (warmup-jit.txt: each slice's compiler CPU; warmup-slices.jsonl: each slice's load). On 2 slow cores C2
 #        was still compiling the create path 3 min into the load and took 8-30 % of the app's CPU in the steps; it
@@ -37,6 +41,9 @@
 CLIENTS="${CLIENTS:-1 8 32}"
 DURATION="${DURATION:-20}"
 warm_up_knobs 120 1
+MAX_CLIENTS=$(printf '%s\n' $CLIENTS | sort -n | tail -1)
+WARMUP_CLIENTS="${WARMUP_CLIENTS:-8}"
+case "$WARMUP_CLIENTS" in ''|*[!0-9]*|0) echo "WARMUP_CLIENTS must be a positive whole number, got '$WARMUP_CLIENTS'" >&2; exit 1;; esac
 MAX_REQUESTS="${MAX_REQUESTS:-200000}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-120}"
 PROVIDER="${PROVIDER:-fake}"
@@ -63,8 +70,7 @@ fi
 # the scrapes during the top step need an admin token: minted once here, not in each sampling subshell
 PROMETHEUS_TOKEN=$(token "$APP_URL" bench-scraper admin)
 # one user per client, as in real traffic: each user's submissions go through that user's account (guardrails)
-MAX_CLIENTS=$(printf '%s\n' $CLIENTS | sort -n | tail -1)
-for i in $(seq 1 "$MAX_CLIENTS"); do token "$APP_URL" "bench-$i"; done > "$WORK/tokens.txt"
+for i in $(seq 1 "$(( MAX_CLIENTS > WARMUP_CLIENTS ? MAX_CLIENTS : WARMUP_CLIENTS ))"); do token "$APP_URL" "bench-$i"; done > "$WORK/tokens.txt"
 BODY='{"prompt":"benchmark submission {n}: a red fox running through fresh snow at dawn, cinematic, 35mm","model":"sora-2","seconds":4}'
 
 # pgbench: one ~500-byte row per transaction
@@ -138,10 +144,10 @@ sample_during() { # sample_during <label> <start after s> <samples>
 [ "$PROFILE" = 1 ] && { jcmd "$APP_PID" JFR.start name=bench settings=profile >/dev/null 2>&1 || true; }
 warmup_slice() { # warmup_slice <seconds> <slice number>
   loadgen --url "$APP_URL/api/video/tasks" --method POST --body "$BODY" --bearer-file "$WORK/tokens.txt" \
-    --concurrency 8 --duration "$1" --expect 201 --label "warmup-$2" --out "$WORK/warmup-$2.json" >/dev/null
+    --concurrency "$WARMUP_CLIENTS" --duration "$1" --expect 201 --label "warmup-$2" --out "$WORK/warmup-$2.json" >/dev/null
   cat "$WORK/warmup-$2.json" >> "$BENCH_OUT/warmup-slices.jsonl"
 }
-warm_up "8 clients" warmup_slice
+warm_up "$WARMUP_CLIENTS clients" warmup_slice
 log "warm-up drained in $(drain warmup) s"
 IDLE_S="${IDLE_S:-10}"
 before=$(cpu_snap "$APP_PID"); sleep "$IDLE_S"; after=$(cpu_snap "$APP_PID")
