@@ -12,7 +12,7 @@
 #
 # Knobs: CLIENTS="1 8 32"  DURATION=20 (s per step)  MAX_REQUESTS=200000 (per step)
 #        WARMUP_CLIENTS=8: the warm-up's clients, each a user of its own. A 32-client step after it still compiles
-#        (135 compilations in the 20 s step, 67 of them C2's, 0.32-0.47 ms of JIT per create): no method compiled
+#        (135 compilations in the 20 s step, 67 of them C2's, 0.27-0.50 ms of JIT per create): no method compiled
 #        over and over, C2's long tail. Warmed at 32 clients instead, the JIT took 9-10 % of a core in every 20 s
 #        slice for 340 s and did not settle (docs/benchmarks.md, 2026-12-07, sixteenth session): 8 stays the default.
 #        WARMUP_S=120: the least warm-up; then, with JIT_SETTLE=1 (the default), 20 s more at a time until
