@@ -39,7 +39,8 @@ import java.util.regex.Pattern;
  * {@code --client socket} (the default) speaks HTTP/1.1 over one blocking socket per thread: a request is written in one
  * go and its answer read by Content-Length or chunks. It costs the machine a fraction of what the JDK's
  * {@code HttpClient} ({@code --client jdk}, used until 2026-12-07) does, whose selector thread, futures and copies took
- * ~0.8 ms of CPU per request: on a two-core machine shared with the app, CPU the benchmark took from what it measured.
+ * 0.59-0.92 ms of CPU per request against 0.12-0.16 (docs/benchmarks.md, section 1, sixteenth session): on a two-core
+ * machine shared with the app, CPU the benchmark took from what it measured.
  * With {@code --timeline-out}, every request is written as one line: the epoch millisecond it was sent, its status
  * (0 for a transport error) and its latency in ms.
  * With {@code --bearer-file}, client thread {@code t} sends line {@code t mod lines} as its bearer token (one user per
