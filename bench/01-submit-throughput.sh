@@ -43,7 +43,7 @@ DURATION="${DURATION:-20}"
 warm_up_knobs 120 1
 MAX_CLIENTS=$(printf '%s\n' $CLIENTS | sort -n | tail -1)
 WARMUP_CLIENTS="${WARMUP_CLIENTS:-8}"
-case "$WARMUP_CLIENTS" in ''|*[!0-9]*|0) echo "WARMUP_CLIENTS must be a positive whole number, got '$WARMUP_CLIENTS'" >&2; exit 1;; esac
+whole_knob WARMUP_CLIENTS 1
 MAX_REQUESTS="${MAX_REQUESTS:-200000}"
 DRAIN_TIMEOUT="${DRAIN_TIMEOUT:-120}"
 PROVIDER="${PROVIDER:-fake}"

@@ -303,16 +303,19 @@ json_get() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))[sys.arg
 # alone. On 2 slow cores C2 was still compiling 3 min into the load and took 8-30 % of the app's CPU in the measured
 # steps (docs/benchmarks.md, 2026-12-06, fourteenth session). Each slice's compiler CPU goes to warmup-jit.txt.
 
+# whole_knob <name> <least>: exits, naming the knob, unless its value is a whole number of at least <least>
+whole_knob() {
+  [[ "${!1}" =~ ^[0-9]+$ ]] && [ "${!1}" -ge "$2" ] || { echo "$1 must be a whole number of at least $2, not '${!1}'" >&2; exit 1; }
+}
+
 # warm_up_knobs <default WARMUP_S> <default JIT_SETTLE>: the knobs' defaults, checked before anything starts
 warm_up_knobs() {
   WARMUP_S="${WARMUP_S:-$1}"
   JIT_SETTLE="${JIT_SETTLE:-$2}"
   JIT_SETTLED_PCT="${JIT_SETTLED_PCT:-3}"
   WARMUP_MAX_S="${WARMUP_MAX_S:-900}"
-  local knob
-  for knob in WARMUP_S WARMUP_MAX_S; do
-    [[ "${!knob}" =~ ^[0-9]+$ ]] || { echo "$knob must be whole seconds, not '${!knob}'" >&2; exit 1; }
-  done
+  whole_knob WARMUP_S 0
+  whole_knob WARMUP_MAX_S 0
   [ "$WARMUP_MAX_S" -ge "$WARMUP_S" ] || { echo "WARMUP_MAX_S ($WARMUP_MAX_S) is below WARMUP_S ($WARMUP_S)" >&2; exit 1; }
 }
 
